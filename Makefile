@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint messages migrate test-e2e-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+messages: install
+	cd school && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete >/dev/null
+	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) bash bin/run-dev.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+test-e2e-deps:
+	@bash bin/ensure-chromium.sh || true
+
+test: install lint test-e2e-deps
+	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from .admin_views import members, organizations, roles
+
+app_name = "school_admin"
+urlpatterns = [
+    path("organizations/", organizations.index, name="organizations"),
+    path("organizations/add/", organizations.create, name="organization_add"),
+    path("organizations/<int:pk>/", organizations.edit, name="organization_edit"),
+    path("organizations/<int:pk>/delete/", organizations.delete, name="organization_delete"),
+    path("organizations/export/", organizations.export, name="organization_export"),
+    path("organizations/template/", organizations.template, name="organization_template"),
+    path("organizations/import/", organizations.import_file, name="organization_import"),
+    path("members/", members.index, name="members"),
+    path("members/add/", members.create, name="member_add"),
+    path("members/<int:pk>/", members.edit, name="member_edit"),
+    path("members/export/", members.export, name="member_export"),
+    path("members/template/", members.template, name="member_template"),
+    path("members/import/", members.import_file, name="member_imports"),
+    path("members/import/<int:pk>/", members.import_detail, name="member_import"),
+    path("roles/", roles.index, name="roles"),
+    path("roles/<int:pk>/revoke/", roles.revoke, name="role_revoke"),
+    path("roles/trainer/", roles.grant_trainer, name="role_trainer"),
+]

@@ -1,0 +1,17 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from .hooks import nav_items
+
+
+def site_navigation(request: HttpRequest) -> dict[str, Any]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_items": []}
+    items = nav_items(request)
+    current = next(
+        (item.key for item in sorted(items, key=lambda i: -len(i.url)) if request.path.startswith(item.url)
+         and (item.url != "/" or request.path == "/")),
+        "",
+    )
+    return {"nav_items": items, "nav_current": current}

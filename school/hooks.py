@@ -1,0 +1,55 @@
+"""Extension points through which the apps above ``school`` plug into it (``school`` imports none of
+them). Each is a Wagtail hook name; register a function in the app's ``wagtail_hooks.py``:
+
+``MEMBER_NAV_ITEMS``  fn(request) -> iterable of ``NavItem``: entries of the member site's navigation.
+``HOME_PANELS``       fn(request) -> iterable of ``Panel``: blocks on the member home page.
+``MY_STUDY_PANELS``   fn(request) -> iterable of ``Panel``: blocks on "我的学习".
+``DEMO_SEEDERS``      fn(demo: school.demo.DemoData) -> iterable of str: adds demo content, returns lines to print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from wagtail import hooks
+
+MEMBER_NAV_ITEMS = "school_member_nav_items"
+HOME_PANELS = "school_home_panels"
+MY_STUDY_PANELS = "school_my_study_panels"
+DEMO_SEEDERS = "school_demo_seeders"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    order: int
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    order: int
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def collect(hook_name: str, *args: Any) -> list[Any]:
+    items: list[Any] = []
+    for fn in hooks.get_hooks(hook_name):
+        result: Iterable[Any] | None = fn(*args)
+        if result:
+            items.extend(result)
+    return items
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    return sorted(collect(MEMBER_NAV_ITEMS, request), key=lambda item: item.order)
+
+
+def panels(hook_name: str, request: HttpRequest) -> list[Panel]:
+    return sorted(collect(hook_name, request), key=lambda panel: panel.order)

@@ -1,0 +1,24 @@
+"""Changes to organization data: plain typed functions, each in one transaction, called alike from
+views, tasks, management commands and tests."""
+
+from .members import create_member, grant_org_admin, grant_trainer, revoke_org_admin, update_member
+from .organizations import (
+    OrganizationError,
+    create_organization,
+    delete_organization,
+    move_organization,
+    update_organization,
+)
+
+__all__ = [
+    "OrganizationError",
+    "create_member",
+    "create_organization",
+    "delete_organization",
+    "grant_org_admin",
+    "grant_trainer",
+    "move_organization",
+    "revoke_org_admin",
+    "update_member",
+    "update_organization",
+]

@@ -1,0 +1,49 @@
+from django.http import HttpRequest
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from . import admin_urls
+from .hooks import MEMBER_NAV_ITEMS, NavItem
+from .permissions import is_org_admin
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls() -> list[object]:
+    return [path("school/", include((admin_urls, "school_admin"), namespace="school_admin"))]
+
+
+class OrgAdminMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return is_org_admin(request.user)
+
+
+class SuperuserMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+
+class OrgAdminSubmenu(SubmenuMenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return is_org_admin(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_organization_menu() -> MenuItem:
+    menu = Menu(items=[
+        OrgAdminMenuItem(_("Organizations"), reverse("school_admin:organizations"), icon_name="group", order=100),
+        OrgAdminMenuItem(_("Members"), reverse("school_admin:members"), icon_name="user", order=200),
+        OrgAdminMenuItem(_("Member imports"), reverse("school_admin:member_imports"), icon_name="upload",
+                         order=300),
+        SuperuserMenuItem(_("Roles and scopes"), reverse("school_admin:roles"), icon_name="key", order=400),
+    ])
+    return OrgAdminSubmenu(_("Organizations and members"), menu, icon_name="group", order=250)
+
+
+@hooks.register(MEMBER_NAV_ITEMS)
+def school_nav_items(request: HttpRequest) -> list[NavItem]:
+    return [
+        NavItem("home", str(_("Home")), reverse("home"), order=0, icon="home"),
+        NavItem("my_study", str(_("My study")), reverse("my_study"), order=90, icon="user"),
+    ]

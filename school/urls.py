@@ -20,6 +20,11 @@ urlpatterns = [
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The apps above school: each urls.py gives its own paths their prefixes.
+    path("", include("media.urls")),
+    path("", include("courses.urls")),
+    path("", include("exams.urls")),
+    path("", include("search.urls")),
 ]
 
 # Uploaded files are never served from MEDIA_ROOT directly: each app serves its files through views

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def test_it_is_routed_to_the_media_queue_with_late_acks() -> None:
     task = tasks.transcode_video
     assert task.acks_late is True and task.reject_on_worker_lost is True
-    assert task.queue == "media"
+    assert getattr(task, "queue", None) == "media"
     assert settings.CELERY_TASK_ROUTES["media.tasks.*"] == {"queue": "media"}
 
 
@@ -35,7 +35,7 @@ def test_it_retries_later_while_another_live_worker_holds_the_video(clip_dir: Pa
                                              claim_token="other")
 
     with pytest.raises(Retry):
-        tasks.transcode_video.apply(args=[video.pk], throw=True)
+        tasks.transcode_video.apply(args=(video.pk,), throw=True)
 
     video.refresh_from_db()
     assert video.state == VideoState.PROCESSING and video.claim_token == "other"
@@ -50,7 +50,7 @@ def test_it_takes_over_from_a_worker_that_died(clip_dir: Path, sent_tasks: list[
     half.mkdir(parents=True)
     (half / "junk.ts").write_bytes(b"half")
 
-    assert tasks.transcode_video.apply(args=[video.pk], throw=True).get() == "ready"
+    assert tasks.transcode_video.apply(args=(video.pk,), throw=True).get() == "ready"
 
     video.refresh_from_db()
     assert video.state == VideoState.READY and video.attempts == 2
@@ -61,8 +61,8 @@ def test_it_does_nothing_for_a_video_that_is_done_or_gone(clip_dir: Path, sent_t
     video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
     Video.objects.filter(pk=video.pk).update(state=VideoState.FAILED, failure_reason="x")
 
-    assert tasks.transcode_video.apply(args=[video.pk], throw=True).get() == "done"
-    assert tasks.transcode_video.apply(args=[999999], throw=True).get() == "missing"
+    assert tasks.transcode_video.apply(args=(video.pk,), throw=True).get() == "done"
+    assert tasks.transcode_video.apply(args=(999999,), throw=True).get() == "missing"
     video.refresh_from_db()
     assert video.state == VideoState.FAILED and video.failure_reason == "x"
 

@@ -72,6 +72,17 @@ def _claim(video_id: int) -> str | None:
     return token if claimed else None
 
 
+def stalled_video_ids(queued_for: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Videos processing with a stale heartbeat, or queued for longer than ``queued_for``."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
+    return list(
+        Video.objects.filter(
+            Q(state=VideoState.PROCESSING, heartbeat_at__lt=stale) | Q(state=VideoState.QUEUED, updated_at__lt=now - queued_for)
+        ).values_list("pk", flat=True)[:100]
+    )
+
+
 def _mine(video_id: int, token: str) -> Q:
     return Q(pk=video_id, claim_token=token, state=VideoState.PROCESSING)
 

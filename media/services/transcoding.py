@@ -119,7 +119,8 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         shutil.rmtree(leftover, ignore_errors=True)
     workdir = scratch / f"{video.storage_key}-{token}"
     try:
-        _transcode(video, token, workdir, timings)
+        with translation.override(settings.LANGUAGE_CODE):  # reasons are stored in the site's language
+            _transcode(video, token, workdir, timings)
         outcome = "ready"
     except Rejected as rejected:
         logger.info("video %s rejected: %s", video_id, rejected.reason)

@@ -104,6 +104,23 @@ class Video(models.Model):
         return reverse("media:poster", kwargs={"pk": self.pk, "size": size})
 
     @property
+    def player_renditions_id(self) -> str:
+        return f"dps-renditions-{self.pk}"
+
+    @property
+    def player_renditions(self) -> list[dict[str, object]]:
+        """Variant playlists for the quality menu of browsers that play HLS natively (Safari)."""
+        return [
+            {
+                "label": rendition.label,
+                "height": rendition.height,
+                "bandwidth": rendition.bandwidth,
+                "url": reverse("media:hls", kwargs={"pk": self.pk, "name": f"{rendition.name}/index.m3u8"}),
+            }
+            for rendition in self.renditions.all()
+        ]
+
+    @property
     def resolution_label(self) -> str:
         if self.width and self.height:
             return f"{self.width}×{self.height}"
@@ -127,3 +144,7 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.video_id} {self.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.height}p" if self.height else f"{round(self.bandwidth / 1000)}k"

@@ -8,7 +8,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_float, env_int, env_list, env_optional, env_str
+from .env import env_bool, env_database, env_int, env_list, env_optional, env_str
 
 django_stubs_ext.monkeypatch()  # lets generic Django classes be subscripted at run time
 
@@ -191,6 +191,43 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- media ---
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from .env import env_float  # noqa: E402
+
+# ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
+FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""
+# Uploads larger than this are refused before the body is read (also set the web server's limit).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_MB", 2048, minimum=1) * 1024 * 1024
+# Sources with more pixels than 4096×2160 (DCI 4K) or longer than this are refused with a reason.
+MEDIA_MAX_SOURCE_PIXELS = env_int("MEDIA_MAX_SOURCE_PIXELS", 4096 * 2160, minimum=1)
+MEDIA_MAX_DURATION_SECONDS = env_int("MEDIA_MAX_DURATION_SECONDS", 4 * 3600, minimum=1)
+# The HLS ladder: (short side in pixels, peak video kbit/s = -maxrate, audio kbit/s), largest first.
+MEDIA_HLS_LADDER: tuple[tuple[int, int, int], ...] = ((1080, 5000, 128), (720, 2800, 128), (480, 1400, 96),
+                                                       (360, 800, 96))
+MEDIA_X264_CRF = env_int("MEDIA_X264_CRF", 23, minimum=0)
+MEDIA_X264_PRESET = env_str("MEDIA_X264_PRESET", "veryfast")
+if MEDIA_X264_PRESET not in {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"}:
+    raise ImproperlyConfigured(f"MEDIA_X264_PRESET={MEDIA_X264_PRESET!r} is not an x264 preset.")
+MEDIA_HLS_SEGMENT_SECONDS = env_int("MEDIA_HLS_SEGMENT_SECONDS", 4, minimum=1)
+MEDIA_MAX_FPS = env_int("MEDIA_MAX_FPS", 30, minimum=1)
+# Progress and the worker's heartbeat are saved this often; a claim whose heartbeat is older than
+# MEDIA_PROCESSING_STALE_SECONDS belonged to a dead worker and is taken over by a redelivered task.
+MEDIA_PROGRESS_SAVE_SECONDS = env_float("MEDIA_PROGRESS_SAVE_SECONDS", 3.0, minimum=0.1)
+MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 120, minimum=1)
+# ffmpeg is killed after 10 min + this many times the media duration.
+MEDIA_TRANSCODE_TIMEOUT_FACTOR = env_float("MEDIA_TRANSCODE_TIMEOUT_FACTOR", 20.0, minimum=1.0)
+# Production: let the web server send the files after Django checked permission. Set the prefix of
+# an nginx `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/); the header is
+# X-Accel-Redirect for nginx, X-Sendfile for Apache mod_xsendfile / lighttpd.
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+MEDIA_ACCEL_REDIRECT_HEADER = env_str("MEDIA_ACCEL_REDIRECT_HEADER", "X-Accel-Redirect")
+if MEDIA_ACCEL_REDIRECT_HEADER not in {"X-Accel-Redirect", "X-Sendfile", "X-LIGHTTPD-send-file"}:
+    raise ImproperlyConfigured(f"MEDIA_ACCEL_REDIRECT_HEADER={MEDIA_ACCEL_REDIRECT_HEADER!r} is not supported.")
+# seed_demo imports the clips found here, else generates some with ffmpeg's lavfi sources.
+MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
 
 # --- courses ---
 # Fastest playback speed whose watching still counts (a heartbeat crediting more is treated as a seek).

@@ -57,7 +57,7 @@ COURSES = [
 
 def seed(demo: Any) -> list[str]:
     pages = ensure_site_pages()
-    corpus = settings.BASE_DIR.parent / "shared" / "corpus" / "regulations.jsonl"
+    corpus = settings.COURSES_DEMO_CORPUS_DIR / "regulations.jsonl"
     rows = list(read_rows(corpus)) if corpus.is_file() else SAMPLE_DOCUMENTS
     result = import_documents(rows, library=pages.library)
     lines = [f"文库：导入 {result.created} 份文件（{'共享语料' if corpus.is_file() else '内置示例'}）"
@@ -66,7 +66,8 @@ def seed(demo: Any) -> list[str]:
         return lines
     from media.models import Video, VideoState
 
-    videos = list(Video.objects.filter(state=VideoState.READY, duration__gt=0).order_by("pk"))
+    # media's seeder ran first (its videos may still be transcoding: the lesson says "being prepared").
+    videos = list(Video.objects.exclude(state=VideoState.FAILED).order_by("pk"))
     trainer = demo.users.get("jiangshi")
     courses: list[CoursePage] = []
     lesson_count = 0

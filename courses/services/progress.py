@@ -38,11 +38,7 @@ class HeartbeatResult:
     completed: bool
     completed_now: bool
     seek: bool
-
-    def as_dict(self, required: float) -> dict[str, Any]:
-        return {"watched_seconds": round(self.watched_seconds, 3), "credited": round(self.credited, 3),
-                "position": self.position, "completed": self.completed, "seek": self.seek,
-                "required_seconds": round(required, 3)}
+    required_seconds: float = 0.0
 
 
 def max_rate(kind: str) -> float:
@@ -147,7 +143,7 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
         transaction.on_commit(lambda: signals.lesson_completed.send(
             sender=StudyProgress, member_id=member_id, lesson_id=page_id, completed_at=now))
     return HeartbeatResult(step.watched, step.credited, position, row.completed or completed_now, completed_now,
-                           step.seek)
+                           step.seek, row.required_seconds)
 
 
 def progress_by_page(user: Any, page_ids: list[int]) -> dict[int, StudyProgress]:

@@ -107,7 +107,8 @@
       if (info.position > 0 && info.position < info.duration - 1) { video.currentTime = info.position; }
       lastTime = video.currentTime;
     }
-    if (video.readyState >= 1) { resume(); } else { video.addEventListener("loadedmetadata", resume); }
+    // After the first frame: hls.js sets its own start position on "loadedmetadata" and would undo ours.
+    if (video.readyState >= 2) { resume(); } else { video.addEventListener("loadeddata", resume); }
     function flush(keepalive) {
       if (spanStart === null) { return; }
       var end = lastTime;

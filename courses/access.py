@@ -47,9 +47,13 @@ def forget_page(page_id: int) -> None:
 
 
 def can_view_page(user: Any, page: Page) -> bool:
+    return can_view_page_id(user, page.pk)
+
+
+def can_view_page_id(user: Any, page_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    gate = _gate(page.pk)
+    gate = _gate(page_id)
     if gate is None:
         return False
     live, restricted_to = gate

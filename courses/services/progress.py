@@ -16,7 +16,7 @@ from wagtail.models import Page
 from school.permissions import member_of
 
 from .. import signals
-from ..access import can_view_page
+from ..access import can_view_page, can_view_page_id
 from ..models import StudyProgress
 from ..progress import DURATION_SLACK, apply_span, is_number
 from . import progress_sql
@@ -115,7 +115,9 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     """Validate, check the session and the sequence, credit what real time allows: one SELECT, one UPDATE."""
     session, seq, position, start = parse_heartbeat(payload)
     row = progress_sql.fetch(int(user.pk), page_id)
-    if row is None or not row.page_live:
+    # The access gate is cached per page (no query for open courses): an unpublished course or a
+    # restriction added during playback stops the credit too.
+    if row is None or not row.page_live or not can_view_page_id(user, page_id):
         if row is None and Page.objects.filter(pk=page_id, live=True).exists() and member_of(user) is not None:
             page = Page.objects.get(pk=page_id)
             if can_view_page(user, page):

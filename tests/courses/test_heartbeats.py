@@ -246,3 +246,13 @@ def test_it_requires_csrf_and_login(personas: Any, lesson: Any, client_for: Any)
 def test_it_answers_the_authenticated_ping(personas: Any, client_for: Any) -> None:
     assert client_for(personas.member.user).post("/api/v1/ping/").json() == {"ok": True}
     assert Client().post("/api/v1/ping/").status_code == 403
+
+
+def test_it_stops_crediting_when_the_course_is_unpublished_during_playback(member_client: Client, course: Any,
+                                                                         lesson: Any, clock: Any) -> None:
+    session = start(member_client, lesson.pk).json()["session"]
+    course.unpublish()
+    clock.advance(15)
+    response = beat(member_client, lesson.pk, session=session, seq=1, start=0, position=15)
+    assert response.status_code == 404
+    assert StudyProgress.objects.get(page=lesson).watched_seconds == 0

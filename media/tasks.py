@@ -17,3 +17,14 @@ def transcode_video(self: object, video_id: int) -> str:
     if outcome == "busy":
         raise self.retry(countdown=settings.MEDIA_PROCESSING_STALE_SECONDS)  # type: ignore[attr-defined]
     return outcome
+
+
+@shared_task(queue="default", ignore_result=True)
+def recover_stalled_videos() -> list[int]:
+    """Beat, every few minutes: send the task again for videos whose worker died (stale heartbeat) or
+    whose message was lost (queued for long). Brokers without redelivery (the embedded file-system
+    one) rely on this; sending twice is harmless because ``process_video`` claims first."""
+    ids = services.stalled_video_ids()
+    for video_id in ids:
+        transcode_video.delay(video_id)
+    return ids

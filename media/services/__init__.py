@@ -1,7 +1,7 @@
 """Data changes of the media app as typed functions (views, tasks, commands and tests call these)."""
 
 from .registration import queue_video, register_video, register_video_from_path, requeue_video
-from .transcoding import ClaimLost, process_video
+from .transcoding import ClaimLost, process_video, stalled_video_ids
 
 __all__ = [
     "ClaimLost",
@@ -10,4 +10,5 @@ __all__ = [
     "register_video",
     "register_video_from_path",
     "requeue_video",
+    "stalled_video_ids",
 ]

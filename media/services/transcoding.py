@@ -72,6 +72,17 @@ def _claim(video_id: int) -> str | None:
     return token if claimed else None
 
 
+def stalled_video_ids(queued_for: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Videos processing with a stale heartbeat, or queued for longer than ``queued_for``."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
+    return list(
+        Video.objects.filter(
+            Q(state=VideoState.PROCESSING, heartbeat_at__lt=stale) | Q(state=VideoState.QUEUED, updated_at__lt=now - queued_for)
+        ).values_list("pk", flat=True)[:100]
+    )
+
+
 def _mine(video_id: int, token: str) -> Q:
     return Q(pk=video_id, claim_token=token, state=VideoState.PROCESSING)
 
@@ -108,7 +119,8 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         shutil.rmtree(leftover, ignore_errors=True)
     workdir = scratch / f"{video.storage_key}-{token}"
     try:
-        _transcode(video, token, workdir, timings)
+        with translation.override(settings.LANGUAGE_CODE):  # reasons are stored in the site's language
+            _transcode(video, token, workdir, timings)
         outcome = "ready"
     except Rejected as rejected:
         logger.info("video %s rejected: %s", video_id, rejected.reason)

@@ -233,6 +233,11 @@ MEDIA_ACCEL_REDIRECT_HEADER = env_str("MEDIA_ACCEL_REDIRECT_HEADER", "X-Accel-Re
 if MEDIA_ACCEL_REDIRECT_HEADER not in {"X-Accel-Redirect", "X-Sendfile", "X-LIGHTTPD-send-file"}:
     raise ImproperlyConfigured(f"MEDIA_ACCEL_REDIRECT_HEADER={MEDIA_ACCEL_REDIRECT_HEADER!r} is not supported.")
 # seed_demo imports the clips found here, else generates some with ffmpeg's lavfi sources.
+CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
+    "task": "media.tasks.recover_stalled_videos",
+    "schedule": 300.0,
+    "options": {"queue": "default"},
+}
 MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
 
 # --- courses ---

@@ -61,3 +61,25 @@ def test_it_shows_the_edit_page_with_the_failure_reason_and_requeue_button(
     html = page.content.decode()
     assert "无法读取该文件" in html and "重新转码" in html
     assert reverse("wagtailsnippets_media_video:requeue", args=[video.pk]) in html
+
+
+def test_it_renames_a_video_and_deletes_its_files_with_it(
+    clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], sent_tasks: list[int], settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1), title="旧标题")
+    process_video(video.pk)
+    video.refresh_from_db()
+    client = client_for(personas.trainer)
+
+    edited = client.post(reverse("wagtailsnippets_media_video:edit", args=[video.pk]), {"title": "新标题"})
+
+    assert edited.status_code == 302
+    video.refresh_from_db()
+    assert video.title == "新标题" and video.state == VideoState.READY
+    original, ladder = Path(video.original.path), Path(settings.MEDIA_ROOT) / video.hls_dir
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted = client.post(reverse("wagtailsnippets_media_video:delete", args=[video.pk]))
+    assert deleted.status_code == 302
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not original.exists() and not ladder.exists()

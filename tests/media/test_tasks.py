@@ -160,3 +160,20 @@ def test_it_reports_a_failed_import_and_a_missing_file(
         call_command("import_video", str(text), "--wait", "--timeout", "0")
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_video", str(clip_dir / "nope.mp4"))
+
+
+def test_it_resends_videos_whose_worker_died_or_whose_message_was_lost(
+    clip_dir: Path, sent_tasks: list[int]
+) -> None:
+    source = clips.clip(clip_dir / "a.mp4", seconds=1)
+    dead, lost, fresh, live = (register_video_from_path(source) for _ in range(4))
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    Video.objects.filter(pk=dead.pk).update(state=VideoState.PROCESSING, heartbeat_at=long_ago)
+    Video.objects.filter(pk=lost.pk).update(updated_at=long_ago)
+    Video.objects.filter(pk=live.pk).update(state=VideoState.PROCESSING, heartbeat_at=timezone.now())
+
+    resent = tasks.recover_stalled_videos.apply().get()
+
+    assert sorted(resent) == sorted([dead.pk, lost.pk]) and sorted(sent_tasks) == sorted([dead.pk, lost.pk])
+    assert fresh.pk not in sent_tasks
+    assert "media-recover-stalled-videos" in settings.CELERY_BEAT_SCHEDULE

@@ -239,3 +239,22 @@ CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "options": {"queue": "default"},
 }
 MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
+
+# --- courses ---
+# Fastest playback speed whose watching still counts (a heartbeat crediting more is treated as a seek).
+COURSES_MAX_PLAYBACK_RATE = env_float("COURSES_MAX_PLAYBACK_RATE", 2.0, minimum=1.0)
+# Seconds a member must read a policy document (page visible) for it to count as studied.
+COURSES_DOCUMENT_READING_SECONDS = env_int("COURSES_DOCUMENT_READING_SECONDS", 60, minimum=1)
+# Credits a read policy document is worth in study tasks.
+COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.0)
+# Days before a task's deadline when members behind schedule are reminded (once).
+COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
+# Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
+COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
+if COURSES_COUNT_DB_WRITES:
+    MIDDLEWARE = ["courses.dbcount.CountWritesMiddleware", *MIDDLEWARE]
+# seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
+COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
+CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
+                                                     "schedule": 60.0}

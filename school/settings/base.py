@@ -191,3 +191,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- search ---
+# Elasticsearch analyzer for Chinese text: "cjk" (built in, any cluster), "smartcn" or "ik" (plugins).
+SEARCH_ES_ANALYZER = env_str("SEARCH_ES_ANALYZER", "cjk")
+if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SEARCH_ES_ANALYZER={SEARCH_ES_ANALYZER!r}: use cjk, smartcn or ik.")
+# Prefix of the Elasticsearch aliases and indices (several sites can share a cluster).
+SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
+SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)

@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 
 from search.backends import SearchBackend
-from search.core import Viewer
+from search.core import SearchResults, Viewer
 from search.params import parse_query
 from tests.search.factories import library, make_doc
 
 EVERYONE = Viewer()
 
 
-def search(backend: SearchBackend, viewer: Viewer = EVERYONE, **params: str):  # type: ignore[no-untyped-def]
+def search(backend: SearchBackend, viewer: Viewer = EVERYONE, **params: str) -> SearchResults:
     return backend.search(parse_query(params), viewer)
 
 
@@ -70,7 +70,7 @@ def test_it_reports_facets_of_the_matches(indexed: SearchBackend) -> None:
 def test_it_orders_by_date_when_asked(indexed: SearchBackend) -> None:
     hits = search(indexed, q="", order="date").hits
     dates = [h.issue_date for h in hits]
-    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    assert dates == sorted(dates, reverse=True)
 
 
 def test_it_pages_through_results(indexed: SearchBackend) -> None:

@@ -57,9 +57,9 @@ def parse_query(params: Mapping[str, Any]) -> SearchQuery:
     q = clean_text(_get(params, "q"), MAX_QUERY_CHARS)
     category = clean_text(_get(params, "category"), MAX_FILTER_CHARS + 1)
     issuer = clean_text(_get(params, "issuer"), MAX_FILTER_CHARS + 1)
-    for name, value in (("category", category), ("issuer", issuer)):
+    for name, label, value in (("category", _("Category"), category), ("issuer", _("Issuing body"), issuer)):
         if len(value) > MAX_FILTER_CHARS:
-            raise InvalidSearch(name, _("The filter “%(name)s” is too long.") % {"name": name})
+            raise InvalidSearch(name, _("The filter “%(name)s” is too long.") % {"name": label})
     validity = _get(params, "validity").strip()
     if validity and validity not in VALIDITIES:
         raise InvalidSearch("validity", _("Unknown validity status; use one of: %(values)s.")

@@ -37,6 +37,9 @@ def setup_django(var_dir: Path) -> None:
     import django
 
     django.setup()
+    import logging
+
+    logging.disable(logging.INFO)  # Wagtail logs every page it creates
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

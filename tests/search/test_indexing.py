@@ -33,7 +33,7 @@ def run_tasks(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[tuple[str,
 
         def delay(page_id: int, _name: str = name, _task: Any = task) -> None:
             calls.append((_name, page_id))
-            _task.apply(args=[page_id])
+            _task.apply(args=(page_id,))
 
         monkeypatch.setattr(task, "delay", delay)
     return calls
@@ -133,13 +133,14 @@ def test_it_retries_indexing_while_the_engine_is_down(personas: Personas, settin
         raise SearchUnavailable("engine down")
 
     monkeypatch.setattr(type(get_backend()), "index", down)
-    assert SearchUnavailable in tasks.index_page.autoretry_for and tasks.index_page.retry_backoff
-    result = tasks.index_page.apply(args=[page.pk])  # eager: the retries run at once instead of after backoff
+    task: Any = tasks.index_page
+    assert SearchUnavailable in task.autoretry_for and task.retry_backoff
+    result = tasks.index_page.apply(args=(page.pk,))  # eager: the retries run at once instead of after backoff
     assert len(attempts) == tasks.index_page.max_retries + 1
     assert isinstance(result.result, SearchUnavailable)
     monkeypatch.undo()
     settings.ELASTICSEARCH_URL = None
-    assert tasks.index_page.apply(args=[page.pk]).state == "SUCCESS"
+    assert tasks.index_page.apply(args=(page.pk,)).state == "SUCCESS"
     assert titles("党员教育管理") == ["党员教育管理规定"]
 
 

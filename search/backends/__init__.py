@@ -31,13 +31,13 @@ class SearchBackend(Protocol):
 
 
 _backend: SearchBackend | None = None
-_backend_config: tuple[str | None, str] | None = None
+_backend_config: tuple[str | None, str, str] | None = None
 
 
 def get_backend() -> SearchBackend:
     """The configured backend, built once per process (and again when the settings change, as in tests)."""
     global _backend, _backend_config
-    config = (settings.ELASTICSEARCH_URL, settings.SEARCH_ES_ANALYZER)
+    config = (settings.ELASTICSEARCH_URL, settings.SEARCH_ES_ANALYZER, settings.SEARCH_ES_PREFIX)
     if _backend is None or config != _backend_config:
         if settings.ELASTICSEARCH_URL:
             from .elastic import ElasticsearchBackend

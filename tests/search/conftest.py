@@ -23,6 +23,7 @@ def backend(request: pytest.FixtureRequest, settings: Any, db: None) -> Iterator
         settings.ELASTICSEARCH_URL = url
         settings.SEARCH_ES_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
         engine = get_backend()
+        engine.refresh = "wait_for"  # type: ignore[attr-defined]
         yield engine
         engine.drop_all()  # type: ignore[attr-defined]
     else:

@@ -159,3 +159,13 @@ def test_it_rebuilds_and_updates_the_index_from_the_command(personas: Personas, 
     assert titles("党员教育管理") == ["党员教育管理办法"]
     call_command("search_index", "--update", stdout=out)
     assert out.getvalue().rstrip().splitlines()[-1].startswith("search: embedded index updated: 0 pages indexed")
+
+
+def test_it_indexes_the_demo_content(personas: Personas, settings: Any) -> None:
+    from search.wagtail_hooks import seed_search_index
+
+    settings.ELASTICSEARCH_URL = None
+    draft_document().save_revision().publish()
+    lines = seed_search_index(None)
+    assert "indexed 1 pages" in lines[0]
+    assert titles("党员教育管理") == ["党员教育管理规定"]

@@ -54,6 +54,7 @@ class SearchPassage(models.Model):
     chapter = models.CharField(max_length=200, blank=True)
     anchor = models.CharField(max_length=100, blank=True)
     text = models.TextField()
+    norm = models.TextField()  # text.normalize(): what remembered phrases are matched against
     tokens = models.TextField()
 
     class Meta:

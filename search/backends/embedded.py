@@ -18,7 +18,12 @@ from ..text import doc_number_key, find_doc_number, normalize, query_needles, qu
 from ..text import highlight as highlight_text
 from .ranking import EntryCandidate, PassageCandidate, score_entries
 
-PASSAGE_CANDIDATES = 400
+PASSAGE_CANDIDATES = 200
+# Candidate passages are fetched with the query's rarer tokens only: a token found in more than this
+# share of all passages (国家, 规定, 负责…) adds thousands of rows to rank and no recall, because the
+# passage a member remembers holds the rare tokens too. Coverage and ranking still use every token.
+COMMON_SHARE = 0.05
+MIN_RETRIEVAL_TOKENS = 2
 TITLE_CANDIDATES = 100
 FACET_FIELDS = ("category", "issuer", "year", "validity", "content_type")
 
@@ -81,11 +86,12 @@ class EmbeddedBackend:
         passages = doc.passages or []
         rows = [
             SearchPassage(entry=entry, position=i, label=p.label[:100], chapter=p.chapter[:200], anchor=p.anchor[:100],
-                          text=p.text, tokens=segmented(f"{p.label} {p.text}"))
+                          text=p.text, norm=normalize(p.text), tokens=segmented(f"{p.label} {p.text}"))
             for i, p in enumerate(passages)
         ]
         if not rows and doc.summary:
-            rows = [SearchPassage(entry=entry, position=0, text=doc.summary, tokens=segmented(doc.summary))]
+            rows = [SearchPassage(entry=entry, position=0, text=doc.summary, norm=normalize(doc.summary),
+                                  tokens=segmented(doc.summary))]
         SearchPassage.objects.bulk_create(rows, batch_size=200)
 
     def remove(self, keys: Iterable[str]) -> int:
@@ -120,7 +126,7 @@ class EmbeddedBackend:
         ranked = score_entries(candidates, query.q, tokens, doc_number, max_rank)
         if query.order == "date":
             ranked.sort(key=lambda e: (-e.issue_date_ordinal, -e.score))
-        facets = self._facets(SearchEntry.objects.filter(pk__in=[e.id for e in ranked]))
+        facets = _count_facets(ranked)
         page = ranked[query.offset: query.offset + query.page_size]
         return SearchResults(query=query, hits=self._hits(page, query.q, tokens), total=len(ranked), facets=facets)
 
@@ -139,22 +145,17 @@ class EmbeddedBackend:
         if doc_number:
             number_ids = list(scope.filter(doc_number_key=doc_number).values_list("id", flat=True))
         by_passage: dict[int, list[PassageCandidate]] = {}
-        texts = SearchPassage.objects.in_bulk([pid for pid, _e, _r in passage_rows])
-        for pid, entry_id, rank in passage_rows:
-            row = texts.get(pid)
-            if row is None:
-                continue
-            by_passage.setdefault(entry_id, []).append(PassageCandidate(
-                id=pid, entry_id=entry_id, db_rank=rank, text=row.text, tokens=row.tokens, label=row.label,
-                chapter=row.chapter, anchor=row.anchor))
+        for passage in passage_rows:
+            by_passage.setdefault(passage.entry_id, []).append(passage)
         ids = set(by_passage) | set(title_ids) | set(number_ids)
-        entries = SearchEntry.objects.filter(pk__in=ids).values(
-            "id", "title", "title_tokens", "title_key", "doc_number_key", "validity", "issue_date")
+        entries = SearchEntry.objects.filter(pk__in=ids).values("id", "title", "title_tokens", "title_key",
+                                                                "doc_number_key", "issue_date", *FACET_FIELDS)
         return [
             EntryCandidate(id=e["id"], title=e["title"], title_tokens=e["title_tokens"], title_key=e["title_key"],
                            doc_number_key=e["doc_number_key"], validity=e["validity"],
                            issue_date_ordinal=e["issue_date"].toordinal() if e["issue_date"] else 0,
-                           passages=by_passage.get(e["id"], []))
+                           passages=by_passage.get(e["id"], []),
+                           facets={name: e[name] for name in FACET_FIELDS})
             for e in entries
         ]
 
@@ -195,17 +196,47 @@ class EmbeddedBackend:
         )
 
 
+def _count_facets(entries: list[EntryCandidate]) -> dict[str, list[FacetValue]]:
+    facets: dict[str, list[FacetValue]] = {}
+    for name in FACET_FIELDS:
+        counts = Counter(str(e.facets[name]) for e in entries if e.facets.get(name) not in (None, ""))
+        ordered = sorted(counts.items(), key=lambda kv: (-int(kv[0]), 0) if name == "year" else (-kv[1], kv[0]))
+        facets[name] = [FacetValue(value=v, count=n) for v, n in ordered[:30]]
+    return facets
+
+
 def fts5_match(tokens: list[str]) -> str:
     """An FTS5 MATCH expression that ORs the tokens, each a quoted string: no operator, column filter,
     prefix star or parenthesis a user types can ever reach FTS5's query parser."""
     return " OR ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
-def _passage_matches(tokens: list[str], scope_sql: str, scope_params: list[Any], limit: int) -> list[tuple[int, int, float]]:
+def retrieval_tokens(tokens: list[str], frequency: dict[str, int], total: int) -> list[str]:
+    """The tokens to fetch candidates with: those not in more than COMMON_SHARE of the passages, or the
+    MIN_RETRIEVAL_TOKENS rarest when all are common. Tokens found nowhere are dropped (they match nothing)."""
+    present = sorted((t for t in tokens if frequency.get(t, 0) > 0), key=lambda t: frequency[t])
+    if not present:
+        return tokens
+    limit = max(50, int(total * COMMON_SHARE))
+    rare = [t for t in present if frequency[t] <= limit]
+    return rare if len(rare) >= MIN_RETRIEVAL_TOKENS else present[:MIN_RETRIEVAL_TOKENS]
+
+
+def _sqlite_frequencies(cursor: Any, tokens: list[str]) -> tuple[dict[str, int], int]:
+    marks = ", ".join(["%s"] * len(tokens))
+    cursor.execute(f"SELECT term, doc FROM search_passage_vocab WHERE term IN ({marks})", tokens)  # noqa: S608
+    frequency = {str(term): int(doc) for term, doc in cursor.fetchall()}
+    cursor.execute("SELECT count(*) FROM search_searchpassage")
+    return frequency, int(cursor.fetchone()[0])
+
+
+def _passage_matches(tokens: list[str], scope_sql: str, scope_params: list[Any], limit: int) -> list[PassageCandidate]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
+            tokens = retrieval_tokens(tokens, *_sqlite_frequencies(cursor, tokens))
             cursor.execute(
-                "SELECT p.id, p.entry_id, -bm25(search_passage_fts) AS rank FROM search_passage_fts "  # noqa: S608 - ORM-built scope, placeholders
+                "SELECT p.id, p.entry_id, -bm25(search_passage_fts) AS rank, p.norm, p.tokens, p.label, p.chapter, "  # noqa: S608 - ORM-built scope, placeholders
+                "p.anchor, p.text FROM search_passage_fts "
                 "JOIN search_searchpassage p ON p.id = search_passage_fts.rowid "
                 f"WHERE search_passage_fts MATCH %s AND p.entry_id IN ({scope_sql}) "
                 "ORDER BY bm25(search_passage_fts) LIMIT %s",
@@ -214,13 +245,16 @@ def _passage_matches(tokens: list[str], scope_sql: str, scope_params: list[Any],
         else:
             tsquery = " || ".join(["plainto_tsquery('simple', %s)"] * len(tokens))
             cursor.execute(
-                "SELECT p.id, p.entry_id, ts_rank(to_tsvector('simple'::regconfig, p.tokens), q.query) AS rank "  # noqa: S608 - ORM-built scope, placeholders
+                "SELECT p.id, p.entry_id, ts_rank(to_tsvector('simple'::regconfig, p.tokens), q.query) AS rank, "  # noqa: S608 - ORM-built scope, placeholders
+                "p.norm, p.tokens, p.label, p.chapter, p.anchor, p.text "
                 f"FROM search_searchpassage p, (SELECT ({tsquery}) AS query) q "
                 "WHERE to_tsvector('simple'::regconfig, p.tokens) @@ q.query "
                 f"AND p.entry_id IN ({scope_sql}) ORDER BY rank DESC, p.id LIMIT %s",
                 [*tokens, *scope_params, limit],
             )
-        return [(int(pid), int(eid), float(rank)) for pid, eid, rank in cursor.fetchall()]
+        return [PassageCandidate(id=int(row[0]), entry_id=int(row[1]), db_rank=float(row[2]), norm=row[3], tokens=row[4],
+                                 label=row[5], chapter=row[6], anchor=row[7], text=row[8])
+                for row in cursor.fetchall()]
 
 
 def _title_matches(tokens: list[str], scope_sql: str, scope_params: list[Any], limit: int) -> list[int]:

@@ -10,6 +10,7 @@ document (same title) are folded into the best-scoring one."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..text import normalize
 
@@ -17,6 +18,7 @@ from ..text import normalize
 W_DOC_NUMBER = 1000.0
 W_TITLE_EQUAL = 200.0
 W_TITLE_CONTAINS = 120.0
+W_TITLE_TIGHT = 40.0  # among titles holding the query, the one the query fills most (its own, not a derivative)
 W_TITLE_COVERAGE = 60.0
 W_PHRASE = 90.0
 W_PASSAGE_COVERAGE = 40.0
@@ -31,6 +33,7 @@ class PassageCandidate:
     entry_id: int
     db_rank: float  # larger is better
     text: str = ""
+    norm: str = ""  # text.normalize(text)
     tokens: str = ""
     label: str = ""
     chapter: str = ""
@@ -47,6 +50,7 @@ class EntryCandidate:
     validity: str
     issue_date_ordinal: int
     passages: list[PassageCandidate] = field(default_factory=list)
+    facets: dict[str, Any] = field(default_factory=dict)
     score: float = 0.0
     best: PassageCandidate | None = None
     other_versions: int = 0
@@ -85,11 +89,12 @@ def score_entries(entries: list[EntryCandidate], q: str, tokens: list[str], doc_
         number = 1.0 if doc_number and entry.doc_number_key == doc_number else 0.0
         equal = 1.0 if q_norm and title_norm == q_norm else 0.0
         contains = phrase_share(parts, title_norm)
+        tight = contains * min(1.0, len(q_norm) / len(title_norm)) if title_norm else 0.0
         best_value = 0.0
         best_phrase = 0.0
         best_cov = 0.0
         for passage in entry.passages:
-            phrase = phrase_share(parts, normalize(passage.text))
+            phrase = phrase_share(parts, passage.norm or normalize(passage.text))
             cov = coverage(tokens, set(passage.tokens.split()))
             rank = passage.db_rank / max_db_rank if max_db_rank > 0 else 0.0
             value = W_PHRASE * phrase + W_PASSAGE_COVERAGE * cov**2 + W_DB_RANK * rank
@@ -97,7 +102,7 @@ def score_entries(entries: list[EntryCandidate], q: str, tokens: list[str], doc_
                 entry.best, best_value, best_phrase, best_cov = passage, value, phrase, cov
         if not (number or contains or best_phrase or max(title_cov, best_cov) >= MIN_COVERAGE):
             continue
-        entry.score = (W_DOC_NUMBER * number + W_TITLE_EQUAL * equal + W_TITLE_CONTAINS * contains
+        entry.score = (W_DOC_NUMBER * number + W_TITLE_EQUAL * equal + W_TITLE_CONTAINS * contains + W_TITLE_TIGHT * tight
                        + W_TITLE_COVERAGE * title_cov**2 + best_value
                        + (W_CURRENT if entry.validity in ("", "current") else 0.0))
         kept.append(entry)

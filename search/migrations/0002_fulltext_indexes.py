@@ -14,6 +14,7 @@ SQLITE_UP = [
     "CREATE TRIGGER search_passage_au AFTER UPDATE ON search_searchpassage BEGIN "
     "INSERT INTO search_passage_fts(search_passage_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); "
     "INSERT INTO search_passage_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
+    "CREATE VIRTUAL TABLE search_passage_vocab USING fts5vocab(search_passage_fts, 'row')",
     "CREATE VIRTUAL TABLE search_title_fts USING fts5(title_tokens, content='search_searchentry', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER search_title_ai AFTER INSERT ON search_searchentry BEGIN "
@@ -26,7 +27,8 @@ SQLITE_UP = [
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS search_passage_ai", "DROP TRIGGER IF EXISTS search_passage_ad",
-    "DROP TRIGGER IF EXISTS search_passage_au", "DROP TABLE IF EXISTS search_passage_fts",
+    "DROP TRIGGER IF EXISTS search_passage_au", "DROP TABLE IF EXISTS search_passage_vocab",
+    "DROP TABLE IF EXISTS search_passage_fts",
     "DROP TRIGGER IF EXISTS search_title_ai", "DROP TRIGGER IF EXISTS search_title_ad",
     "DROP TRIGGER IF EXISTS search_title_au", "DROP TABLE IF EXISTS search_title_fts",
 ]

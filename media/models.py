@@ -9,7 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
 
 
 def original_upload_to(instance: Video, filename: str) -> str:
@@ -29,7 +32,7 @@ class VideoState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Video(models.Model):
+class Video(index.Indexed, models.Model):
     title = models.CharField(_("title"), max_length=200)
     original = models.FileField(_("original file"), upload_to=original_upload_to, max_length=255)
     original_name = models.CharField(_("original file name"), max_length=255, blank=True)
@@ -58,6 +61,8 @@ class Video(models.Model):
                                     on_delete=models.SET_NULL, related_name="uploaded_videos")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title"), index.FilterField("state")]
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -125,6 +130,29 @@ class Video(models.Model):
         if self.width and self.height:
             return f"{self.width}×{self.height}"
         return ""
+
+    resolution_label.fget.short_description = _("resolution")  # type: ignore[attr-defined]
+
+    def duration_label(self) -> str:
+        if not self.duration:
+            return ""
+        seconds = round(self.duration)
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else (
+            f"{seconds // 60}:{seconds % 60:02d}")
+
+    duration_label.short_description = _("duration")  # type: ignore[attr-defined]
+
+    def status_html(self) -> SafeString:
+        """State for the admin listing: progress while processing, the reason when failed."""
+        label = self.get_state_display()
+        if self.state == VideoState.PROCESSING:
+            return format_html('<span data-video-status="processing"><progress max="100" value="{}"></progress> '
+                               "{} {}%</span>", self.progress, label, self.progress)
+        if self.state == VideoState.FAILED:
+            return format_html('<span data-video-status="failed"><b>{}</b>：{}</span>', label, self.failure_reason)
+        return format_html('<span data-video-status="{}">{}</span>', self.state, label)
+
+    status_html.short_description = _("state")  # type: ignore[attr-defined]
 
 
 class Rendition(models.Model):

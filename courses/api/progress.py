@@ -55,4 +55,5 @@ class ProgressHeartbeatView(APIView):
         except ProgressError as exc:
             return _error(exc)
         return Response({"watched_seconds": round(result.watched_seconds, 3), "credited": round(result.credited, 3),
-                         "position": result.position, "completed": result.completed, "seek": result.seek})
+                         "position": result.position, "completed": result.completed, "seek": result.seek,
+                         "required_seconds": round(result.required_seconds, 3)})

@@ -19,6 +19,7 @@ from .. import signals
 from ..access import can_view_page
 from ..models import StudyProgress
 from ..progress import DURATION_SLACK, apply_span, is_number
+from . import progress_sql
 
 MAX_SEQ = 2**53
 
@@ -37,11 +38,7 @@ class HeartbeatResult:
     completed: bool
     completed_now: bool
     seek: bool
-
-    def as_dict(self, required: float) -> dict[str, Any]:
-        return {"watched_seconds": round(self.watched_seconds, 3), "credited": round(self.credited, 3),
-                "position": self.position, "completed": self.completed, "seek": self.seek,
-                "required_seconds": round(required, 3)}
+    required_seconds: float = 0.0
 
 
 def max_rate(kind: str) -> float:
@@ -115,49 +112,38 @@ def parse_heartbeat(payload: Any) -> tuple[str, int, float, float | None]:
 
 
 def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime | None = None) -> HeartbeatResult:
+    """Validate, check the session and the sequence, credit what real time allows: one SELECT, one UPDATE."""
     session, seq, position, start = parse_heartbeat(payload)
-    row = (StudyProgress.objects.filter(member__user_id=user.pk, page_id=page_id)
-           .values("pk", "member_id", "kind", "duration", "required_seconds", "intervals", "watched_seconds",
-                   "furthest_position", "position", "completed_at", "session_token", "last_seq",
-                   "last_heartbeat_at", "page__live").first())
-    if row is None or not row["page__live"]:
+    row = progress_sql.fetch(int(user.pk), page_id)
+    if row is None or not row.page_live:
         if row is None and Page.objects.filter(pk=page_id, live=True).exists() and member_of(user) is not None:
             page = Page.objects.get(pk=page_id)
             if can_view_page(user, page):
                 raise ProgressError(409, "no_session", _("Start the lesson before sending progress."))
         raise ProgressError(404, "not_found", _("This lesson does not exist or is not available to you."))
-    if not secrets.compare_digest(session, row["session_token"] or ""):
+    if not secrets.compare_digest(session.encode(), row.session_token.encode()):
         raise ProgressError(409, "session_replaced",
                             _("This lesson is playing in another window or device; progress is recorded there."))
-    if seq <= row["last_seq"]:
+    if seq <= row.last_seq:
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
-    duration = row["duration"]
-    if position > duration + DURATION_SLACK or (start is not None and start > duration + DURATION_SLACK):
+    if position > row.duration + DURATION_SLACK or (start is not None and start > row.duration + DURATION_SLACK):
         raise ProgressError(400, "out_of_range", _("The position is beyond the end of the lesson."))
-    position = min(position, duration)
-    span_start = min(start if start is not None else row["position"], position)
+    position = min(position, row.duration)
+    span_start = min(start if start is not None else row.position, position)
     now = now or timezone.now()
-    last = row["last_heartbeat_at"] or now
-    elapsed = (now - last).total_seconds()
-    step = apply_span(row["intervals"], span_start, position, elapsed, max_rate(row["kind"]))
-    completed_now = row["completed_at"] is None and step.watched >= row["required_seconds"] - 1e-6
-    update: dict[str, Any] = {
-        "intervals": step.intervals, "watched_seconds": step.watched, "position": position, "last_seq": seq,
-        "last_heartbeat_at": now, "updated_at": now,
-        "furthest_position": max(row["furthest_position"], step.intervals[-1][1] if step.intervals else 0.0),
-    }
-    if completed_now:
-        update["completed_at"] = now
-    changed = StudyProgress.objects.filter(pk=row["pk"], session_token=row["session_token"],
-                                           last_seq=row["last_seq"]).update(**update)
-    if not changed:
+    elapsed = (now - (row.last_heartbeat_at or now)).total_seconds()
+    step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind))
+    completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
+    furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
+    if not progress_sql.update(row, intervals=step.intervals, watched=step.watched, position=position,
+                               furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
     if completed_now:
-        member_id = row["member_id"]
+        member_id = row.member_id
         transaction.on_commit(lambda: signals.lesson_completed.send(
             sender=StudyProgress, member_id=member_id, lesson_id=page_id, completed_at=now))
-    return HeartbeatResult(step.watched, step.credited, position, row["completed_at"] is not None or completed_now,
-                           completed_now, step.seek)
+    return HeartbeatResult(step.watched, step.credited, position, row.completed or completed_now, completed_now,
+                           step.seek, row.required_seconds)
 
 
 def progress_by_page(user: Any, page_ids: list[int]) -> dict[int, StudyProgress]:

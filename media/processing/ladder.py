@@ -1,7 +1,8 @@
 """Plan the HLS ladder for a source and build the ONE ffmpeg command that makes it.
 
-The source is decoded once; a ``split`` filter feeds one scaler + H.264 encoder per rung (plus a
-branch that grabs the poster frame at ~10% of the duration). Each rung is capped CRF: ``-crf`` for
+The source is decoded once; ``split`` filters feed one H.264 encoder per rung, each rung scaled from
+the rung above it (a cascade: 720p is made from 1080p, 480p from 720p…, so every scaler reads fewer
+pixels than the source), plus a branch that grabs the poster frame at ~10% of the duration. Each rung is capped CRF: ``-crf`` for
 quality, ``-maxrate``/``-bufsize`` so the peak bitrate, which the master playlist announces as
 BANDWIDTH, is bounded. Keyframes every segment length at a fixed frame rate (``fps`` filter, which
 also turns variable-frame-rate phone footage into constant frame rate) keep the rungs' segments
@@ -117,13 +118,19 @@ def build_command(
     outputs = []
     video_rungs = [rung for rung in rungs if not rung.is_audio]
     if video_rungs:
-        branches = len(video_rungs) + (1 if poster_at is not None else 0)
         video = source_input["v:0"].filter("fps", fps=fps).filter("format", "yuv420p")
-        split = video.filter_multi_output("split", branches) if branches > 1 else None
+        poster_branch = None
+        if poster_at is not None:
+            base = video.filter_multi_output("split", 2)
+            video, poster_branch = base.stream(0), base.stream(1)
         gop = fps * settings.segment_seconds
+        parent = video
         for index, rung in enumerate(video_rungs):
-            branch = split.stream(index) if split is not None else video
-            scaled = branch.filter("scale", rung.width, rung.height, flags="bicubic").filter("setsar", 1)
+            # Cascade: each rung is scaled from the one above it (fewer pixels to read than the source).
+            scaled = parent.filter("scale", rung.width, rung.height, flags="bicubic").filter("setsar", 1)
+            if index + 1 < len(video_rungs):
+                pair = scaled.filter_multi_output("split", 2)
+                scaled, parent = pair.stream(0), pair.stream(1)
             streams = [scaled, audio] if audio is not None else [scaled]
             outputs.append(
                 ffmpeg.output(
@@ -143,10 +150,9 @@ def build_command(
                     **hls_options,
                 )
             )
-        if poster_at is not None and poster_dims is not None:
-            branch = split.stream(len(video_rungs)) if split is not None else video
+        if poster_branch is not None and poster_at is not None and poster_dims is not None:
             frame = (
-                branch.filter("trim", start=poster_at)
+                poster_branch.filter("trim", start=poster_at)
                 .filter("setpts", "PTS-STARTPTS")
                 .filter("scale", poster_dims[0], poster_dims[1])
             )

@@ -103,7 +103,10 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         return "busy" if state == VideoState.PROCESSING else "done"
     video = Video.objects.get(pk=video_id)
     timings = timings or Timings()
-    workdir = Path(settings.MEDIA_ROOT) / "videos" / "tmp" / f"{video.storage_key}-{token}"
+    scratch = Path(settings.MEDIA_ROOT) / "videos" / "tmp"
+    for leftover in scratch.glob(f"{video.storage_key}-*"):  # half output of a worker that died
+        shutil.rmtree(leftover, ignore_errors=True)
+    workdir = scratch / f"{video.storage_key}-{token}"
     try:
         _transcode(video, token, workdir, timings)
         outcome = "ready"

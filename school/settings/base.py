@@ -241,7 +241,10 @@ COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.
 COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
 # Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
 COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "courses" / "locale"]
+if COURSES_COUNT_DB_WRITES:
+    MIDDLEWARE = ["courses.dbcount.CountWritesMiddleware", *MIDDLEWARE]
+# seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
+COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
 CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
                                                      "schedule": 60.0}

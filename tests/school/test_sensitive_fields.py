@@ -34,3 +34,17 @@ def test_it_finds_duplicates_through_a_keyed_digest(personas):
     raw = Member.objects.get(pk=personas.member.pk).id_number.reveal()
     assert Member.objects.filter(id_number_digest=sensitive.digest(raw)).count() == 1
     assert sensitive.digest(raw) != sensitive.digest(raw.lower() + "0")
+
+
+def test_it_hides_id_numbers_from_error_reports(personas, rf):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from school.admin_views import members
+
+    request = rf.post("/admin/school/members/add/", {"id_number": "11010519491231002X", "name": "x"})
+    request.user = personas.admin_a
+    request.session = {}
+    request._messages = None
+    members.create(request)  # the decorator marks the parameters on the request
+    cleaned = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert cleaned["id_number"] != "11010519491231002X" and cleaned["name"] == "x"

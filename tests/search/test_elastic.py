@@ -199,3 +199,12 @@ def test_it_reports_an_unreachable_cluster_as_unavailable(settings: Any) -> None
         backend.search(parse_query({"q": "廉洁"}), Viewer())
     with pytest.raises(SearchUnavailable):
         backend.index(library())
+
+
+def test_it_fails_the_index_command_clearly_when_the_cluster_is_down(settings: Any, db: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    settings.SEARCH_ES_TIMEOUT = 1
+    with pytest.raises(CommandError, match="unavailable"):
+        call_command("search_index", "--rebuild")

@@ -9,7 +9,7 @@ as a member would type it and prints:
 
     metric mrr X                          mean reciprocal rank of the first relevant title in the top 10
     metric median_query_ms X              median time of one search (backend + ranking + snippets)
-    metric median_query_ms_like_baseline  the same queries as a naive LIKE scan over the article text
+    metric median_query_ms_like_baseline  the same queries as a naive LIKE scan over titles and full texts
     metric latency_ratio_vs_like          median_query_ms / median_query_ms_like_baseline
 """
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from django.db.models import Q
 
+from courses.models import PolicyDocumentPage
 from courses.services.documents import import_documents, read_rows
 
 from . import indexing
-from .models import SearchEntry, SearchPassage
 
 
 def load_corpus(corpus: Path) -> int:
@@ -21,6 +21,7 @@ def load_corpus(corpus: Path) -> int:
 
 
 def like_baseline(q: str, limit: int) -> list[str]:
-    """What a naive implementation does: LIKE '%q%' over titles and article text."""
-    ids = SearchPassage.objects.filter(text__contains=q).values("entry_id")
-    return list(SearchEntry.objects.filter(Q(title__contains=q) | Q(pk__in=ids)).values_list("title", flat=True)[:limit])
+    """What a naive implementation does: LIKE '%q%' over the documents' titles and full text (independent
+    of the search backend, so it is the same baseline for the embedded backend and Elasticsearch)."""
+    qs = PolicyDocumentPage.objects.live().filter(Q(title__contains=q) | Q(body__contains=q))
+    return list(qs.values_list("title", flat=True)[:limit])

@@ -32,6 +32,7 @@ def prepare(members: int) -> dict[str, Any]:
     import _django
 
     var = _django.setup()
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -56,7 +57,7 @@ def prepare(members: int) -> dict[str, Any]:
         user = member.user
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         token = start_session(user, lesson.pk)["session"]
@@ -166,6 +167,8 @@ def main() -> None:
                 offset += 1_000_000
                 for i, key in enumerate(("ok", "errors", "writes", "elapsed")):
                     totals[mode][i] += result[key]
+        if not totals["noop"][0] or not totals["heartbeat"][0]:
+            raise SystemExit(f"requests failed: {totals}")
         noop_rate = totals["noop"][0] / totals["noop"][3]
         beat_rate = totals["heartbeat"][0] / totals["heartbeat"][3]
         print(f"# {args.workers} gunicorn workers, {args.threads} client threads, {args.rounds}×{args.seconds:g} s "

@@ -7,4 +7,5 @@ urlpatterns = [
     path("tasks/", tasks.index, name="tasks"),
     path("tasks/add/", tasks.create, name="task_add"),
     path("tasks/<int:pk>/", tasks.detail, name="task_detail"),
+    path("tasks/<int:pk>/export/", tasks.export, name="task_export"),
 ]

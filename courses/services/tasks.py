@@ -84,7 +84,7 @@ def _units(items: Iterable[TaskItemInfo]) -> dict[int, Decimal]:
 
 def required_credits(task: StudyTask, items: list[TaskItemInfo]) -> Decimal:
     if task.required_credits and task.required_credits > 0:
-        return Decimal(task.required_credits)
+        return Decimal(task.required_credits).quantize(TWO)
     return sum(_units(items).values(), Decimal(0)).quantize(TWO)
 
 

@@ -117,3 +117,20 @@ def test_it_rejects_a_deadline_before_the_start(personas: Any, client_for: Any, 
         "title": "x", "organization": personas.a1.pk, "starts_on": "2026-05-02", "ends_on": "2026-05-01",
         "pages": [course.pk], "required_credits": "0"})
     assert response.status_code == 200 and not StudyTask.objects.exists()
+
+
+def test_it_exports_completion_per_organization_to_excel(personas: Any, client_for: Any, task: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    response = client_for(personas.admin_a).get(f"/admin/courses/tasks/{task.pk}/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("组织编码", "组织名称", "党员人数")
+    assert ("TA1", "第一党支部", 1, 1, 100) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows
+    assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/export/").status_code == 404

@@ -258,3 +258,12 @@ COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.p
 CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
                                                      "schedule": 60.0}
+
+# --- search ---
+# Elasticsearch analyzer for Chinese text: "cjk" (built in, any cluster), "smartcn" or "ik" (plugins).
+SEARCH_ES_ANALYZER = env_str("SEARCH_ES_ANALYZER", "cjk")
+if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
+    raise ImproperlyConfigured(f"SEARCH_ES_ANALYZER={SEARCH_ES_ANALYZER!r}: use cjk, smartcn or ik.")
+# Prefix of the Elasticsearch aliases and indices (several sites can share a cluster).
+SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
+SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)

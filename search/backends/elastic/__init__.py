@@ -1,0 +1,3 @@
+from .backend import ElasticsearchBackend
+
+__all__ = ["ElasticsearchBackend"]

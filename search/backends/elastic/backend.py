@@ -1,0 +1,142 @@
+"""The Elasticsearch backend: two aliases (``<prefix>-documents``, ``<prefix>-courses``), each in front
+of a versioned index. ``rebuild`` creates new indices, bulk-loads them and swaps both aliases in one
+``update_aliases`` call, so searches never see an empty or half-built index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from ...core import SearchDocument, SearchQuery, SearchResults, SearchUnavailable, Viewer
+from .documents import CourseDoc, PolicyDocumentDoc, analysis, to_es
+from .queries import build_search, read_response
+
+KINDS = {"documents": PolicyDocumentDoc, "courses": CourseDoc}
+
+
+def kind_of(content_type: str) -> str:
+    return "documents" if content_type == "document" else "courses"
+
+
+def index_body(kind: str, analyzer: str) -> dict[str, Any]:
+    return {"settings": {"number_of_shards": 1, "analysis": analysis(analyzer)},
+            "mappings": KINDS[kind]._doc_type.mapping.to_dict()}
+
+
+def bulk_actions(docs: Iterable[SearchDocument], targets: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """``index`` actions; ``targets`` maps a kind ("documents"/"courses") to the index or alias to write."""
+    for doc in docs:
+        yield {"_op_type": "index", "_index": targets[kind_of(doc.content_type)], "_id": doc.key,
+               "_source": to_es(doc).to_dict(skip_empty=False)}
+
+
+def delete_actions(keys: Iterable[str], targets: dict[str, str]) -> Iterator[dict[str, Any]]:
+    for key in keys:
+        yield {"_op_type": "delete", "_index": targets[kind_of(key.split(":", 1)[0])], "_id": key}
+
+
+def alias_actions(alias: str, old: list[str], new: str) -> list[dict[str, Any]]:
+    return [*({"remove": {"index": name, "alias": alias}} for name in old), {"add": {"index": new, "alias": alias}}]
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.prefix = settings.SEARCH_ES_PREFIX
+        self.analyzer = settings.SEARCH_ES_ANALYZER
+        self.refresh: bool | str = False  # tests set "wait_for" to search right after writing
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from elasticsearch import Elasticsearch
+
+            self._client = Elasticsearch(self.url, request_timeout=settings.SEARCH_ES_TIMEOUT)
+        return self._client
+
+    def alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from elasticsearch import ApiError, TransportError
+
+        try:
+            return fn(*args, **kwargs)
+        except TransportError as exc:  # connection refused, timeout: retry later
+            raise SearchUnavailable(str(exc)) from exc
+        except ApiError as exc:
+            if getattr(exc, "status_code", 500) >= 500 or getattr(exc, "status_code", 0) == 429:
+                raise SearchUnavailable(str(exc)) from exc
+            raise
+
+    def _indices_of(self, alias: str) -> list[str]:
+        if not self._call(self.client.indices.exists_alias, name=alias):
+            return []
+        return sorted(self._call(self.client.indices.get_alias, name=alias).keys())
+
+    def _create_index(self, kind: str) -> str:
+        name = f"{self.alias(kind)}-{timezone.now():%Y%m%d%H%M%S%f}"
+        self._call(self.client.indices.create, index=name, **index_body(kind, self.analyzer))
+        return name
+
+    def ensure_aliases(self) -> None:
+        for kind in KINDS:
+            if not self._indices_of(self.alias(kind)):
+                name = self._create_index(kind)
+                self._call(self.client.indices.update_aliases, actions=[{"add": {"index": name, "alias": self.alias(kind)}}])
+
+    def _bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> int:
+        from elasticsearch.helpers import bulk
+
+        ok, _errors = self._call(bulk, self.client, actions, refresh=self.refresh, **kwargs)
+        return int(ok)
+
+    def index(self, docs: Iterable[SearchDocument]) -> int:
+        self.ensure_aliases()
+        return self._bulk(bulk_actions(docs, {kind: self.alias(kind) for kind in KINDS}))
+
+    def remove(self, keys: Iterable[str]) -> int:
+        self.ensure_aliases()
+        return self._bulk(delete_actions(keys, {kind: self.alias(kind) for kind in KINDS}),
+                          raise_on_error=False)
+
+    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        new = {kind: self._create_index(kind) for kind in KINDS}
+        count = self._bulk(bulk_actions(docs, new))
+        self._call(self.client.indices.refresh, index=list(new.values()))
+        old = {kind: self._indices_of(self.alias(kind)) for kind in KINDS}
+        actions = [action for kind in KINDS for action in alias_actions(self.alias(kind), old[kind], new[kind])]
+        self._call(self.client.indices.update_aliases, actions=actions)  # atomic: both aliases at once
+        for names in old.values():
+            for name in names:
+                self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+        return count
+
+    def indexed_versions(self) -> dict[str, dt.datetime | None]:
+        from elasticsearch.helpers import scan
+
+        self.ensure_aliases()
+        out: dict[str, dt.datetime | None] = {}
+        rows = self._call(lambda: list(scan(self.client, index=[self.alias(k) for k in KINDS],
+                                            query={"query": {"match_all": {}}}, _source=["key", "updated_at"])))
+        for row in rows:
+            value = row["_source"].get("updated_at")
+            out[row["_id"]] = dt.datetime.fromisoformat(value) if value else None
+        return out
+
+    def search(self, query: SearchQuery, viewer: Viewer) -> SearchResults:
+        self.ensure_aliases()
+        s = build_search(query, viewer, [self.alias(kind) for kind in KINDS])
+        body = self._call(self.client.search, index=",".join(s._index or []), body=s.to_dict())
+        return read_response(query, dict(body))
+
+    def drop_all(self) -> None:
+        """Deletes this prefix's indices (tests)."""
+        self._call(self.client.indices.delete, index=f"{self.prefix}-*", ignore_unavailable=True)

@@ -1,0 +1,147 @@
+"""The backend-agnostic shapes of search: what gets indexed (``SearchDocument``), what a user asks
+(``SearchQuery``) and what comes back (``SearchResults``). Both backends speak only these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+ContentType = Literal["document", "course", "lesson"]
+CONTENT_TYPES: tuple[str, ...] = ("document", "course", "lesson")
+
+# Validity status of a policy document (现行有效 / 已修订 / 已废止); "" for courses and lessons.
+VALIDITY_CURRENT = "current"
+VALIDITY_REVISED = "revised"
+VALIDITY_REPEALED = "repealed"
+VALIDITIES: tuple[str, ...] = (VALIDITY_CURRENT, VALIDITY_REVISED, VALIDITY_REPEALED)
+
+ORDERS: tuple[str, ...] = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """An article-level chunk of a document's text: ``label`` is e.g. "第十二条", ``anchor`` the id of
+    the element on the page, so a hit can link to ``url#anchor``."""
+
+    text: str
+    label: str = ""
+    chapter: str = ""
+    anchor: str = ""
+
+
+@dataclass
+class SearchDocument:
+    """One searchable page. ``key`` is unique across content types (e.g. "document:42")."""
+
+    page_id: int
+    content_type: str
+    title: str
+    url: str
+    passages: list[Passage] = field(default_factory=list)
+    doc_number: str = ""
+    category: str = ""
+    issuer: str = ""
+    issue_date: dt.date | None = None
+    effective_date: dt.date | None = None
+    validity: str = ""
+    live: bool = True
+    # Tree paths of the organizations whose subtrees may see this page; empty means everyone.
+    visibility: list[str] = field(default_factory=list)
+    summary: str = ""
+    # When the source page last changed; ``search_index --update`` re-indexes pages newer than this.
+    updated_at: dt.datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.content_type}:{self.page_id}"
+
+    @property
+    def year(self) -> int | None:
+        return self.issue_date.year if self.issue_date else None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is searching: ``paths`` are the tree paths of the viewer's organization and its ancestors;
+    ``sees_everything`` for superusers. Anonymous viewers see only unrestricted content."""
+
+    paths: tuple[str, ...] = ()
+    sees_everything: bool = False
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    category: str = ""
+    issuer: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    validity: str = ""
+    content_type: str = ""
+    order: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.category or self.issuer or self.year_from or self.year_to or self.validity or self.content_type)
+
+
+@dataclass
+class SearchHit:
+    key: str
+    content_type: str
+    title: str
+    url: str
+    title_html: str = ""  # escaped, with <mark> around matches
+    snippet_html: str = ""  # escaped, with <mark> around matches
+    article_label: str = ""
+    chapter: str = ""
+    anchor: str = ""
+    doc_number: str = ""
+    category: str = ""
+    issuer: str = ""
+    issue_date: dt.date | None = None
+    validity: str = ""
+    score: float = 0.0
+    other_versions: int = 0
+
+    @property
+    def article_url(self) -> str:
+        return f"{self.url}#{self.anchor}" if self.anchor else self.url
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.query.page > 1
+
+
+class SearchUnavailable(Exception):
+    """The search engine could not be reached; indexing tasks retry on it, searches show a message."""

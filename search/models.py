@@ -1,0 +1,64 @@
+"""Tables of the embedded backend. Rows are written only by ``search.backends.embedded``; the full-text
+indexes over their segmented text (an FTS5 table on SQLite, a GIN index over ``to_tsvector('simple', …)``
+on PostgreSQL) are created by migration 0002 for the database in use."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SearchEntry(models.Model):
+    key = models.CharField(max_length=64, unique=True)
+    page_id = models.IntegerField(db_index=True)
+    content_type = models.CharField(max_length=16, db_index=True)
+    title = models.CharField(max_length=500)
+    title_tokens = models.TextField()
+    title_key = models.CharField(max_length=500, db_index=True)  # groups versions of one document
+    doc_number = models.CharField(max_length=100, blank=True)
+    doc_number_key = models.CharField(max_length=100, blank=True, db_index=True)
+    category = models.CharField(max_length=100, blank=True, db_index=True)
+    issuer = models.CharField(max_length=200, blank=True, db_index=True)
+    issue_date = models.DateField(null=True, blank=True)
+    effective_date = models.DateField(null=True, blank=True)
+    year = models.IntegerField(null=True, blank=True, db_index=True)
+    validity = models.CharField(max_length=16, blank=True)
+    url = models.CharField(max_length=500)
+    summary = models.TextField(blank=True)
+    live = models.BooleanField(default=True)
+    restricted = models.BooleanField(default=False)  # True: only the subtrees in allowed_paths see it
+    updated_at = models.DateTimeField(null=True, blank=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "search entry"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SearchAllowedPath(models.Model):
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="allowed_paths")
+    path = models.CharField(max_length=255, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "path"], name="search_allowed_path_unique")]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class SearchPassage(models.Model):
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="passages")
+    position = models.IntegerField()
+    label = models.CharField(max_length=100, blank=True)
+    chapter = models.CharField(max_length=200, blank=True)
+    anchor = models.CharField(max_length=100, blank=True)
+    text = models.TextField()
+    norm = models.TextField()  # text.normalize(): what remembered phrases are matched against
+    tokens = models.TextField()
+
+    class Meta:
+        ordering = ["entry", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}:{self.position}"

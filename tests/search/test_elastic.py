@@ -1,0 +1,210 @@
+"""The Elasticsearch backend without a server: mappings, analyzers, query bodies, bulk actions, the
+atomic alias swap, and reading a response. (Against a real cluster: the backend-agnostic suite in
+test_engine.py runs when ELASTICSEARCH_URL is set.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from search.backends.elastic.backend import (
+    ElasticsearchBackend,
+    alias_actions,
+    bulk_actions,
+    delete_actions,
+    index_body,
+)
+from search.backends.elastic.documents import CourseDoc, PolicyDocumentDoc
+from search.backends.elastic.queries import build_search, read_response
+from search.core import SearchUnavailable, Viewer
+from search.params import parse_query
+from tests.search.factories import library, make_doc
+
+TARGETS = {"documents": "school-documents", "courses": "school-courses"}
+
+
+MEMBER = Viewer(paths=("0001", "00010002"))
+
+
+def body_for(params: dict[str, str], viewer: Viewer = MEMBER) -> dict[str, Any]:
+    return build_search(parse_query(params), viewer, list(TARGETS.values())).to_dict()
+
+
+def test_it_maps_articles_as_nested_passages_with_chinese_analysis() -> None:
+    mapping = PolicyDocumentDoc._doc_type.mapping.to_dict()["properties"]
+    assert mapping["passages"]["type"] == "nested"
+    assert mapping["passages"]["properties"]["label"] == {"type": "keyword"}
+    assert mapping["passages"]["properties"]["text"]["analyzer"] == "school_index"
+    assert mapping["title"]["analyzer"] == "school_index" and mapping["title"]["fields"]["raw"] == {"type": "keyword"}
+    assert mapping["doc_number_key"] == {"type": "keyword"} and mapping["validity"] == {"type": "keyword"}
+    assert mapping["visibility"] == {"type": "keyword"} and mapping["issue_date"] == {"type": "date"}
+    assert "doc_number" not in CourseDoc._doc_type.mapping.to_dict()["properties"]
+
+
+@pytest.mark.parametrize(("kind", "index_tokenizer", "search_tokenizer"), [
+    ("cjk", "standard", "standard"), ("smartcn", "smartcn_tokenizer", "smartcn_tokenizer"),
+    ("ik", "ik_max_word", "ik_smart"),
+])
+def test_it_configures_the_analyzer_by_setting(kind: str, index_tokenizer: str, search_tokenizer: str) -> None:
+    analyzers = index_body("documents", kind)["settings"]["analysis"]["analyzer"]
+    assert analyzers["school_index"]["tokenizer"] == index_tokenizer
+    assert analyzers["school_search"]["tokenizer"] == search_tokenizer
+    if kind == "cjk":
+        assert "cjk_bigram" in analyzers["school_index"]["filter"]
+
+
+def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() -> None:
+    body = body_for({"q": "廉洁自律", "category": "准则", "year_from": "2010", "page": "2", "page_size": "5"})
+    text = json.dumps(body, ensure_ascii=False)
+    assert "query_string" not in text and "simple_query_string" not in text
+    should = body["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"match_phrase": {"title": {"query": "廉洁自律", "boost": 30}}} in should
+    multi = next(c["multi_match"] for c in should if "multi_match" in c)
+    assert "title^10" in multi["fields"] and multi["query"] == "廉洁自律"
+    nested = next(c["nested"] for c in should if "nested" in c)
+    assert nested["path"] == "passages" and nested["inner_hits"]["highlight"]["encoder"] == "html"
+    assert {"match_phrase": {"passages.text": {"query": "廉洁自律", "slop": 2, "boost": 5}}} in \
+        nested["query"]["bool"]["should"]
+    filters = body["query"]["bool"]["filter"]
+    assert {"term": {"live": True}} in filters and {"term": {"category": "准则"}} in filters
+    assert {"range": {"year": {"gte": 2010}}} in filters
+    visibility = next(f for f in filters if "bool" in f)["bool"]["should"]
+    assert {"terms": {"visibility": ["0001", "00010002"]}} in visibility
+    assert body["highlight"]["pre_tags"] == ["<mark>"] and body["highlight"]["encoder"] == "html"
+    assert body["collapse"]["field"] == "title_key"
+    assert body["from"] == 5 and body["size"] == 5
+    assert set(body["aggs"]) == {"groups", "category", "issuer", "year", "validity", "content_type"}
+
+
+def test_it_puts_an_exact_document_number_first() -> None:
+    should = body_for({"q": "中纪发[2013]4号"})["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"term": {"doc_number_key": {"value": "中纪发〔2013〕4号", "boost": 1000}}} in should
+
+
+@pytest.mark.parametrize("q", ['title:廉洁 OR 1=1', '{"query": {"match_all": {}}}', "廉洁*", "\\", '"廉洁'])
+def test_it_passes_query_syntax_as_inert_match_text(q: str) -> None:
+    body = body_for({"q": q})
+    should = body["query"]["bool"]["must"][0]["bool"]["should"]
+    assert next(c["multi_match"] for c in should if "multi_match" in c)["query"] == q
+    assert "query_string" not in json.dumps(body)
+
+
+def test_it_lets_a_superuser_see_restricted_content_and_browses_by_date() -> None:
+    body = body_for({"q": ""}, Viewer(sees_everything=True))
+    assert body["query"]["bool"]["filter"] == [{"term": {"live": True}}]
+    assert body["sort"][0] == {"issue_date": {"order": "desc", "missing": "_last"}}
+
+
+def test_it_generates_bulk_actions_per_kind() -> None:
+    docs = [*library()[:1], make_doc("党史课", [("", "遵义会议")], content_type="course", page_id=5,
+                                     visibility=["0001"])]
+    actions = list(bulk_actions(docs, TARGETS))
+    assert [a["_index"] for a in actions] == ["school-documents", "school-courses"]
+    first = actions[0]
+    assert first["_op_type"] == "index" and first["_id"] == docs[0].key
+    assert first["_source"]["title_key"] == "document:中国共产党廉洁自律准则"
+    assert first["_source"]["passages"][1] == {"label": "第二条", "chapter": "", "anchor": "art-2",
+                                               "text": docs[0].passages[1].text}
+    assert first["_source"]["issue_date"] == dt.date(2015, 10, 12) and first["_source"]["year"] == 2015
+    assert actions[1]["_source"]["restricted"] is True and actions[1]["_source"]["visibility"] == ["0001"]
+    assert list(delete_actions(["course:5", "document:1"], TARGETS)) == [
+        {"_op_type": "delete", "_index": "school-courses", "_id": "course:5"},
+        {"_op_type": "delete", "_index": "school-documents", "_id": "document:1"},
+    ]
+
+
+def test_it_swaps_an_alias_with_remove_and_add_in_one_list() -> None:
+    assert alias_actions("school-documents", ["school-documents-1"], "school-documents-2") == [
+        {"remove": {"index": "school-documents-1", "alias": "school-documents"}},
+        {"add": {"index": "school-documents-2", "alias": "school-documents"}},
+    ]
+
+
+class FakeIndices:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.aliases = {"school-documents": ["school-documents-old"], "school-courses": ["school-courses-old"]}
+
+    def __getattr__(self, name: str) -> Any:
+        def record(**kwargs: Any) -> Any:
+            self.calls.append((name, kwargs))
+            if name == "exists_alias":
+                return kwargs["name"] in self.aliases
+            if name == "get_alias":
+                return {index: {} for index in self.aliases[kwargs["name"]]}
+            return {"acknowledged": True}
+
+        return record
+
+
+def test_it_rebuilds_into_new_indices_and_swaps_both_aliases_atomically(settings: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.SEARCH_ES_PREFIX = "school"
+    backend = ElasticsearchBackend("http://127.0.0.1:9200")
+    fake = type("FakeClient", (), {})()
+    fake.indices = FakeIndices()
+    backend._client = fake
+    loaded: list[dict[str, Any]] = []
+    def fake_bulk(actions: Any, **kwargs: Any) -> int:
+        loaded.extend(actions)
+        return len(loaded)
+
+    monkeypatch.setattr(backend, "_bulk", fake_bulk)
+    assert backend.rebuild(library()) == 5
+    names = [name for name, _kw in fake.indices.calls]
+    assert names.count("create") == 2 and names.count("update_aliases") == 1
+    created = [kw["index"] for name, kw in fake.indices.calls if name == "create"]
+    assert {a["_index"] for a in loaded} == {created[0]}  # all five are policy documents
+    swap = next(kw for name, kw in fake.indices.calls if name == "update_aliases")["actions"]
+    assert {"remove": {"index": "school-documents-old", "alias": "school-documents"}} in swap
+    assert {"add": {"index": created[0], "alias": "school-documents"}} in swap
+    assert {"add": {"index": created[1], "alias": "school-courses"}} in swap
+    deleted = [kw["index"] for name, kw in fake.indices.calls if name == "delete"]
+    assert deleted == ["school-documents-old", "school-courses-old"]
+    assert names.index("update_aliases") < names.index("delete")
+
+
+def test_it_reads_hits_articles_versions_and_facets_from_a_response() -> None:
+    response = {
+        "hits": {"total": {"value": 3}, "hits": [{
+            "_id": "document:1", "_score": 12.5,
+            "_source": {"key": "document:1", "content_type": "document", "title": "中国共产党纪律处分条例",
+                        "url": "/library/tiaoli/", "issue_date": "2023-12-19", "validity": "current",
+                        "category": "条例", "doc_number": "", "issuer": "中共中央"},
+            "highlight": {"title": ["中国共产党<mark>纪律处分</mark>条例"]},
+            "inner_hits": {
+                "passages": {"hits": {"hits": [{"_source": {"label": "第十二条", "anchor": "art-12", "chapter": "第二章"},
+                                                "highlight": {"passages.text": ["给予<mark>纪律处分</mark>"]}}]}},
+                "versions": {"hits": {"total": {"value": 3}}},
+            },
+        }]},
+        "aggregations": {"groups": {"value": 1}, "category": {"buckets": [{"key": "条例", "doc_count": 3}]},
+                         "year": {"buckets": [{"key": 2023, "doc_count": 1}]}},
+    }
+    results = read_response(parse_query({"q": "纪律处分"}), response)
+    hit = results.hits[0]
+    assert hit.article_url == "/library/tiaoli/#art-12" and hit.article_label == "第十二条"
+    assert hit.other_versions == 2 and hit.issue_date == dt.date(2023, 12, 19)
+    assert hit.snippet_html == "给予<mark>纪律处分</mark>"
+    assert results.total == 1 and results.facets["year"][0].value == "2023"
+
+
+def test_it_reports_an_unreachable_cluster_as_unavailable(settings: Any) -> None:
+    settings.SEARCH_ES_TIMEOUT = 1
+    backend = ElasticsearchBackend("http://127.0.0.1:9")
+    with pytest.raises(SearchUnavailable):
+        backend.search(parse_query({"q": "廉洁"}), Viewer())
+    with pytest.raises(SearchUnavailable):
+        backend.index(library())
+
+
+def test_it_fails_the_index_command_clearly_when_the_cluster_is_down(settings: Any, db: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    settings.SEARCH_ES_TIMEOUT = 1
+    with pytest.raises(CommandError, match="unavailable"):
+        call_command("search_index", "--rebuild")

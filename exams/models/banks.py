@@ -100,6 +100,7 @@ class Question(models.Model):
         indexes = [
             models.Index(fields=["bank", "qtype", "difficulty", "is_active", "usage_count", "random_key"],
                          name="exams_q_draw"),
+            models.Index(fields=["random_key"], name="exams_q_random"),
         ]
 
     def __str__(self) -> str:

@@ -64,6 +64,7 @@ def seed(demo: Any) -> list[str]:
         section = ExamSection.objects.create(exam=exam, order=order, title=title, qtype=qtype, count=count,
                                              points=points)
         section.banks.add(bank)
+        section.save()  # parental many-to-many fields are written on save
     exam.target_organizations.add(demo.root)
     publish_exam(exam)
     return [line, f"考试 {exam.title}：已发布，满分 {exam.total_points}"]

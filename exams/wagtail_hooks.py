@@ -21,3 +21,24 @@ def seed_exams_demo(demo: object) -> list[str]:
     from .demo import seed
 
     return seed(demo)
+
+
+def _register_policies() -> None:
+    from wagtail.permissions import register_permission_policy
+
+    from .admin_views.policies import CertificatePolicy, TrainerPolicy
+    from .models import Certificate, Exam, Question, QuestionBank
+
+    for model in (QuestionBank, Question, Exam):
+        register_permission_policy(model, TrainerPolicy(model))
+    register_permission_policy(Certificate, CertificatePolicy(Certificate))
+
+
+_register_policies()
+
+
+@hooks.register("register_admin_viewset")
+def register_exams_viewsets() -> object:
+    from .admin_views.viewsets import ExamsGroup
+
+    return ExamsGroup()

@@ -22,17 +22,21 @@ class ExamStat(models.Model):
 
 
 class ExamScoreBucket(models.Model):
-    """Attempts whose score falls in [bucket*10%, (bucket+1)*10%) of the total (bucket 10 = full marks)."""
+    """Attempts of one organization's members whose score falls in [bucket*10%, (bucket+1)*10%) of the
+    total (bucket 10 = full marks); per organization so that administrators see their subtree only."""
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="score_buckets")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
     bucket = models.PositiveSmallIntegerField()
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["exam", "bucket"], name="exams_bucket_unique")]
+        constraints = [models.UniqueConstraint(fields=["exam", "organization", "bucket"],
+                                               name="exams_bucket_unique")]
 
     def __str__(self) -> str:
-        return f"{self.exam_id}:{self.bucket}"
+        return f"{self.exam_id}:{self.organization_id}:{self.bucket}"
 
 
 class ExamOrgStat(models.Model):

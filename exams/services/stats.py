@@ -31,9 +31,9 @@ def record_attempt(attempt: Attempt, correctness: dict[int, bool]) -> None:
         score_sq_sum=F("score_sq_sum") + score * score,
     )
     bucket = _bucket(score, total)
-    ExamScoreBucket.objects.get_or_create(exam=exam, bucket=bucket)
-    ExamScoreBucket.objects.filter(exam=exam, bucket=bucket).update(count=F("count") + 1)
     org = attempt.member.organization
+    ExamScoreBucket.objects.get_or_create(exam=exam, organization=org, bucket=bucket, defaults={"path": org.path})
+    ExamScoreBucket.objects.filter(exam=exam, organization=org, bucket=bucket).update(count=F("count") + 1)
     ExamOrgStat.objects.get_or_create(exam=exam, organization=org, defaults={"path": org.path})
     ExamOrgStat.objects.filter(exam=exam, organization=org).update(
         submitted=F("submitted") + 1, passed=F("passed") + passed, score_sum=F("score_sum") + score

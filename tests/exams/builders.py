@@ -46,6 +46,7 @@ def make_exam(owner: Any, bank: QuestionBank, sections: list[dict[str, Any]] | N
         section.banks.add(bank)
         for tag in tags:
             section.tags.add(Tag.objects.get_or_create(name=tag)[0])
+        section.save()  # parental many-to-many fields are written on save
     if targets:
         exam.target_organizations.set(targets)
     if publish:

@@ -21,8 +21,8 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 messages: install
-	cd school && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete >/dev/null
-	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 run: migrate
 	$(BIN)/python manage.py seed_demo

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Browser tests use Debian's Chromium (never a browser download). Install it when we can; when we
-# cannot, the E2E tests skip with a reason.
-if command -v chromium >/dev/null 2>&1; then exit 0; fi
+# Browser tests use Debian's Chromium (never a browser download), and a CJK font so that screenshots
+# show Chinese. Install them when we can; when we cannot, the E2E tests skip with a reason.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || need+=(fonts-wqy-microhei)
+[ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the browser tests…"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || echo "Could not install chromium; browser tests will be skipped."
+  echo "Installing ${need[*]} for the browser tests…"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
+    || echo "Could not install ${need[*]}; browser tests will be skipped or show no Chinese glyphs."
 else
-  echo "chromium is not installed and cannot be installed here; browser tests will be skipped."
+  echo "${need[*]} missing and cannot be installed here; browser tests will be skipped."
 fi

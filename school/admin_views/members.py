@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from school import services
@@ -54,6 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
+@sensitive_post_parameters("id_number", "phone", "password")
 @org_admin_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
@@ -66,6 +68,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "school/admin/form.html", {"form": form, "title": _("Add member")})
 
 
+@sensitive_post_parameters("id_number", "phone")
 @org_admin_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:

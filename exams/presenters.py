@@ -20,8 +20,13 @@ def displayed_options(version: QuestionVersion, permutation: list[int]) -> list[
     return [{"key": letter(pos), "text": version.options[orig]} for pos, orig in enumerate(order)]
 
 
+def _versions(attempt: Attempt) -> dict[int, QuestionVersion]:
+    return {v.pk: v for v in QuestionVersion.objects.filter(pk__in=[item["v"] for item in attempt.paper]).only(
+        "id", "question_id", "qtype", "stem", "options", "answer", "explanation")}
+
+
 def paper_questions(attempt: Attempt) -> list[dict[str, Any]]:
-    versions = QuestionVersion.objects.in_bulk([item["v"] for item in attempt.paper])
+    versions = _versions(attempt)
     responses = dict(attempt.answers.values_list("version_id", "response"))
     sections = list(attempt.exam.sections.order_by("order", "id"))
     out = []
@@ -47,6 +52,21 @@ def section_list(exam: Exam) -> list[dict[str, Any]]:
         {"index": i, "title": str(s), "type": s.qtype, "count": s.count, "points": str(s.points)}
         for i, s in enumerate(exam.sections.order_by("order", "id"))
     ]
+
+
+def attempt_summary(attempt: Attempt) -> dict[str, Any]:
+    """What starting returns: cheap, so that a start storm stays fast; the paper is one GET away."""
+    return {
+        "id": attempt.pk,
+        "exam": {"id": attempt.exam_id, "title": attempt.exam.title},
+        "attempt_no": attempt.attempt_no,
+        "status": "open" if attempt.is_open else "submitted",
+        "seed": str(attempt.seed),
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "remaining_seconds": remaining_seconds(attempt),
+        "paper_url": reverse("exams:api_attempt", args=[attempt.pk]),
+    }
 
 
 def attempt_state(attempt: Attempt) -> dict[str, Any]:
@@ -103,7 +123,7 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
             "verify_url": reverse("exams:certificate_verify", args=[certificate.code]),
         }
     if review_allowed(attempt):
-        versions = QuestionVersion.objects.in_bulk([item["v"] for item in attempt.paper])
+        versions = _versions(attempt)
         answers = {a.version_id: a for a in attempt.answers.all()}
         review = []
         for number, item in enumerate(attempt.paper, start=1):

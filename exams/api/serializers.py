@@ -70,6 +70,18 @@ class AttemptStateSerializer(serializers.Serializer[Any]):
     questions = PaperQuestionSerializer(many=True)
 
 
+class AttemptSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    exam = serializers.DictField()
+    attempt_no = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["open", "submitted"])
+    seed = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    remaining_seconds = serializers.IntegerField()
+    paper_url = serializers.CharField(help_text="GET it for the questions and saved responses.")
+
+
 class AnswerInSerializer(serializers.Serializer[Any]):
     question = serializers.IntegerField()
     response = serializers.JSONField(

@@ -54,8 +54,8 @@ class ExamList(APIView):
 
 
 class StartAttempt(APIView):
-    @extend_schema(request=None, responses={200: s.AttemptStateSerializer, 201: s.AttemptStateSerializer},
-                   summary="Start an attempt (or resume the open one)")
+    @extend_schema(request=None, responses={200: s.AttemptSummarySerializer, 201: s.AttemptSummarySerializer},
+                   summary="Start an attempt (201), or get the open one back (200)")
     def post(self, request: Request, pk: int) -> Response:
         member = require_member(request)
         exam = Exam.objects.filter(pk=pk).first()
@@ -65,7 +65,7 @@ class StartAttempt(APIView):
             attempt, created = services.do_start_attempt(member, exam)
         except services.ExamError as exc:
             raise Refused(exc) from None
-        return Response(presenters.attempt_state(attempt), status=201 if created else 200)
+        return Response(presenters.attempt_summary(attempt), status=201 if created else 200)
 
 
 class AttemptDetail(APIView):

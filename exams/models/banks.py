@@ -91,15 +91,16 @@ class Question(models.Model):
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
-        ordering = ["bank", "id"]
+        ordering = ["bank_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["bank", "content_hash"], name="exams_question_unique_content"),
             models.CheckConstraint(condition=models.Q(difficulty__gte=1, difficulty__lte=5),
                                    name="exams_question_difficulty_1_5"),
         ]
         indexes = [
-            models.Index(fields=["bank", "qtype", "difficulty", "is_active", "usage_count", "random_key"],
-                         name="exams_q_draw"),
+            # Draws read least-used buckets in random-key order straight from this index (no sort).
+            models.Index(fields=["bank", "qtype", "difficulty", "usage_count", "random_key"],
+                         condition=models.Q(is_active=True), name="exams_q_draw"),
             models.Index(fields=["random_key"], name="exams_q_random"),
         ]
 

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,6 @@ class Candidate:
     question_id: int
     version_id: int
     usage: int
-    option_count: int
     key: float
 
 
@@ -46,36 +46,70 @@ def section_queryset(section: ExamSection, bank_id: int | None = None, difficult
     return qs
 
 
-_FIELDS = ("id", "current_version_id", "usage_count", "options", "random_key")
+_COLUMNS = "id, current_version_id, usage_count, random_key"
 
 
-def _rows(qs: QuerySet[Question], limit: int) -> list[Candidate]:
-    if limit <= 0:
-        return []
-    return [Candidate(r[0], r[1], r[2], len(r[3] or []), r[4]) for r in qs.values_list(*_FIELDS)[:limit]]
+class _Stratum:
+    """Raw SQL over the ``exams_q_draw`` partial index: the ORM's query compilation cost more than the
+    queries themselves (four per stratum)."""
+
+    def __init__(self, bank_id: int, qtype: str, difficulty: int, tag_ids: list[int]) -> None:
+        table = Question._meta.db_table
+        where = ["bank_id = %s", "qtype = %s", "difficulty = %s", "is_active", "current_version_id IS NOT NULL"]
+        self.params: list[Any] = [bank_id, qtype, difficulty]
+        if tag_ids:
+            through = Question.tags.through._meta.db_table
+            where.append(f"id IN (SELECT question_id FROM {through} WHERE tag_id IN "  # noqa: S608 - ids only
+                         f"({', '.join(['%s'] * len(tag_ids))}))")
+            self.params += tag_ids
+        self.sql = f"FROM {table} WHERE {' AND '.join(where)}"
+
+    def fetch(self, extra: str, params: list[Any], order: str, limit: int, columns: str = _COLUMNS) -> list[Any]:
+        if limit <= 0:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} {self.sql} {extra} ORDER BY {order} LIMIT %s",
+                           [*self.params, *params, limit])
+            return list(cursor.fetchall())
 
 
-def _window(qs: QuerySet[Question], size: int, rng: random.Random) -> list[Candidate]:
-    first = qs.order_by("usage_count", "random_key", "id").values_list("usage_count", flat=True)[:1]
+def _window(stratum: _Stratum, size: int, rng: random.Random) -> list[Candidate]:
+    first = stratum.fetch("", [], "usage_count, random_key, id", 1, "usage_count")
     if not first:
         return []
-    low = first[0]
+    low = first[0][0]
     start = rng.random()
-    bucket = qs.filter(usage_count=low)
-    rows = _rows(bucket.filter(random_key__gte=start).order_by("random_key", "id"), size)
-    rows += _rows(bucket.filter(random_key__lt=start).order_by("random_key", "id"), size - len(rows))
-    rows += _rows(qs.filter(usage_count__gt=low).order_by("usage_count", "random_key", "id"), size - len(rows))
-    return rows
+    rows = stratum.fetch("AND usage_count = %s AND random_key >= %s", [low, start], "random_key, id", size)
+    rows += stratum.fetch("AND usage_count = %s AND random_key < %s", [low, start], "random_key, id",
+                          size - len(rows))
+    rows += stratum.fetch("AND usage_count > %s", [low], "usage_count, random_key, id", size - len(rows))
+    return [Candidate(*r) for r in rows]
 
 
 def draw_section(section: ExamSection, rng: random.Random, taken: set[int]) -> list[Candidate]:
+    """Windows sized for an even share of each stratum; a second pass with full-size windows covers
+    strata that are too small (e.g. few difficulty-5 questions)."""
+    picked = _draw_section(section, rng, taken, even=True)
+    if len(picked) < section.count:
+        picked = _draw_section(section, rng, taken, even=False)
+    if len(picked) < section.count:
+        raise ExamError(_("Not enough questions in the banks to draw a paper; ask the trainer to check the exam."),
+                        "not_enough_questions", status=409)
+    return picked
+
+
+def _draw_section(section: ExamSection, rng: random.Random, taken: set[int], even: bool) -> list[Candidate]:
     need = section.count
-    size = need * 3 + 10 + len(taken)
+    banks = sorted(b.pk for b in section.banks.all())
+    levels = range(section.difficulty_min, section.difficulty_max + 1)
+    tag_ids = sorted(t.pk for t in section.tags.all())
+    share = -(-need // max(1, len(banks) * len(levels))) if even else need
+    size = share * 3 + 5 + len(taken)
     strata: list[list[Candidate]] = []
-    for bank in sorted(section.banks.all(), key=lambda b: b.pk):
-        for difficulty in range(section.difficulty_min, section.difficulty_max + 1):
-            pool = [c for c in _window(section_queryset(section, bank.pk, difficulty), size, rng)
-                    if c.question_id not in taken]
+    for bank_id in banks:
+        for difficulty in levels:
+            source = _Stratum(bank_id, section.qtype, difficulty, tag_ids)
+            pool = [c for c in _window(source, size, rng) if c.question_id not in taken]
             # least used first, random among equals
             decorated = [(c.usage, rng.random(), c) for c in pool]
             decorated.sort(key=lambda item: (item[0], item[1]))
@@ -92,9 +126,6 @@ def draw_section(section: ExamSection, rng: random.Random, taken: set[int]) -> l
                 candidate = stratum.pop(0)
                 seen.add(candidate.question_id)
                 picked.append(candidate)
-    if len(picked) < need:
-        raise ExamError(_("Not enough questions in the banks to draw a paper; ask the trainer to check the exam."),
-                        "not_enough_questions", status=409)
     return picked
 
 
@@ -103,13 +134,18 @@ def draw_paper(exam: Exam, seed: int) -> list[dict[str, Any]]:
     paper: list[dict[str, Any]] = []
     taken: set[int] = set()
     sections = list(exam.sections.prefetch_related("banks", "tags").order_by("order", "id"))
+    drawn = []
     for index, section in enumerate(sections):
         picked = draw_section(section, rng, taken)
         if exam.shuffle_questions:
             rng.shuffle(picked)
+        taken.update(c.question_id for c in picked)
+        drawn.append((index, section, picked))
+    counts = {pk: len(options or []) for pk, options in
+              Question.objects.filter(pk__in=taken).order_by().values_list("pk", "options")}
+    for index, section, picked in drawn:
         for c in picked:
-            taken.add(c.question_id)
-            perm = list(range(c.option_count))
+            perm = list(range(counts[c.question_id]))
             if exam.shuffle_options and section.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
                 rng.shuffle(perm)
             else:

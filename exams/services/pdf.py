@@ -19,6 +19,7 @@ from pathlib import Path
 import qrcode
 from django.conf import settings
 from django.utils import timezone
+from PIL import Image
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
@@ -72,18 +73,21 @@ def _seal_reader(path: str, mtime: float) -> ImageReader:
     return ImageReader(path)
 
 
-def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    qr = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+def qr_image(data: str) -> Image.Image:
+    """A 1-bit image with one pixel per module (scaled up by the PDF viewer without smoothing).
+    A fixed mask pattern skips qrcode's slow search over all eight masks; any mask is valid."""
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2)
     qr.add_data(data)
     qr.make(fit=True)
     matrix = qr.get_matrix()
-    cell = size / len(matrix)
-    path = canvas.beginPath()
-    for r, row in enumerate(matrix):
-        for c, on in enumerate(row):
-            if on:
-                path.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell)
-    canvas.drawPath(path, stroke=0, fill=1)
+    n = len(matrix)
+    image = Image.new("1", (n, n), 1)
+    image.putdata([0 if on else 1 for row in matrix for on in row])
+    return image
+
+
+def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    canvas.drawInlineImage(qr_image(data), x, y, size, size)
 
 
 def verify_url(certificate: Certificate, base_url: str) -> str:

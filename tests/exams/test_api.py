@@ -80,7 +80,9 @@ def test_it_takes_an_exam_through_the_api_and_issues_a_certificate(personas, cli
         assert r.status_code == 200, r.content
     # resume: saved responses and the server's remaining time come back
     resumed = client.post(f"/api/v1/exams/{exam.pk}/start/")
-    assert resumed.status_code == 200 and all(q["response"] for q in resumed.json()["questions"])
+    assert resumed.status_code == 200 and resumed.json()["id"] == attempt.pk
+    paper = client.get(resumed.json()["paper_url"]).json()
+    assert all(q["response"] for q in paper["questions"]) and 0 < paper["remaining_seconds"] <= 3600
     result = client.post(f"/api/v1/exams/attempts/{attempt.pk}/submit/", {}, content_type="application/json").json()
     assert result["score"] == "18.00" and result["passed"] is True
     assert [s["score"] for s in result["sections"]] == ["8.00", "6.00", "4.00"]
@@ -126,7 +128,8 @@ def test_it_refuses_submit_after_deadline_and_double_submit(personas, client_for
     r = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/")
     assert r.status_code == 409 and "时间" in r.json()["detail"]
     r = client.put(f"/api/v1/exams/attempts/{state['id']}/answers/",
-                   {"question": state["questions"][0]["id"], "response": "A"}, content_type="application/json")
+                   {"question": Attempt.objects.get(pk=state["id"]).paper[0]["v"], "response": "A"},
+                   content_type="application/json")
     assert r.status_code == 409
     assert Attempt.objects.get(pk=state["id"]).submitted_at is None
     Attempt.objects.filter(pk=state["id"]).update(deadline=timezone.now() + dt.timedelta(minutes=5))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,8 +33,10 @@ SAMPLE = [
 ]
 
 
-def corpus_path() -> Any:
-    return settings.BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"
+def corpus_path() -> Path | None:
+    """settings.EXAMS_DEMO_QUESTIONS_FILE, by default BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"."""
+    value = settings.EXAMS_DEMO_QUESTIONS_FILE
+    return Path(value) if value else None
 
 
 def seed(demo: Any) -> list[str]:
@@ -41,7 +44,7 @@ def seed(demo: Any) -> list[str]:
     bank = QuestionBank.objects.create(name="党员应知应会题库", owner=trainer,
                                        description="示范题库：单选、多选、判断、填空。")
     path = corpus_path()
-    if path.is_file():
+    if path is not None and path.is_file():
         with path.open(encoding="utf-8") as handle:
             result = import_jsonl(bank, handle)
         line = f"题库 {bank.name}：从 {path.name} 导入 {result.created} 道题"

@@ -59,6 +59,8 @@ def do_answer_practice(member: Member, version_id: Any, response: Any, date: dt.
     if str(version_id) not in {str(v) for v in day.version_ids}:
         raise ExamError(_("This question is not in today's practice."), "not_in_practice")
     version = QuestionVersion.objects.get(pk=int(version_id))
+    if PracticeAnswer.objects.filter(day=day, version=version).exists():
+        raise ExamError(_("You have already answered this question today."), "already_answered", status=409)
     canonical = validate_response(version, response)
     _points, correct = grade(version, canonical, [], Decimal(1), "all")
     cap = settings.EXAMS_PRACTICE_DAILY_POINTS_CAP

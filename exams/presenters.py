@@ -100,6 +100,16 @@ def correct_display(version: QuestionVersion, permutation: list[int]) -> Any:
     return letters if version.qtype == QuestionType.MULTIPLE else letters[0]
 
 
+def as_text(value: Any) -> str:
+    """A response or answer key for display: "AC", "甲；乙", fill alternatives joined by "/"."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, str):
+        return value
+    return "；".join("/".join(v) if isinstance(v, list) else str(v) for v in value) if any(
+        isinstance(v, list) or len(str(v)) > 1 for v in value) else "".join(str(v) for v in value)
+
+
 def attempt_result(attempt: Attempt) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": attempt.pk,
@@ -138,6 +148,8 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
                 "is_correct": bool(answer and answer.is_correct),
                 "points": str(answer.points) if answer and answer.points is not None else "0.00",
                 "explanation": version.explanation,
+                "response_text": as_text(answer.response if answer else None),
+                "correct_text": as_text(correct_display(version, item["p"])),
             })
         data["review"] = review
     return data

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..models import Question, QuestionBank
+from ..models import Exam, Question, QuestionBank
 from ..services.questions import QuestionFormatError, build_question_data, format_answer, tag_objects
 
 
@@ -63,3 +63,16 @@ class QuestionForm(WagtailAdminModelForm):
         q.save()
         q.tags.set(tag_objects(self.parsed.tags))
         return q
+
+
+class ExamForm(WagtailAdminModelForm):
+    """Sets the creator; publishing is a separate step (Publish) that validates the blueprint."""
+
+    class Meta:
+        model = Exam
+        exclude = ["created_by", "status"]
+
+    def save(self, commit: bool = True) -> Any:
+        if not self.instance.created_by_id and self.for_user is not None:
+            self.instance.created_by = self.for_user
+        return super().save(commit)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
@@ -20,7 +20,7 @@ from school.permissions import is_org_admin, is_trainer
 
 from ..models import Certificate, Exam, Question, QuestionBank
 from . import urls as tool_urls
-from .forms import QuestionBankForm, QuestionForm
+from .forms import ExamForm, QuestionBankForm, QuestionForm
 from .policies import CertificatePolicy
 from .reports_columns import EXAM_LINKS
 
@@ -68,8 +68,6 @@ class QuestionViewSet(ModelViewSet):
         return QuestionForm
 
     def get_edit_handler(self) -> Any:
-        from wagtail.admin.panels import ObjectList
-
         return ObjectList([
             FieldPanel("bank"), FieldPanel("qtype"), FieldPanel("stem"), FieldPanel("options_text"),
             FieldPanel("answer_text"), FieldPanel("difficulty"), FieldPanel("tags_text"), FieldPanel("source"),
@@ -97,6 +95,9 @@ class ExamViewSet(ModelViewSet):
     search_backend_name = None
     index_view_class = ExamIndexView
     copy_view_enabled = False
+    def get_edit_handler(self) -> Any:
+        return ObjectList(self.panels, base_form_class=ExamForm).bind_to_model(self.model)
+
     panels = [
         FieldPanel("title"), FieldPanel("description"),
         MultiFieldPanel([FieldPanel("time_limit_minutes"), FieldPanel("pass_mark"), FieldPanel("attempts_allowed"),

@@ -148,3 +148,26 @@ def test_it_revokes_certificates_in_scope_and_zips_them(personas, client_for, gr
 def test_it_lists_banks_for_trainers(personas, client_for) -> None:
     QuestionBank.objects.create(name="另一个题库", owner=personas.trainer)
     assert "另一个题库" in client_for(personas.trainer).get("/admin/exams_bank/").content.decode()
+
+
+def test_it_creates_an_exam_with_a_blueprint_in_the_admin(personas, client_for) -> None:
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 4)
+    data = {
+        "title": "新考试", "description": "", "time_limit_minutes": 30, "pass_mark": "6", "attempts_allowed": 1,
+        "opens_at": "", "closes_at": "", "target_organizations": [personas.a1.pk], "target_statuses": "[]",
+        "shuffle_questions": "on", "shuffle_options": "on", "multiple_policy": "all", "review_policy": "after_submit",
+        "sections-TOTAL_FORMS": "1", "sections-INITIAL_FORMS": "0", "sections-MIN_NUM_FORMS": "0",
+        "sections-MAX_NUM_FORMS": "1000", "sections-0-title": "单选", "sections-0-qtype": "single",
+        "sections-0-count": "4", "sections-0-difficulty_min": "1", "sections-0-difficulty_max": "5",
+        "sections-0-points": "2", "sections-0-banks": [bank.pk], "sections-0-id": "", "sections-0-DELETE": "",
+    }
+    response = client_for(personas.trainer).post("/admin/exams_exam/new/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    exam = Exam.objects.get(title="新考试")
+    assert exam.created_by == personas.trainer and exam.status == Exam.Status.DRAFT
+    section = exam.sections.get()
+    assert list(section.banks.all()) == [bank] and exam.total_points == 8
+    assert client_for(personas.trainer).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
+    exam.refresh_from_db()
+    assert exam.status == Exam.Status.PUBLISHED

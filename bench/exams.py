@@ -226,6 +226,24 @@ def certificates(owner: Any) -> None:
     print(f"# certificates: font {font}, {n} in {elapsed:.2f}s", flush=True)
     metric("certificates_per_s", n / elapsed)
     metric("certificate_kb", statistics.mean(sizes) / 1024)
+    # For comparison: the documented fallback (built-in CID font, nothing embedded).
+    from django.conf import settings
+
+    from exams.services import pdf
+
+    pdf.certificate_font.cache_clear()
+    saved, pdf.FONT_CANDIDATES = pdf.FONT_CANDIDATES, []
+    settings.EXAMS_CERTIFICATE_FONT = ""
+    try:
+        render_certificate(samples[0], "http://127.0.0.1:8000/")
+        t0 = time.perf_counter()
+        fallback = [len(render_certificate(samples[i % len(samples)], "http://127.0.0.1:8000/")) for i in range(n)]
+        elapsed = time.perf_counter() - t0
+        print(f"# fallback font {pdf.certificate_font()}: {n / elapsed:.0f} certificates/s, "
+              f"{statistics.mean(fallback) / 1024:.1f} KB", flush=True)
+    finally:
+        pdf.FONT_CANDIDATES = saved
+        pdf.certificate_font.cache_clear()
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ def test_it_lets_a_member_pass_an_exam_and_verify_the_certificate(personas, live
     for item in attempt.paper:
         version = QuestionVersion.objects.get(pk=item["v"])
         letter = to_displayed(version.answer, item["p"])[0]
+        page.evaluate("document.getElementById('save-status').textContent = ''")
         page.check(f"input[name=q_{version.pk}][value={letter}]")
         page.wait_for_function("document.getElementById('save-status').textContent === '已保存'")
     assert attempt.answers.count() == 5  # autosaved before the submit

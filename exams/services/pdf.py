@@ -73,12 +73,19 @@ def _seal_reader(path: str, mtime: float) -> ImageReader:
     return ImageReader(path)
 
 
+# Byte-mode capacity at error correction M (ISO/IEC 18004 table 7): choosing the version up front saves
+# qrcode's fitting pass, which encodes the data twice.
+_QR_BYTES_M = [(3, 42), (4, 62), (5, 84), (6, 106), (7, 122), (8, 152), (9, 180), (10, 213)]
+
+
 def qr_image(data: str) -> Image.Image:
     """A 1-bit image with one pixel per module (scaled up by the PDF viewer without smoothing).
     A fixed mask pattern skips qrcode's slow search over all eight masks; any mask is valid."""
-    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2)
+    size = len(data.encode())
+    version = next((v for v, capacity in _QR_BYTES_M if size <= capacity), None)
+    qr = qrcode.QRCode(version=version, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2)
     qr.add_data(data)
-    qr.make(fit=True)
+    qr.make(fit=version is None)
     matrix = qr.get_matrix()
     n = len(matrix)
     image = Image.new("1", (n, n), 1)

@@ -136,6 +136,9 @@ def test_it_revokes_certificates_in_scope_and_zips_them(personas, client_for, gr
     admin.post(f"/admin/exams-tools/certificates/{certificate.pk}/revoke/", {"reason": "考试作弊"})
     certificate.refresh_from_db()
     assert not certificate.is_valid and certificate.revoke_reason == "考试作弊"
+    from school.models.audit import AuditEvent
+
+    assert AuditEvent.objects.filter(action="certificate_revoked", target_id=str(certificate.pk)).exists()
     page = client_for(None).get(f"/certificates/verify/{certificate.code}/").content.decode()
     assert "已被撤销" in page and "考试作弊" not in page
     x_cert = Certificate.objects.get(member=personas.member_x)

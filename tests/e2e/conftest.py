@@ -39,7 +39,8 @@ def browser() -> Iterator[Any]:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM,
                 args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                      "--autoplay-policy=no-user-gesture-required"],
             )
             yield browser
             browser.close()

@@ -100,7 +100,7 @@ def test_it_requeues_a_failed_video_and_it_can_then_succeed(
     assert video.state == VideoState.FAILED
     original.write_bytes(good)  # e.g. the storage came back
 
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         assert requeue_video(video) is True
     assert video.state == VideoState.QUEUED and video.failure_reason == ""
     assert sent_tasks == [video.pk]

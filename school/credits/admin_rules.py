@@ -69,6 +69,7 @@ class VersionForm(WagtailAdminModelForm):
         return self.cleaned_data.get("bands") or []
 
     def _post_clean(self) -> None:
+        self.instance.closes_open_version = True
         super()._post_clean()
         if self.errors:
             return

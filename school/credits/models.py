@@ -97,8 +97,14 @@ class CreditRuleVersion(models.Model):
         end = self.effective_to.isoformat() if self.effective_to else "…"
         return f"{self.rule} {self.effective_from:%Y-%m-%d}–{end}"
 
+    # Set by school.credits.rules for a new version: the open-ended version before it will be closed
+    # the day before it starts, in the same transaction, so it does not count as overlapping.
+    closes_open_version = False
+
     def overlapping(self) -> models.QuerySet[CreditRuleVersion]:
         qs = CreditRuleVersion.objects.filter(rule_id=self.rule_id).exclude(pk=self.pk)
+        if self.pk is None and self.closes_open_version:
+            qs = qs.exclude(effective_to__isnull=True, effective_from__lt=self.effective_from)
         qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
         if self.effective_to is not None:
             qs = qs.filter(effective_from__lte=self.effective_to)

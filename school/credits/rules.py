@@ -66,14 +66,8 @@ def validate_rule_version(version: CreditRuleVersion, *, allow_backdate: bool = 
             if (version.effective_to is not None and version.effective_to < today
                     and old.effective_to != version.effective_to):
                 raise ValidationError({"effective_to": _("A version that earned credits cannot end in the past.")})
-    closing = _open_before(version)
-    if closing is not None:
-        others = version.overlapping().exclude(pk=closing.pk)
-        if others.exists():
-            raise ValidationError({"effective_from": _(
-                "The validity period overlaps version %(other)s of the same rule.") % {"other": others.first()}})
-    else:
-        version.clean()
+    version.closes_open_version = True
+    version.clean()
 
 
 @transaction.atomic
@@ -83,6 +77,7 @@ def save_rule_version(version: CreditRuleVersion, *, user: Any = None, allow_bac
     and may only be ended on or after today; periods of one rule never overlap (the rule row is
     locked so concurrent edits are serialized). A new version closes the open-ended one before it."""
     CreditRule.objects.select_for_update().get(pk=version.rule_id)
+    version.closes_open_version = True
     validate_rule_version(version, allow_backdate=allow_backdate)
     closing = _open_before(version)
     if closing is not None:

@@ -16,7 +16,7 @@ from school.excel.workbook import Column
 from school.models import Member, Organization
 
 from . import rankings
-from .models import CreditEntry
+from .models import CreditEntry, RankingKind, RankingSnapshot
 from .periods import Period
 
 
@@ -116,5 +116,19 @@ def ledger_table(member: Member, period: Period) -> Table:
         table.rows.append([timezone.localtime(e.earned_at).strftime("%Y-%m-%d %H:%M"), e.rule.name,
                            e.get_source_type_display(), e.source_id, num(e.raw_points), num(e.points),
                            str(e.rule_version)])
+        table.links.append(None)
+    return table
+
+
+def snapshot_table(snapshot: RankingSnapshot) -> Table:
+    members = snapshot.kind == RankingKind.MEMBERS
+    state = _("published") if snapshot.published else _("draft")
+    table = Table("snapshot", _("%(kind)s ranking %(period)s (%(state)s)") % {
+        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state}, [
+        Column("rank", _("Rank"), width=8), Column("name", _("Name") if members else _("Organization"), width=24),
+        Column("organization", _("Organization") if members else _("kind"), width=24),
+        Column("value", _("Points") if members else _("Score"), width=10)])
+    for row in snapshot.rows.order_by("rank", "object_id"):
+        table.rows.append([row.rank, row.name, row.organization_name, round(row.value, 2)])
         table.links.append(None)
     return table

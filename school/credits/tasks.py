@@ -31,3 +31,10 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
     args = (member_id, source_type, source_id, earned_at.isoformat(),
             str(quantity) if quantity is not None else None)
     transaction.on_commit(lambda: post_credit_task.delay(*args))
+
+
+@shared_task(acks_late=True, queue="default")
+def snapshot_rankings_task() -> list[int]:
+    from . import snapshots
+
+    return snapshots.scheduled_snapshots()

@@ -7,17 +7,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from school.admin_views.common import org_admin_required, paginate, xlsx_response
 from school.models import Member, Organization
 from school.permissions import admin_paths, members_visible_to, organizations_visible_to
 
-from . import charts, tables
+from . import charts, snapshots, tables
 from .exports import workbook
-from .models import MemberCredit, OrganizationScore
+from .models import MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
 from .periods import Period, PeriodError, current_month, parse, periods_of_month, recent_months
 
 
@@ -136,3 +139,56 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
         "breadcrumb": [*_breadcrumb(request, person.organization), person.organization], "total": total})
 
 
+
+
+@stats_view
+def snapshot_list(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _org(request, pk)
+    period = _period(request)
+    items = RankingSnapshot.objects.filter(scope=org).order_by("-created_at")[:100]
+    return render(request, "school/credits/snapshots.html", {
+        "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org),
+        "snapshots": items, "kinds": RankingKind.choices})
+
+
+@org_admin_required
+@require_POST
+def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _org(request, pk)
+    kind = request.POST.get("kind", "")
+    try:
+        period = parse(request.POST.get("period", ""))
+    except PeriodError as exc:
+        return HttpResponseBadRequest(str(exc))
+    if kind not in RankingKind.values:
+        return HttpResponseBadRequest(_("Unknown ranking kind."))
+    snapshots.take_snapshot(kind, org, period.key, request.user)
+    messages.success(request, _("Snapshot taken."))
+    return redirect(reverse("credits_admin:snapshots", args=[org.pk]) + f"?period={period.key}")
+
+
+@org_admin_required
+@require_POST
+def snapshot_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    snapshot = _snapshot(request, pk)
+    if snapshots.publish(snapshot.pk):
+        messages.success(request, _("Ranking published; it can no longer change."))
+    else:
+        messages.warning(request, _("A published ranking cannot be changed."))
+    return redirect("credits_admin:snapshot", snapshot.pk)
+
+
+@stats_view
+def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    snapshot = _snapshot(request, pk)
+    period = parse(snapshot.period)
+    return _render_table(request, tables.snapshot_table(snapshot), {
+        "org": snapshot.scope, "period": period, "periods": _period_choices(period),
+        "breadcrumb": _breadcrumb(request, snapshot.scope), "snapshot": snapshot})
+
+
+def _snapshot(request: HttpRequest, pk: int) -> RankingSnapshot:
+    snapshot = get_object_or_404(RankingSnapshot.objects.select_related("scope"), pk=pk)
+    if not organizations_visible_to(request.user).filter(pk=snapshot.scope_id).exists():
+        raise Http404
+    return snapshot

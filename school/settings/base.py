@@ -192,3 +192,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- credits (school.credits: ledger, scores, rankings) ---
+# Awards update aggregates incrementally; the set-based recompute (same numbers) also runs on a
+# schedule to pick up membership changes and the task/exam metrics other apps provide.
+CREDITS_RECOMPUTE_MINUTES = env_int("CREDITS_RECOMPUTE_MINUTES", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["credits-recompute-scores"] = {
+    "task": "school.credits.tasks.recompute_scores_task",
+    "schedule": CREDITS_RECOMPUTE_MINUTES * 60.0,
+    "options": {"queue": "default"},
+}
+# On the 1st of each month: recompute the periods that just closed and publish their rankings.
+CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
+    "task": "school.credits.tasks.snapshot_rankings_task",
+    "schedule": 6 * 3600.0,
+    "options": {"queue": "default"},
+}

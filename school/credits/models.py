@@ -157,8 +157,11 @@ class CreditEntry(models.Model):
             models.CheckConstraint(condition=Q(points__lte=models.F("raw_points")), name="credit_entry_capped"),
         ]
         indexes = [
-            models.Index(fields=["month", "member"], name="credit_entry_month"),
-            models.Index(fields=["member", "rule", "day"], name="credit_entry_cap_group"),
+            # Covers every period query: the recompute's GROUP BY member and its daily-cap window
+            # (partitioned by member, rule, day in earned_at order) read the index only, and the
+            # incremental cap allocation finds a member's day by its prefix.
+            models.Index(fields=["month", "member", "rule", "day", "earned_at", "raw_points", "points",
+                                 "rule_version"], name="credit_entry_period"),
         ]
 
     def __str__(self) -> str:

@@ -95,7 +95,7 @@ def _award(member: Member, rule: CreditRule, version: CreditRuleVersion, source_
 def allocate_cap(member_id: int, rule_id: int, day: dt.date, version: CreditRuleVersion) -> Decimal:
     """Re-allocate the day's capped points of one member and rule in (earned_at, id) order; returns the
     change of the day's stored total (the same allocation the recompute makes with a window function)."""
-    rows = list(CreditEntry.objects.filter(member_id=member_id, rule_id=rule_id, day=day)
+    rows = list(CreditEntry.objects.filter(month=month_key(day), member_id=member_id, rule_id=rule_id, day=day)
                 .order_by("earned_at", "id").values_list("id", "raw_points", "points"))
     cap = version.daily_cap
     old_total = sum((points for _id, _raw, points in rows), Decimal("0"))

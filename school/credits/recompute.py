@@ -39,7 +39,7 @@ def _month_filter(period: Period, column: str) -> tuple[str, list[str]]:
 def _tune_connection() -> None:
     """SQLite's default page cache is 2 MB; a recompute scans and sorts a period's ledger rows, so give
     this connection a bigger cache and in-memory temporary sorts (PostgreSQL needs nothing here)."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:  # PRAGMAs refuse transactions
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")
             cursor.execute("PRAGMA temp_store = MEMORY")

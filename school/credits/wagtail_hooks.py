@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from school.hooks import HOME_PANELS, MY_STUDY_PANELS, Panel
+from school.hooks import DEMO_SEEDERS, HOME_PANELS, MY_STUDY_PANELS, Panel
 from school.permissions import is_org_admin
 
 from . import urls
@@ -45,3 +45,10 @@ def credits_my_study(request: HttpRequest) -> list[Panel]:
 @hooks.register(HOME_PANELS)
 def credits_home(request: HttpRequest) -> list[Panel]:
     return home_panel(request)
+
+
+@hooks.register(DEMO_SEEDERS)
+def credits_demo(demo: object) -> list[str]:
+    from .demo import seed_demo_credits
+
+    return seed_demo_credits(demo)

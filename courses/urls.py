@@ -1,5 +1,16 @@
-"""URLs of the courses app, mounted at the site root by school/urls.py (give each path its own prefix)."""
+"""URLs of the courses app, mounted at the site root by school/urls.py (give each path its own prefix).
+The catalog (/courses/) and the library (/library/) themselves are Wagtail pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[object] = []
+from .api import progress
+from .views import tasks
+
+app_name = "courses"
+urlpatterns = [
+    path("api/v1/ping/", progress.PingView.as_view(), name="ping"),
+    path("api/v1/progress/<int:page_id>/start/", progress.ProgressStartView.as_view(), name="progress_start"),
+    path("api/v1/progress/<int:page_id>/heartbeat/", progress.ProgressHeartbeatView.as_view(),
+         name="progress_heartbeat"),
+    path("tasks/", tasks.my_tasks, name="my_tasks"),
+]

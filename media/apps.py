@@ -6,3 +6,6 @@ class MediaConfig(AppConfig):
     name = "media"
     label = "media"
     verbose_name = _("Videos")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

@@ -1,5 +1,12 @@
-"""URLs of the media app, mounted at the site root by school/urls.py (give each path its own prefix)."""
+"""URLs of the media app, mounted at the site root by school/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[object] = []
+from . import views
+
+app_name = "media"
+urlpatterns = [
+    path("videos/<int:pk>/", views.preview, name="preview"),
+    path("videos/<int:pk>/hls/<path:name>", views.hls_file, name="hls"),
+    path("videos/<int:pk>/poster/<str:size>.jpg", views.poster, name="poster"),
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .admin_views import members, organizations, roles
+from .admin_views import audit_log, members, organizations, roles
 
 app_name = "school_admin"
 urlpatterns = [
@@ -21,4 +21,5 @@ urlpatterns = [
     path("roles/", roles.index, name="roles"),
     path("roles/<int:pk>/revoke/", roles.revoke, name="role_revoke"),
     path("roles/trainer/", roles.grant_trainer, name="role_trainer"),
+    path("audit/", audit_log.index, name="audit_log"),
 ]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SchoolConfig(AppConfig):
     name = "school"
     verbose_name = _("Organizations and members")
+
+    def ready(self) -> None:
+        from .security import throttle  # noqa: F401  (connects the login signal receivers)

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 
+from . import audit
 from .excel import import_members
-from .models import MemberImport
+from .models import AuditAction, MemberImport
 
 
 def submit_member_import(upload: UploadedFile, *, user: Any) -> MemberImport:
@@ -35,4 +36,8 @@ def run_member_import(import_id: int) -> MemberImport | None:
     record.created, record.updated, record.unchanged = result.created, result.updated, result.unchanged
     record.finished_at = timezone.now()
     record.save()
+    if result.ok:
+        audit.record(AuditAction.MEMBER_IMPORT,
+                     f"党员导入 {record.original_name}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
+                     actor=record.uploaded_by, target=record)
     return record

@@ -37,6 +37,7 @@ def register_organization_menu() -> MenuItem:
         OrgAdminMenuItem(_("Member imports"), reverse("school_admin:member_imports"), icon_name="upload",
                          order=300),
         SuperuserMenuItem(_("Roles and scopes"), reverse("school_admin:roles"), icon_name="key", order=400),
+        SuperuserMenuItem(_("Audit log"), reverse("school_admin:audit_log"), icon_name="history", order=500),
     ])
     return OrgAdminSubmenu(_("Organizations and members"), menu, icon_name="group", order=250)
 

@@ -1,3 +1,4 @@
+from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
@@ -5,6 +6,8 @@ from .roles import AdminScope
 
 __all__ = [
     "AdminScope",
+    "AuditAction",
+    "AuditEvent",
     "Education",
     "Gender",
     "Member",

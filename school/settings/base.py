@@ -110,6 +110,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["school.security.throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+LOGIN_TRUST_X_FORWARDED_FOR = env_bool("LOGIN_TRUST_X_FORWARDED_FOR", False)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -193,6 +198,61 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- media ---
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from .env import env_float  # noqa: E402
+
+# ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
+FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""
+# Uploads larger than this are refused before the body is read (also set the web server's limit).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_MB", 2048, minimum=1) * 1024 * 1024
+# Sources with more pixels than 4096×2160 (DCI 4K) or longer than this are refused with a reason.
+MEDIA_MAX_SOURCE_PIXELS = env_int("MEDIA_MAX_SOURCE_PIXELS", 4096 * 2160, minimum=1)
+MEDIA_MAX_DURATION_SECONDS = env_int("MEDIA_MAX_DURATION_SECONDS", 4 * 3600, minimum=1)
+# The HLS ladder: (short side in pixels, peak video kbit/s = -maxrate, audio kbit/s), largest first.
+MEDIA_HLS_LADDER: tuple[tuple[int, int, int], ...] = ((1080, 5000, 128), (720, 2800, 128), (480, 1400, 96),
+                                                       (360, 800, 96))
+MEDIA_X264_CRF = env_int("MEDIA_X264_CRF", 23, minimum=0)
+MEDIA_X264_PRESET = env_str("MEDIA_X264_PRESET", "veryfast")
+if MEDIA_X264_PRESET not in {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"}:
+    raise ImproperlyConfigured(f"MEDIA_X264_PRESET={MEDIA_X264_PRESET!r} is not an x264 preset.")
+MEDIA_HLS_SEGMENT_SECONDS = env_int("MEDIA_HLS_SEGMENT_SECONDS", 4, minimum=1)
+MEDIA_MAX_FPS = env_int("MEDIA_MAX_FPS", 30, minimum=1)
+# Progress and the worker's heartbeat are saved this often; a claim whose heartbeat is older than
+# MEDIA_PROCESSING_STALE_SECONDS belonged to a dead worker and is taken over by a redelivered task.
+MEDIA_PROGRESS_SAVE_SECONDS = env_float("MEDIA_PROGRESS_SAVE_SECONDS", 3.0, minimum=0.1)
+MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 120, minimum=1)
+# ffmpeg is killed after 10 min + this many times the media duration.
+MEDIA_TRANSCODE_TIMEOUT_FACTOR = env_float("MEDIA_TRANSCODE_TIMEOUT_FACTOR", 20.0, minimum=1.0)
+# Production: let the web server send the files after Django checked permission. Set the prefix of
+# an nginx `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/); the header is
+# X-Accel-Redirect for nginx, X-Sendfile for Apache mod_xsendfile / lighttpd.
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+MEDIA_ACCEL_REDIRECT_HEADER = env_str("MEDIA_ACCEL_REDIRECT_HEADER", "X-Accel-Redirect")
+if MEDIA_ACCEL_REDIRECT_HEADER not in {"X-Accel-Redirect", "X-Sendfile", "X-LIGHTTPD-send-file"}:
+    raise ImproperlyConfigured(f"MEDIA_ACCEL_REDIRECT_HEADER={MEDIA_ACCEL_REDIRECT_HEADER!r} is not supported.")
+# seed_demo imports the clips found here, else generates some with ffmpeg's lavfi sources.
+MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
+
+# --- courses ---
+# Fastest playback speed whose watching still counts (a heartbeat crediting more is treated as a seek).
+COURSES_MAX_PLAYBACK_RATE = env_float("COURSES_MAX_PLAYBACK_RATE", 2.0, minimum=1.0)
+# Seconds a member must read a policy document (page visible) for it to count as studied.
+COURSES_DOCUMENT_READING_SECONDS = env_int("COURSES_DOCUMENT_READING_SECONDS", 60, minimum=1)
+# Credits a read policy document is worth in study tasks.
+COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.0)
+# Days before a task's deadline when members behind schedule are reminded (once).
+COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
+# Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
+COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
+if COURSES_COUNT_DB_WRITES:
+    MIDDLEWARE = ["courses.dbcount.CountWritesMiddleware", *MIDDLEWARE]
+# seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
+COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
+CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
+                                                     "schedule": 60.0}
 # --- credits (school.credits: ledger, scores, rankings) ---
 # Awards update aggregates incrementally; the set-based recompute (same numbers) also runs on a
 # schedule to pick up membership changes and the task/exam metrics other apps provide.

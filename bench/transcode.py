@@ -1,0 +1,163 @@
+"""Transcoding bench: generates its own 60-second 1080p clip and prints
+
+  metric ladder_vs_separate_runs X   one ffmpeg per rendition (summed) / the one-decode ladder; goal >= 1.25
+  metric pipeline_overhead X         the whole task (probe, transcode, poster, bookkeeping) / the bare
+                                     ffmpeg command it runs; goal <= 1.05
+  metric realtime_factor X           media seconds per wall-clock second for the ladder on this machine
+
+Same settings on both sides of each ratio (MEDIA_X264_PRESET etc. from the environment; default
+veryfast). Runs in a throw-away VAR_DIR with its own SQLite database.
+
+All metrics are wall-clock. On a shared machine wall time swings with whatever else runs, so the
+CPU-time ratios (user + system of this process and its ffmpeg children) are printed as comments too.
+
+    .venv/bin/python bench/transcode.py [--seconds 60] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    options = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-transcode-"))
+    os.environ["VAR_DIR"] = str(scratch / "var")
+    os.environ["MEDIA_ROOT"] = str(scratch / "uploads")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings.dev")
+    os.environ["DEBUG"] = "0"
+    (scratch / "var").mkdir()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from media.processing import ffmpeg_binary, ladder, probe
+    from media.services import register_video_from_path
+    from media.services.transcoding import Timings, ladder_settings, process_video
+
+    call_command("migrate", verbosity=0)
+    binary = ffmpeg_binary()
+    print(f"# ffmpeg {binary}; preset {settings.MEDIA_X264_PRESET}, crf {settings.MEDIA_X264_CRF}; "
+          f"{os.cpu_count()} CPUs", flush=True)
+
+    source = scratch / "source-1080p.mp4"
+    started = time.monotonic()
+    subprocess.run(
+        [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:d={options.seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:d={options.seconds}",
+         # like phone footage: High profile with CABAC, ~16 Mbit/s
+         "-c:v", "libx264", "-preset", "superfast", "-profile:v", "high", "-b:v", "16M", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(source)],
+        check=True,
+    )
+    print(f"# generated {source.name} ({source.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s",
+          flush=True)
+
+    info = probe(str(source))
+    width, height = info.display_size
+    config = ladder_settings()
+    fps = ladder.output_fps(info.fps, config.max_fps)
+    rungs = ladder.plan(width, height, fps, config)
+    print(f"# ladder: {', '.join(f'{r.name} {r.width}x{r.height} <= {r.maxrate_kbps}k' for r in rungs)}", flush=True)
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def timed(args: list[str]) -> tuple[float, float]:
+        """(wall seconds, CPU seconds) of one ffmpeg run."""
+        begun, begun_cpu = time.monotonic(), cpu()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        return time.monotonic() - begun, cpu() - begun_cpu
+
+    def fresh(name: str) -> Path:
+        folder = scratch / name
+        shutil.rmtree(folder, ignore_errors=True)
+        for rung in rungs:
+            (folder / rung.name).mkdir(parents=True)
+        return folder
+
+    def command(folder: Path, chosen: list[ladder.Rung], poster: bool) -> list[str]:
+        graph = ladder.build_command(
+            source=str(source), workdir=str(folder), rungs=chosen, settings=config, fps=fps, has_audio=True,
+            poster_at=info.duration * 0.1 if poster and info.duration else None,
+            poster_dims=ladder.poster_size(width, height) if poster else None,
+        )
+        return ladder.command_args(graph, binary)
+
+    # 1. One ffmpeg per rendition vs the one-decode ladder (no poster on either side).
+    separate = separate_cpu = 0.0
+    for rung in rungs:
+        seconds, cpu_seconds = timed(command(fresh(f"separate-{rung.name}"), [rung], poster=False))
+        print(f"# separate run {rung.name}: {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU", flush=True)
+        separate += seconds
+        separate_cpu += cpu_seconds
+    one_decode, one_decode_cpu = timed(command(fresh("ladder"), rungs, poster=False))
+    print(f"# one-decode ladder: {one_decode:.1f} s wall, {one_decode_cpu:.1f} s CPU; separate runs total "
+          f"{separate:.1f} s wall, {separate_cpu:.1f} s CPU", flush=True)
+
+    # 2. The whole task vs the bare ffmpeg command that it runs (with its poster branch), on the first
+    #    20 s of the clip (fixed costs weigh more on a short clip, so this is the harder case), in
+    #    alternating pairs, keeping the best of each side.
+    from media.models import Video, VideoState
+
+    cut = scratch / "source-cut.mp4"
+    subprocess.run([binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source), "-t",
+                    str(min(20, options.seconds)), "-c", "copy", str(cut)], check=True)
+    task_walls: list[float] = []
+    bare_walls: list[float] = []
+    task_cpus: list[float] = []
+    bare_cpus: list[float] = []
+    for attempt in range(2):
+        video = register_video_from_path(cut, title=f"bench {attempt}", queue=False)
+        Video.objects.filter(pk=video.pk).update(state=VideoState.QUEUED)
+        timings = Timings()
+        task_cpu_start = cpu()
+        outcome = process_video(video.pk, timings)
+        task_cpus.append(cpu() - task_cpu_start)
+        assert outcome == "ready", Video.objects.get(pk=video.pk).failure_detail
+        task_walls.append(timings.total)
+        args = list(timings.args)
+        task_dir = str(Path(next(a for a in args if a.endswith("index.m3u8"))).parent.parent)
+        bare_folder = fresh(f"bare-{attempt}")
+        bare_wall, bare_cpu = timed([arg.replace(task_dir, str(bare_folder)) for arg in args])
+        bare_walls.append(bare_wall)
+        bare_cpus.append(bare_cpu)
+        print(f"# pair {attempt + 1}: task {timings.total:.1f} s wall / {task_cpus[-1]:.1f} s CPU (probe "
+              f"{timings.probe:.2f} s; the ffmpeg run inside it {timings.ffmpeg:.1f} s), bare command "
+              f"{bare_wall:.1f} s wall / {bare_cpu:.1f} s CPU", flush=True)
+    print(f"# CPU-time ratios: ladder_vs_separate_runs {separate_cpu / one_decode_cpu:.3f}, pipeline_overhead "
+          f"{min(task_cpus) / min(bare_cpus):.3f}", flush=True)
+
+    print(f"metric ladder_vs_separate_runs {separate / one_decode:.3f}")
+    print(f"metric pipeline_overhead {min(task_walls) / min(bare_walls):.3f}")
+    print(f"metric realtime_factor {(info.duration or options.seconds) / one_decode:.3f}")
+    if not options.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        print(f"# kept {scratch}")
+
+
+if __name__ == "__main__":
+    main()

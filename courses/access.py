@@ -1,0 +1,76 @@
+"""Who may see which course, lesson or document (asks school.permissions; nothing else decides).
+
+Rules: content must be live with live ancestors; a course with ``allowed_organizations`` is private to
+members of those subtrees (everyone else gets 404); trainers and superusers see all live content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from wagtail.models import Page
+
+from school.models import Organization
+from school.permissions import is_trainer, member_of
+
+_GATE_TTL = 30  # seconds; a page's publication state or restriction change is seen within this time
+
+
+def _gate(page_id: int) -> tuple[bool, list[str]] | None:
+    """(all ancestors and the page live, org paths the enclosing course is restricted to) or None if gone."""
+    key = f"courses:gate:{page_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return (bool(cached[0]), list(cached[1])) if cached else None
+    page = Page.objects.filter(pk=page_id).only("path", "depth", "live").first()
+    if page is None:
+        cache.set(key, [], _GATE_TTL)
+        return None
+    ancestor_paths = [page.path[: i * page.steplen] for i in range(3, page.depth)]  # below the site root
+    live = page.live and not Page.objects.filter(path__in=ancestor_paths, live=False).exists()
+    from .models import CoursePage
+
+    course = CoursePage.objects.filter(path__in=[*ancestor_paths, page.path]).first()
+    paths: list[str] = []
+    if course is not None:
+        paths = list(Organization.objects.filter(pk__in=course.allowed_organizations.values("pk"))
+                     .values_list("path", flat=True))
+    value = (live, paths)
+    cache.set(key, list(value), _GATE_TTL)
+    return value
+
+
+def forget_page(page_id: int) -> None:
+    cache.delete(f"courses:gate:{page_id}")
+
+
+def can_view_page(user: Any, page: Page) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    gate = _gate(page.pk)
+    if gate is None:
+        return False
+    live, restricted_to = gate
+    if not live:
+        return False
+    if not restricted_to or user.is_superuser or is_trainer(user):
+        return True
+    member = member_of(user)
+    if member is None:
+        return False
+    org_path = member.organization.path
+    return any(org_path.startswith(path) for path in restricted_to)
+
+
+def courses_visible_to(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Filter a CoursePage queryset down to the courses ``user`` may open."""
+    if user.is_superuser or is_trainer(user):
+        return qs
+    member = member_of(user)
+    open_q = Q(allowed_organizations__isnull=True)
+    if member is None:
+        return qs.filter(open_q).distinct()
+    paths = [*member.organization.ancestor_paths(), member.organization.path]
+    return qs.filter(open_q | Q(allowed_organizations__path__in=paths)).distinct()

@@ -1,0 +1,36 @@
+"""Models of the courses app (re-exported: ``from courses.models import CoursePage``)."""
+
+from .catalog import (
+    CourseCatalogPage,
+    CourseCategory,
+    CoursePage,
+    CoursePageTag,
+    LessonAttachment,
+    LessonPage,
+    ReadingLessonPage,
+    VideoLessonPage,
+)
+from .documents import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
+from .progress import ProgressKind, StudyProgress
+from .tasks import Notification, StudyTask, StudyTaskItem, TaskReminder
+
+__all__ = [
+    "CourseCatalogPage",
+    "CourseCategory",
+    "CoursePage",
+    "CoursePageTag",
+    "DocumentCategory",
+    "LessonAttachment",
+    "LessonPage",
+    "Notification",
+    "PolicyDocumentLibraryPage",
+    "PolicyDocumentPage",
+    "ProgressKind",
+    "ReadingLessonPage",
+    "StudyProgress",
+    "StudyTask",
+    "StudyTaskItem",
+    "TaskReminder",
+    "Validity",
+    "VideoLessonPage",
+]

@@ -1,0 +1,62 @@
+"""The two fixed pages under the site root: the course catalog (/courses/) and the library (/library/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import GroupPagePermission, Page, Site
+
+from school.permissions import TRAINER_GROUP
+
+from ..models import CourseCatalogPage, PolicyDocumentLibraryPage
+
+CATALOG_SLUG = "courses"
+LIBRARY_SLUG = "library"
+# Trainers write and submit for moderation; publishing is the moderators' (Wagtail's default workflow).
+TRAINER_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page")
+
+
+@dataclass
+class SitePages:
+    catalog: CourseCatalogPage
+    library: PolicyDocumentLibraryPage
+
+
+def _site_root() -> Page:
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    root = Page.get_first_root_node()
+    assert root is not None, "Wagtail's root page is missing; run migrate"
+    return root
+
+
+@transaction.atomic
+def ensure_site_pages() -> SitePages:
+    """Create (once) the catalog and the library below the site root and let trainers edit them."""
+    home = _site_root()
+    catalog = CourseCatalogPage.objects.first()
+    if catalog is None:
+        catalog = CourseCatalogPage(title="课程", slug=CATALOG_SLUG, intro="党员教育培训课程")
+        home.add_child(instance=catalog)
+        catalog.save_revision().publish()
+    library = PolicyDocumentLibraryPage.objects.first()
+    if library is None:
+        library = PolicyDocumentLibraryPage(title="文库", slug=LIBRARY_SLUG, intro="党内法规、规范性文件与法律法规")
+        home.add_child(instance=library)
+        library.save_revision().publish()
+    trainers, _created = Group.objects.get_or_create(name=TRAINER_GROUP)
+    for page in (catalog, library):
+        for codename in TRAINER_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(group=trainers, page=page,
+                                                      permission__codename=codename,
+                                                      defaults={"permission": _permission(codename)})
+    if not trainers.permissions.filter(codename="access_admin").exists():
+        trainers.permissions.add(_permission("access_admin", app_label="wagtailadmin"))
+    return SitePages(catalog=catalog, library=library)
+
+
+def _permission(codename: str, app_label: str = "wagtailcore") -> Permission:
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)

@@ -1,0 +1,56 @@
+"""Admin menus and the hooks through which courses plugs into school and media."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from school.hooks import DEMO_SEEDERS, HOME_PANELS, MEMBER_NAV_ITEMS, MY_STUDY_PANELS, NavItem, Panel
+from school.permissions import is_org_admin
+
+from . import admin_urls, panels
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls() -> list[object]:
+    return [path("courses/", include((admin_urls, "courses_admin"), namespace="courses_admin"))]
+
+
+class OrgAdminMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return is_org_admin(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_tasks_menu() -> MenuItem:
+    return OrgAdminMenuItem(_("Study tasks"), reverse("courses_admin:tasks"), icon_name="tasks", order=260)
+
+
+@hooks.register(MEMBER_NAV_ITEMS)
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    return [
+        NavItem("courses", str(_("Courses")), "/courses/", order=10, icon="book"),
+        NavItem("library", str(_("Library")), "/library/", order=20, icon="doc"),
+    ]
+
+
+@hooks.register(MY_STUDY_PANELS)
+def my_study_panels(request: HttpRequest) -> list[Panel]:
+    return panels.my_study_panels(request)
+
+
+@hooks.register(HOME_PANELS)
+def home_panels(request: HttpRequest) -> list[Panel]:
+    return panels.home_panels(request)
+
+
+@hooks.register(DEMO_SEEDERS)
+def seed_demo(demo: Any) -> list[str]:
+    from .demo import seed
+
+    return seed(demo)

@@ -1,0 +1,141 @@
+"""Wagtail admin for videos: a snippet viewset (listing with state and progress, the chooser that
+lesson pages use through a plain ``FieldPanel`` on a ForeignKey to ``media.Video``), an upload view
+that refuses oversize bodies before reading them, and the requeue action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet
+
+from . import services
+from .access import can_manage_videos
+from .forms import VideoUploadForm, too_big_message
+from .models import Video, VideoState
+
+REQUEUE_LABEL = _("Transcode again")
+
+
+def requeue_url(video: Video) -> str:
+    return reverse("wagtailsnippets_media_video:requeue", args=[video.pk])
+
+
+class VideoIndexView(IndexView):
+    def get_list_more_buttons(self, instance: Any) -> list[Any]:
+        buttons = list(super().get_list_more_buttons(instance))
+        if instance.state == VideoState.FAILED and can_manage_videos(self.request.user):
+            buttons.append(MenuItem(REQUEUE_LABEL, url=requeue_url(instance), icon_name="rotate", priority=25))
+        if instance.is_ready:
+            buttons.append(MenuItem(_("Watch"), url=reverse("media:preview", args=[instance.pk]),
+                                    icon_name="media", priority=15))
+        return buttons
+
+
+class VideoCreateView(CreateView):
+    """Upload: ``title`` and ``original`` only; the rest is filled in by probing."""
+
+    def get_panel(self) -> Any:
+        return ObjectList([FieldPanel("title"), FieldPanel("original")], base_form_class=VideoUploadForm
+                          ).bind_to_model(Video)
+
+    def get_form_class(self) -> Any:
+        return self.panel.get_form_class()
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Refuse an oversize body from its declared length, before Django reads (and stores) it.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MEDIA_MAX_UPLOAD_BYTES + 64 * 1024:
+            messages.error(request, too_big_message(length))
+            response = self.get(request, *args, **kwargs)
+            response.status_code = 413
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def save_instance(self) -> Video:
+        upload = self.form.cleaned_data["original"]
+        return services.register_video(title=self.form.cleaned_data.get("title") or "", file=upload,
+                                       original_name=upload.name, uploaded_by=self.request.user)
+
+    def get_success_message(self, instance: Any) -> str:
+        return str(_("'%(title)s' was uploaded and is queued for transcoding.") % {"title": instance.title})
+
+
+class VideoEditView(EditView):
+    def get_header_buttons(self) -> list[Any]:
+        buttons = list(super().get_header_buttons()) if hasattr(super(), "get_header_buttons") else []
+        if self.object.state == VideoState.FAILED:
+            buttons.append(HeaderButton(REQUEUE_LABEL, url=requeue_url(self.object), icon_name="rotate"))
+        if self.object.is_ready:
+            buttons.append(HeaderButton(_("Watch"), url=reverse("media:preview", args=[self.object.pk]),
+                                        icon_name="media"))
+        return buttons
+
+
+def requeue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation, POST requeues a failed video."""
+    if not can_manage_videos(request.user):
+        raise Http404
+    video = get_object_or_404(Video, pk=pk)
+    if request.method == "POST":
+        if services.requeue_video(video):
+            messages.success(request, _("'%(title)s' is queued for transcoding again.") % {"title": video.title})
+        else:
+            messages.error(request, _("Only failed videos can be transcoded again."))
+        return redirect("wagtailsnippets_media_video:list")
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    context = {"video": video, "page_title": REQUEUE_LABEL, "page_subtitle": video.title, "header_icon": "rotate"}
+    return TemplateResponse(request, "media/admin/requeue_confirm.html", context)
+
+
+class VideoViewSet(SnippetViewSet):
+    model = Video
+    icon = "media"
+    menu_label = _("Videos")
+    menu_name = "videos"
+    menu_order = 250
+    add_to_admin_menu = True
+    index_view_class = VideoIndexView
+    add_view_class = VideoCreateView
+    edit_view_class = VideoEditView
+    copy_view_enabled = False
+    list_display = ["title", "status_html", "duration_label", "resolution_label", "uploaded_by", "updated_at"]
+    list_filter = ["state"]
+    list_per_page = 50
+    chooser_per_page = 20
+    ordering = ["-created_at"]
+    panels = [
+        FieldPanel("title"),
+        MultiFieldPanel(
+            [
+                FieldPanel("state", read_only=True),
+                FieldPanel("progress", read_only=True),
+                FieldPanel("failure_reason", read_only=True),
+                FieldPanel("duration", read_only=True),
+                FieldPanel("width", read_only=True),
+                FieldPanel("height", read_only=True),
+                FieldPanel("video_codec", read_only=True),
+                FieldPanel("audio_codec", read_only=True),
+                FieldPanel("original_name", read_only=True),
+                FieldPanel("size_bytes", read_only=True),
+                FieldPanel("checksum", read_only=True),
+            ],
+            heading=_("Processing"),
+        ),
+    ]
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [*super().get_urlpatterns(), path("requeue/<int:pk>/", requeue_view, name="requeue")]

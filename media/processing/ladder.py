@@ -1,0 +1,182 @@
+"""Plan the HLS ladder for a source and build the ONE ffmpeg command that makes it.
+
+The source is decoded once; ``split`` filters feed one H.264 encoder per rung, each rung scaled from
+the rung above it (a cascade: 720p is made from 1080p, 480p from 720p…, so every scaler reads fewer
+pixels than the source), plus a branch that grabs the poster frame at ~10% of the duration. Each rung is capped CRF: ``-crf`` for
+quality, ``-maxrate``/``-bufsize`` so the peak bitrate, which the master playlist announces as
+BANDWIDTH, is bounded. Keyframes every segment length at a fixed frame rate (``fps`` filter, which
+also turns variable-frame-rate phone footage into constant frame rate) keep the rungs' segments
+aligned so players can switch between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ffmpeg  # ffmpeg-python
+
+AUDIO_NAME = "audio"
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str  # folder name and label: "720p" (the short side), or "audio"
+    width: int
+    height: int
+    maxrate_kbps: int
+    audio_kbps: int
+    level: str  # H.264 level, also announced in CODECS
+
+    @property
+    def is_audio(self) -> bool:
+        return self.name == AUDIO_NAME
+
+    def codecs(self, *, has_audio: bool = True) -> str:
+        """The CODECS attribute: H.264 Main at the rung's level, AAC-LC."""
+        if self.is_audio:
+            return "mp4a.40.2"
+        level_hex = {"3.0": "1e", "3.1": "1f", "4.0": "28", "4.1": "29"}[self.level]
+        return f"avc1.4d40{level_hex}" + (",mp4a.40.2" if has_audio else "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    ladder: tuple[tuple[int, int, int], ...]  # (short side, maxrate kbit/s, audio kbit/s), largest first
+    crf: int
+    preset: str
+    segment_seconds: int
+    max_fps: int
+    audio_only_kbps: int = 128
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def _level(width: int, height: int, fps: float) -> str:
+    macroblocks_per_second = ((width + 15) // 16) * ((height + 15) // 16) * fps
+    if macroblocks_per_second <= 40_500:
+        return "3.0"
+    if macroblocks_per_second <= 108_000:
+        return "3.1"
+    return "4.0" if macroblocks_per_second <= 245_760 else "4.1"
+
+
+def output_fps(source_fps: float | None, max_fps: int) -> int:
+    if not source_fps or source_fps <= 0:
+        return min(25, max_fps)
+    return max(1, min(max_fps, round(source_fps)))
+
+
+def plan(width: int, height: int, fps: int, settings: Settings, *, has_video: bool = True) -> list[Rung]:
+    """Rungs no larger than the source (short side compared, so portrait phone video works too)."""
+    if not has_video:
+        return [Rung(AUDIO_NAME, 0, 0, settings.audio_only_kbps, settings.audio_only_kbps, "3.0")]
+    short = min(width, height)
+    rungs: list[Rung] = []
+    for rung_short, maxrate, audio in settings.ladder:
+        if rung_short > short:
+            continue  # never upscale
+        scale = rung_short / short
+        w, h = _even(width * scale), _even(height * scale)
+        rungs.append(Rung(f"{rung_short}p", w, h, maxrate, audio, _level(w, h, fps)))
+    if not rungs:  # smaller than the smallest rung: one rendition at the source size
+        smallest_short, smallest_rate, audio = settings.ladder[-1]
+        w, h = _even(width), _even(height)
+        rate = max(200, int(smallest_rate * (w * h) / (smallest_short * smallest_short * 16 / 9)))
+        rungs.append(Rung(f"{_even(short)}p", w, h, rate, audio, _level(w, h, fps)))
+    return rungs
+
+
+def poster_size(width: int, height: int, longest: int = 1280) -> tuple[int, int]:
+    scale = min(1.0, longest / max(width, height))
+    return _even(width * scale), _even(height * scale)
+
+
+def build_command(
+    *,
+    source: str,
+    workdir: str,
+    rungs: list[Rung],
+    settings: Settings,
+    fps: int,
+    has_audio: bool,
+    poster_at: float | None,
+    poster_dims: tuple[int, int] | None,
+) -> Any:
+    """The ffmpeg-python graph: one input, one decode, one output per rung (+ the poster frame)."""
+    source_input = ffmpeg.input(source)
+    audio = source_input["a:0"] if has_audio else None
+    hls_options = {
+        "f": "hls",
+        "hls_time": settings.segment_seconds,
+        "hls_playlist_type": "vod",
+        "hls_flags": "independent_segments",
+    }
+    audio_options: dict[str, Any] = {"acodec": "aac", "ac": 2, "ar": 48000} if has_audio else {"an": None}
+    outputs = []
+    video_rungs = [rung for rung in rungs if not rung.is_audio]
+    if video_rungs:
+        video = source_input["v:0"].filter("fps", fps=fps).filter("format", "yuv420p")
+        poster_branch = None
+        if poster_at is not None:
+            base = video.filter_multi_output("split", 2)
+            video, poster_branch = base.stream(0), base.stream(1)
+        gop = fps * settings.segment_seconds
+        parent = video
+        for index, rung in enumerate(video_rungs):
+            # Cascade: each rung is scaled from the one above it (fewer pixels to read than the source).
+            scaled = parent.filter("scale", rung.width, rung.height, flags="bicubic").filter("setsar", 1)
+            if index + 1 < len(video_rungs):
+                pair = scaled.filter_multi_output("split", 2)
+                scaled, parent = pair.stream(0), pair.stream(1)
+            streams = [scaled, audio] if audio is not None else [scaled]
+            outputs.append(
+                ffmpeg.output(
+                    *streams,
+                    f"{workdir}/{rung.name}/index.m3u8",
+                    vcodec="libx264",
+                    preset=settings.preset,
+                    crf=settings.crf,
+                    maxrate=f"{rung.maxrate_kbps}k",
+                    bufsize=f"{rung.maxrate_kbps * 2}k",
+                    **{"profile:v": "main", "level:v": rung.level},
+                    g=gop,
+                    keyint_min=gop,
+                    sc_threshold=0,
+                    **({**audio_options, "b:a": f"{rung.audio_kbps}k"} if has_audio else audio_options),
+                    hls_segment_filename=f"{workdir}/{rung.name}/seg_%05d.ts",
+                    **hls_options,
+                )
+            )
+        if poster_branch is not None and poster_at is not None and poster_dims is not None:
+            frame = (
+                poster_branch.filter("trim", start=poster_at)
+                .filter("setpts", "PTS-STARTPTS")
+                .filter("scale", poster_dims[0], poster_dims[1])
+            )
+            outputs.append(
+                ffmpeg.output(frame, f"{workdir}/poster-source.png", vframes=1, f="image2", update=1)
+            )
+    else:  # audio only
+        rung = rungs[0]
+        outputs.append(
+            ffmpeg.output(
+                audio,
+                f"{workdir}/{rung.name}/index.m3u8",
+                **{**audio_options, "b:a": f"{rung.audio_kbps}k"},
+                hls_segment_filename=f"{workdir}/{rung.name}/seg_%05d.ts",
+                **hls_options,
+            )
+        )
+    return ffmpeg.merge_outputs(*outputs)
+
+
+GLOBAL_ARGS = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning", "-progress", "pipe:1", "-y"]
+
+
+def command_args(graph: Any, binary: str) -> list[str]:
+    """The argument list, global options first (ffmpeg-python would append them at the end)."""
+    args = list(graph.compile(cmd=binary))
+    return [args[0], *GLOBAL_ARGS, *args[1:]]

@@ -1,0 +1,244 @@
+"""The transcoding pipeline: claim, probe, one ffmpeg run, check, posters, atomic move, bookkeeping.
+
+``process_video`` is what the Celery task calls; it is safe to run twice or concurrently: the video is
+claimed with a conditional UPDATE and a token, every later write is conditional on that token, and
+output is built in a private temporary folder that replaces the published one in one rename.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from .. import posters
+from ..models import Rendition, Video, VideoState
+from ..processing import ProbeError, ProbeResult, ffmpeg_binary, probe
+from ..processing import ladder as ladder_mod
+from ..processing.playlists import Measured, master_playlist, measure, read_media_playlist
+from ..processing.runner import FfmpegFailed, run
+from . import failures
+from .failures import Rejected
+
+logger = logging.getLogger(__name__)
+
+
+class ClaimLost(Exception):
+    """Another worker took the video over (this one was presumed dead); stop without writing."""
+
+
+@dataclass
+class Timings:
+    """Where the time went (the bench reads it)."""
+
+    probe: float = 0.0
+    ffmpeg: float = 0.0
+    total: float = 0.0
+    args: tuple[str, ...] = ()
+
+
+def ladder_settings() -> ladder_mod.Settings:
+    return ladder_mod.Settings(
+        ladder=tuple(tuple(rung) for rung in settings.MEDIA_HLS_LADDER),  # type: ignore[misc]
+        crf=settings.MEDIA_X264_CRF,
+        preset=settings.MEDIA_X264_PRESET,
+        segment_seconds=settings.MEDIA_HLS_SEGMENT_SECONDS,
+        max_fps=settings.MEDIA_MAX_FPS,
+    )
+
+
+def _claim(video_id: int) -> str | None:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
+    claimable = Q(state__in=[VideoState.QUEUED, VideoState.UPLOADED]) | Q(
+        state=VideoState.PROCESSING, heartbeat_at__lt=stale
+    )
+    claimed = Video.objects.filter(claimable, pk=video_id).update(
+        state=VideoState.PROCESSING, claim_token=token, progress=0, processing_started_at=now,
+        heartbeat_at=now, attempts=F("attempts") + 1, failure_reason="", failure_detail="", updated_at=now,
+    )
+    return token if claimed else None
+
+
+def _mine(video_id: int, token: str) -> Q:
+    return Q(pk=video_id, claim_token=token, state=VideoState.PROCESSING)
+
+
+def _heartbeat(video_id: int, token: str, progress: int) -> None:
+    now = timezone.now()
+    if not Video.objects.filter(_mine(video_id, token)).update(progress=progress, heartbeat_at=now, updated_at=now):
+        raise ClaimLost(video_id)
+
+
+def _fail(video_id: int, token: str, reason: object, detail: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(reason)
+    Video.objects.filter(_mine(video_id, token)).update(
+        state=VideoState.FAILED, failure_reason=text, failure_detail=detail[-8000:], progress=0,
+        heartbeat_at=None, updated_at=timezone.now(),
+    )
+
+
+def process_video(video_id: int, timings: Timings | None = None) -> str:
+    """Transcode one video. Returns "ready", "failed", "busy" (another live worker has it),
+    "done" (already ready or failed: nothing to do) or "missing"."""
+    started = time.monotonic()
+    token = _claim(video_id)
+    if token is None:
+        state = Video.objects.filter(pk=video_id).values_list("state", flat=True).first()
+        if state is None:
+            return "missing"
+        return "busy" if state == VideoState.PROCESSING else "done"
+    video = Video.objects.get(pk=video_id)
+    timings = timings or Timings()
+    scratch = Path(settings.MEDIA_ROOT) / "videos" / "tmp"
+    for leftover in scratch.glob(f"{video.storage_key}-*"):  # half output of a worker that died
+        shutil.rmtree(leftover, ignore_errors=True)
+    workdir = scratch / f"{video.storage_key}-{token}"
+    try:
+        _transcode(video, token, workdir, timings)
+        outcome = "ready"
+    except Rejected as rejected:
+        logger.info("video %s rejected: %s", video_id, rejected.reason)
+        _fail(video_id, token, rejected.reason, rejected.detail)
+        outcome = "failed"
+    except ClaimLost:
+        logger.warning("video %s: claim lost to another worker; output discarded", video_id)
+        outcome = "busy"
+    except Exception:
+        logger.exception("video %s: transcoding crashed", video_id)
+        _fail(video_id, token, failures.INTERNAL, traceback.format_exc())
+        outcome = "failed"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    timings.total = time.monotonic() - started
+    return outcome
+
+
+def _validate(video: Video, source: Path) -> ProbeResult:
+    if not source.is_file():
+        raise Rejected(failures.MISSING, str(source))
+    if source.stat().st_size == 0:
+        raise Rejected(failures.EMPTY)
+    try:
+        info = probe(str(source))
+    except ProbeError as error:
+        raise Rejected(failures.UNREADABLE, error.detail) from None
+    if info.is_image:
+        raise Rejected(failures.IMAGE, f"format {info.format_name}, codec {info.video_codec}")
+    if not info.has_video and not info.has_audio:
+        raise Rejected(failures.NO_STREAMS, info.format_name)
+    if not info.duration or info.duration < 0.05:
+        raise Rejected(failures.NO_DURATION, repr(info))
+    if info.duration > settings.MEDIA_MAX_DURATION_SECONDS:
+        raise Rejected(failures.TOO_LONG % {"minutes": info.duration // 60,
+                                            "limit": settings.MEDIA_MAX_DURATION_SECONDS // 60})
+    if info.has_video and info.width * info.height > settings.MEDIA_MAX_SOURCE_PIXELS:
+        raise Rejected(failures.TOO_LARGE % {"width": info.display_size[0], "height": info.display_size[1],
+                                             "limit": f"{settings.MEDIA_MAX_SOURCE_PIXELS:,}"})
+    if info.has_video and (info.width < 2 or info.height < 2):
+        raise Rejected(failures.UNREADABLE, repr(info))
+    return info
+
+
+def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> None:
+    source = Path(video.original.path)
+    clock = time.monotonic()
+    info = _validate(video, source)
+    timings.probe = time.monotonic() - clock
+    width, height = info.display_size
+    Video.objects.filter(_mine(video.pk, token)).update(
+        duration=info.duration, width=width or None, height=height or None, video_codec=info.video_codec,
+        audio_codec=info.audio_codec, rotation=info.rotation,
+    )
+    assert info.duration is not None
+    config = ladder_settings()
+    fps = ladder_mod.output_fps(info.fps, config.max_fps)
+    rungs = ladder_mod.plan(width, height, fps, config, has_video=info.has_video)
+    for rung in rungs:
+        (workdir / rung.name).mkdir(parents=True, exist_ok=True)
+    poster_dims = ladder_mod.poster_size(width, height, posters.POSTER_LONGEST) if info.has_video else None
+    graph = ladder_mod.build_command(
+        source=str(source), workdir=str(workdir), rungs=rungs, settings=config, fps=fps, has_audio=info.has_audio,
+        poster_at=round(info.duration * 0.1, 3) if info.has_video else None, poster_dims=poster_dims,
+    )
+    args = ladder_mod.command_args(graph, ffmpeg_binary())
+    timings.args = tuple(args)
+    last_save = 0.0
+
+    def on_progress(fraction: float) -> None:
+        nonlocal last_save
+        now = time.monotonic()
+        if now - last_save >= settings.MEDIA_PROGRESS_SAVE_SECONDS:
+            last_save = now
+            _heartbeat(video.pk, token, min(95, int(fraction * 95)))
+
+    try:
+        result = run(args, duration=info.duration, on_progress=on_progress,
+                     timeout=600 + info.duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR)
+    except FfmpegFailed as error:
+        raise Rejected(failures.TRANSCODE_FAILED, error.stderr_tail) from None
+    timings.ffmpeg = result.seconds
+    measured = _check_output(workdir, rungs, info.duration, result.stderr)
+    (workdir / "master.m3u8").write_text(master_playlist(measured, fps, has_audio=info.has_audio))
+    frame = workdir / "poster-source.png"
+    if not frame.is_file():
+        frame = posters.draw_audio_poster(workdir / "poster-source.png", video.title)
+    posters.write_posters(frame, workdir)
+    frame.unlink()
+    _publish(video, token, workdir, measured)
+
+
+def _check_output(workdir: Path, rungs: list[ladder_mod.Rung], duration: float, stderr: str) -> list[Measured]:
+    measured: list[Measured] = []
+    for rung in rungs:
+        path = workdir / rung.name / "index.m3u8"
+        if not path.is_file():
+            raise Rejected(failures.TRANSCODE_FAILED, f"{rung.name}: no playlist\n{stderr[-2000:]}")
+        playlist = read_media_playlist(path)
+        missing = [name for name, _ in playlist.segments if not (path.parent / name).is_file()]
+        if not playlist.ended or not playlist.segments or missing:
+            raise Rejected(failures.TRANSCODE_FAILED, f"{rung.name}: unfinished playlist {missing}\n{stderr[-2000:]}")
+        if playlist.duration < duration * 0.9 - 0.5 or "partial file" in stderr:
+            raise Rejected(failures.INCOMPLETE % {"done": playlist.duration, "total": duration}, stderr[-2000:])
+        measured.append(measure(rung, playlist))
+    return measured
+
+
+def _publish(video: Video, token: str, workdir: Path, measured: list[Measured]) -> None:
+    """Swap the finished folder into place with one rename, then mark the video ready."""
+    if not Video.objects.filter(_mine(video.pk, token)).exists():
+        raise ClaimLost(video.pk)
+    final = Path(settings.MEDIA_ROOT) / video.hls_dir
+    final.parent.mkdir(parents=True, exist_ok=True)
+    retired = final.with_name(f"{final.name}.old-{token}")
+    if final.exists():
+        os.replace(final, retired)
+    os.replace(workdir, final)
+    shutil.rmtree(retired, ignore_errors=True)
+    with transaction.atomic():
+        updated = Video.objects.filter(_mine(video.pk, token)).update(
+            state=VideoState.READY, progress=100, poster=f"{video.hls_dir}/poster.jpg", heartbeat_at=None,
+            failure_reason="", failure_detail="", updated_at=timezone.now(),
+        )
+        if not updated:
+            raise ClaimLost(video.pk)
+        Rendition.objects.filter(video_id=video.pk).delete()
+        Rendition.objects.bulk_create(
+            Rendition(video_id=video.pk, name=item.rung.name, width=item.rung.width, height=item.rung.height,
+                      bandwidth=item.peak_bps, average_bandwidth=item.average_bps,
+                      playlist=f"{video.hls_dir}/{item.rung.name}/index.m3u8")
+            for item in measured
+        )

@@ -1,0 +1,19 @@
+"""Celery tasks of the media app (queue ``media``). They take ids and call ``media.services``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(bind=True, queue="media", acks_late=True, reject_on_worker_lost=True, max_retries=100)
+def transcode_video(self: object, video_id: int) -> str:
+    """Safe to run twice: ``process_video`` claims the video with a conditional UPDATE. With
+    ``acks_late`` a worker killed mid-transcode leaves the message unacknowledged, so the broker
+    redelivers it; the new run takes over once the dead worker's heartbeat is stale."""
+    outcome = services.process_video(video_id)
+    if outcome == "busy":
+        raise self.retry(countdown=settings.MEDIA_PROCESSING_STALE_SECONDS)  # type: ignore[attr-defined]
+    return outcome

@@ -1,0 +1,1 @@
+"""Login throttling and the audit log."""

@@ -1,0 +1,145 @@
+/* Study progress: reports what the member really studied to the progress API.
+   Video lessons: the spans actually played (start -> position), every 15 s and on pause, seek, end and
+   leaving the page. Reading lessons and documents: seconds with the page visible.
+   The server decides what counts; this script only reports honestly and resumes where the member left. */
+(function () {
+  "use strict";
+  var INTERVAL = 15000;
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function post(url, body, keepalive) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", keepalive: !!keepalive,
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify(body || {})
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return {status: response.status, data: data};
+      });
+    });
+  }
+
+  function Tracker(box) {
+    this.box = box;
+    this.kind = box.getAttribute("data-kind") || "document";
+    this.startUrl = box.getAttribute("data-start-url");
+    this.heartbeatUrl = box.getAttribute("data-heartbeat-url");
+    this.bar = box.querySelector("[data-progress-bar]");
+    this.text = box.querySelector("[data-progress-text]");
+    this.session = null;
+    this.seq = 0;
+    this.stopped = false;
+  }
+
+  Tracker.prototype.show = function (data) {
+    if (data.required_seconds) {
+      var share = Math.min(1, (data.watched_seconds || 0) / data.required_seconds);
+      this.bar.style.width = Math.round(share * 100) + "%";
+      this.box.setAttribute("data-share", String(Math.round(share * 100)));
+    }
+    if (data.completed) {
+      this.box.setAttribute("data-completed", "true");
+      this.text.textContent = "已完成";
+    } else if (data.required_seconds) {
+      this.text.textContent = "已学习 " + Math.floor(data.watched_seconds || 0) + " 秒，共需 " +
+        Math.ceil(data.required_seconds) + " 秒";
+    }
+  };
+
+  Tracker.prototype.start = function () {
+    var self = this;
+    return post(this.startUrl, {}).then(function (result) {
+      if (result.status !== 200) { self.stop(result.data.detail); return null; }
+      self.session = result.data.session;
+      self.seq = 0;
+      self.box.setAttribute("data-session", "live");
+      self.show(result.data);
+      return result.data;
+    });
+  };
+
+  Tracker.prototype.send = function (start, position, keepalive) {
+    if (!this.session || this.stopped) { return Promise.resolve(null); }
+    var self = this;
+    this.seq += 1;
+    var body = {session: this.session, seq: this.seq, position: position, start: start};
+    return post(this.heartbeatUrl, body, keepalive).then(function (result) {
+      if (result.status === 200) { self.show(result.data); return result.data; }
+      if (result.status === 409 && result.data.code === "session_replaced") { self.stop(result.data.detail); }
+      return null;
+    }).catch(function () { return null; });
+  };
+
+  Tracker.prototype.stop = function (message) {
+    this.stopped = true;
+    this.box.setAttribute("data-session", "stopped");
+    if (message) { this.text.textContent = message; }
+  };
+
+  function trackReading(tracker, info) {
+    var counted = info.position || 0;
+    var sent = counted;
+    var duration = info.duration;
+    setInterval(function () {
+      if (document.visibilityState === "visible" && !tracker.stopped) { counted = Math.min(duration, counted + 1); }
+    }, 1000);
+    function flush(keepalive) {
+      if (counted > sent) { var from = sent; sent = counted; tracker.send(from, counted, keepalive); }
+    }
+    setInterval(function () { flush(false); }, INTERVAL);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { flush(true); }
+    });
+    window.addEventListener("pagehide", function () { flush(true); });
+  }
+
+  function trackVideo(tracker, info, video) {
+    var spanStart = null;   // where the current uninterrupted playback began
+    var lastTime = 0;       // last position seen while playing
+    var resumed = false;
+    function resume() {
+      if (resumed) { return; }
+      resumed = true;
+      if (info.position > 0 && info.position < info.duration - 1) { video.currentTime = info.position; }
+      lastTime = video.currentTime;
+    }
+    // After the first frame: hls.js sets its own start position on "loadedmetadata" and would undo ours.
+    if (video.readyState >= 2) { resume(); } else { video.addEventListener("loadeddata", resume); }
+    function flush(keepalive) {
+      if (spanStart === null) { return; }
+      var end = lastTime;
+      var from = spanStart;
+      spanStart = video.paused ? null : end;
+      if (end > from) { tracker.send(from, end, keepalive); }
+    }
+    video.addEventListener("playing", function () { if (spanStart === null) { spanStart = video.currentTime; } });
+    video.addEventListener("timeupdate", function () { if (!video.seeking) { lastTime = video.currentTime; } });
+    video.addEventListener("seeking", function () { flush(false); spanStart = null; });
+    video.addEventListener("seeked", function () { lastTime = video.currentTime; if (!video.paused) { spanStart = lastTime; } });
+    video.addEventListener("pause", function () { lastTime = video.currentTime; flush(false); });
+    video.addEventListener("ended", function () { lastTime = video.duration || lastTime; flush(false); });
+    setInterval(function () { if (!video.paused) { lastTime = video.currentTime; flush(false); } }, INTERVAL);
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { flush(true); } });
+    window.addEventListener("pagehide", function () { flush(true); });
+  }
+
+  function init(box) {
+    var tracker = new Tracker(box);
+    box.dpsTracker = tracker;
+    tracker.start().then(function (info) {
+      if (!info) { return; }
+      if (tracker.kind === "video") {
+        var video = document.querySelector("video[data-video-id]");
+        if (video) { trackVideo(tracker, info, video); }
+      } else {
+        trackReading(tracker, info);
+      }
+    });
+  }
+
+  document.querySelectorAll("[data-study-tracker]").forEach(init);
+})();

@@ -1,0 +1,39 @@
+"""Builders for course content in tests (not a test module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from courses.models import CoursePage, ReadingLessonPage, VideoLessonPage
+from courses.services import ensure_site_pages
+from media.models import Video, VideoState
+
+
+def make_course(title: str = "党章学习", *, allowed: list[Any] | None = None, **fields: Any) -> CoursePage:
+    catalog = ensure_site_pages().catalog
+    course = CoursePage(title=title, summary="学习党章", credit_hours=fields.pop("credit_hours", 2), **fields)
+    catalog.add_child(instance=course)
+    if allowed:
+        course.allowed_organizations.set(allowed)
+    course.save_revision().publish()
+    return course
+
+
+def make_reading(course: CoursePage, title: str = "第一课 党章总纲", seconds: int = 60) -> ReadingLessonPage:
+    lesson = ReadingLessonPage(title=title, body="<p>中国共产党是中国工人阶级的先锋队。</p>", min_reading_seconds=seconds)
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return lesson
+
+
+def make_video(title: str = "党史视频", duration: float = 100.0) -> Video:
+    return Video.objects.create(title=title, original="videos/originals/x.mp4", duration=duration,
+                                state=VideoState.READY)
+
+
+def make_video_lesson(course: CoursePage, title: str = "第二课 视频", duration: float = 100.0,
+                      share: int = 90) -> VideoLessonPage:
+    lesson = VideoLessonPage(title=title, video=make_video(duration=duration), required_share=share)
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return lesson

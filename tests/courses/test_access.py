@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from courses.models import PolicyDocumentPage, StudyProgress
+from courses.services import ensure_site_pages, import_documents
+from courses.services.tasks import create_task, tasks_for_member
+from media.access import can_watch
+from tests.courses.builders import make_course, make_video, make_video_lesson
+
+
+def test_it_lets_only_members_who_may_see_a_lesson_watch_its_video(personas: Any) -> None:
+    private = make_course("A总支专题", allowed=[personas.branch_group_a])
+    lesson = make_video_lesson(private)
+    assert can_watch(personas.member.user, lesson.video)
+    assert not can_watch(personas.member_x.user, lesson.video)
+    assert can_watch(personas.trainer, lesson.video)
+    unused = make_video("未用于课程的视频")
+    assert can_watch(personas.member_x.user, unused)  # not in a lesson: courses abstains
+
+
+def test_it_counts_reading_a_document_as_study_in_a_task(personas: Any, client_for: Any, clock: Any,
+                                                         settings: Any) -> None:
+    settings.COURSES_DOCUMENT_READING_SECONDS = 30
+    ensure_site_pages()
+    import_documents([{"title": "中国共产党廉洁自律准则", "category": "准则", "date": "2015-10-12",
+                       "body": "第一条 坚持公私分明。\n第二条 坚持崇廉拒腐。"}])
+    document = PolicyDocumentPage.objects.get()
+    today = timezone.localdate()
+    create_task(title="廉洁自律学习", organization=personas.district, starts_on=today,
+                ends_on=today + dt.timedelta(days=5), pages=[document])
+    client = client_for(personas.member.user)
+    html = client.get(document.url).content.decode()
+    assert "data-study-tracker" in html and 'data-kind="document"' in html
+    session = client.post(f"/api/v1/progress/{document.pk}/start/").json()["session"]
+    clock.advance(30)
+    response = client.post(f"/api/v1/progress/{document.pk}/heartbeat/",
+                           json.dumps({"session": session, "seq": 1, "start": 0, "position": 30}),
+                           content_type="application/json")
+    assert response.json()["completed"] is True
+    assert StudyProgress.objects.get(page=document).kind == "document"
+    [row] = tasks_for_member(personas.member)
+    assert row.complete and row.earned == row.required

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+from wagtail.models import Page, Workflow
+
+from courses.models import CourseCatalogPage, CoursePage, StudyProgress
+from courses.services import ensure_site_pages
+from tests.courses.builders import make_course, make_reading, make_video_lesson
+
+
+def test_it_creates_the_site_pages_once_at_fixed_urls(db: None) -> None:
+    first = ensure_site_pages()
+    second = ensure_site_pages()
+    assert first.catalog.pk == second.catalog.pk and first.library.pk == second.library.pk
+    assert first.catalog.url == "/courses/" and first.library.url == "/library/"
+    assert CourseCatalogPage.objects.count() == 1
+
+
+def test_it_lists_courses_with_category_tag_and_text_filters(personas: Any, client_for: Any) -> None:
+    party = make_course("学习贯彻党章", category="constitution")
+    party.tags.add("党章")
+    party.save_revision().publish()
+    make_course("党史专题", category="history")
+    client = client_for(personas.member.user)
+    html = client.get("/courses/").content.decode()
+    assert "学习贯彻党章" in html and "党史专题" in html and "党章党规" in html and "二十大精神" in html
+    html = client.get("/courses/", {"category": "history"}).content.decode()
+    assert "党史专题" in html and "学习贯彻党章" not in html
+    html = client.get("/courses/", {"tag": "党章"}).content.decode()
+    assert "学习贯彻党章" in html and "党史专题" not in html
+    html = client.get("/courses/", {"q": "党史"}).content.decode()
+    assert "党史专题" in html and "学习贯彻党章" not in html
+
+
+def test_it_hides_private_courses_from_members_outside_the_subtree(personas: Any, client_for: Any) -> None:
+    private = make_course("A总支专题", allowed=[personas.branch_group_a])
+    assert "A总支专题" in client_for(personas.member.user).get("/courses/").content.decode()
+    assert "A总支专题" not in client_for(personas.member_x.user).get("/courses/").content.decode()
+    assert client_for(personas.member_x.user).get(private.url).status_code == 404
+    assert client_for(personas.member.user).get(private.url).status_code == 200
+    assert client_for(personas.trainer).get(private.url).status_code == 200
+
+
+def test_it_shows_a_course_with_ordered_lessons_and_progress(personas: Any, client_for: Any, course: Any) -> None:
+    first = make_reading(course, "第一课 总纲")
+    make_video_lesson(course, "第二课 视频")
+    StudyProgress.objects.create(member=personas.member, page=first, kind="reading", duration=60,
+                                 required_seconds=60, watched_seconds=60, completed_at="2026-01-01T00:00:00Z")
+    html = client_for(personas.member.user).get(course.url).content.decode()
+    assert html.index("第一课 总纲") < html.index("第二课 视频")
+    assert "已完成 1 / 2 课时" in html and "2.0 学时" in html
+
+
+def test_it_serves_reading_and_video_lessons_with_the_tracker(personas: Any, client_for: Any, course: Any) -> None:
+    reading = make_reading(course)
+    video = make_video_lesson(course)
+    client = client_for(personas.member.user)
+    html = client.get(reading.url).content.decode()
+    assert "data-study-tracker" in html and 'data-kind="reading"' in html and "先锋队" in html
+    html = client.get(video.url).content.decode()
+    assert 'data-kind="video"' in html and "data-video-id" in html and "90%" in html
+    assert client_for(None).get(reading.url).status_code == 302
+
+
+def test_it_hides_lessons_of_an_unpublished_course(personas: Any, client_for: Any, course: Any) -> None:
+    lesson = make_reading(course)
+    course.unpublish()
+    assert client_for(personas.member.user).get(lesson.url).status_code == 404
+
+
+def test_it_adds_nav_items_and_study_panels(personas: Any, client_for: Any, course: Any) -> None:
+    lesson = make_reading(course)
+    StudyProgress.objects.create(member=personas.member, page=lesson, kind="reading", duration=60,
+                                 required_seconds=60, watched_seconds=600)
+    client = client_for(personas.member.user)
+    home = client.get("/").content.decode()
+    assert 'data-nav="courses"' in home and 'data-nav="library"' in home
+    assert home.index('data-nav="courses"') < home.index('data-nav="library"')
+    me = client.get("/me/").content.decode()
+    assert "我的课程" in me and "累计学习 10 分钟" in me and course.title in me
+
+
+def test_it_lets_trainers_submit_pages_for_moderation_but_not_publish(personas: Any, client: Client) -> None:
+    catalog = ensure_site_pages().catalog
+    client.force_login(personas.trainer)
+    assert Workflow.objects.filter(active=True).exists()  # Wagtail's default "Moderators approval"
+    response = client.post(f"/admin/pages/add/courses/coursepage/{catalog.pk}/", {
+        "title": "新课程", "slug": "new-course", "category": "theory", "credit_hours": "1.0", "summary": "x",
+        "tags": "", "action-submit": "submit"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = CoursePage.objects.get(slug="new-course")
+    assert not page.live and page.current_workflow_state is not None
+    publish = client.post(f"/admin/pages/{page.pk}/edit/", {
+        "title": "新课程", "slug": "new-course", "category": "theory", "credit_hours": "1.0", "summary": "x",
+        "tags": "", "action-publish": "publish"})
+    assert publish.status_code in (200, 302, 403)  # the edit form again, or a refusal: never published
+    page.refresh_from_db()
+    assert not page.live
+    assert client.get(page.url or "/courses/new-course/").status_code in (404, 302)
+    assert Page.objects.get(pk=page.pk).get_latest_revision() is not None

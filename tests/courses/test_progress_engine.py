@@ -1,0 +1,24 @@
+from courses.progress import apply_span, covered, merge
+
+
+def test_it_merges_overlapping_and_touching_intervals() -> None:
+    assert merge([[10, 20], [0, 5], [5, 8], [15, 30], [40, 41]]) == [[0, 8], [10, 30], [40, 41]]
+    assert merge([[3, 3], [5, 4]]) == []
+    assert covered(merge([[0, 10], [5, 15]])) == 15
+
+
+def test_it_credits_a_span_that_fits_real_time() -> None:
+    step = apply_span([], 0, 15, elapsed=15, max_rate=2.0)
+    assert step.credited == 15 and step.intervals == [[0, 15]] and not step.seek
+
+
+def test_it_treats_a_span_longer_than_real_time_allows_as_a_seek() -> None:
+    step = apply_span([[0, 10]], 10, 100, elapsed=15, max_rate=2.0)
+    assert step.seek and step.credited == 0 and step.intervals == [[0, 10]]
+
+
+def test_it_adds_nothing_for_rewatching() -> None:
+    step = apply_span([[0, 30]], 5, 25, elapsed=20, max_rate=2.0)
+    assert step.credited == 0 and step.watched == 30
+    partly = apply_span([[0, 30]], 20, 40, elapsed=20, max_rate=2.0)
+    assert partly.credited == 10 and partly.intervals == [[0, 40]]

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from courses.models import Notification, StudyProgress, StudyTask, TaskReminder
+from courses.services.tasks import (
+    completion_by_organization,
+    create_task,
+    send_task_reminders,
+    tasks_for_member,
+)
+from school.models import Organization
+from tests.courses.builders import make_reading
+from tests.factories import make_member
+
+
+def complete(member: Any, page: Any, when: dt.datetime | None = None) -> None:
+    StudyProgress.objects.create(member=member, page=page, kind="reading", duration=60, required_seconds=60,
+                                 watched_seconds=60, intervals=[[0, 60]], completed_at=when or timezone.now())
+
+
+@pytest.fixture
+def task(personas: Any, course: Any) -> Any:
+    lessons = [make_reading(course, "第一课"), make_reading(course, "第二课")]
+    today = timezone.localdate()
+    task = create_task(title="党章学习任务", organization=personas.branch_group_a, starts_on=today - dt.timedelta(days=5),
+                       ends_on=today + dt.timedelta(days=3), pages=[course], created_by=personas.admin_a)
+    task.lessons = lessons  # type: ignore[attr-defined]
+    return task
+
+
+def test_it_computes_member_progress_from_completed_lessons(personas: Any, task: Any) -> None:
+    complete(personas.member, task.lessons[0])
+    [row] = tasks_for_member(personas.member)
+    assert row.required == Decimal("2.00") and row.earned == Decimal("1.00") and row.percent == 50
+    assert not row.complete and row.days_left == 3
+    complete(personas.member, task.lessons[1])
+    assert tasks_for_member(personas.member)[0].complete
+
+
+def test_it_applies_tasks_to_the_subtree_and_to_members_who_join_later(personas: Any, task: Any) -> None:
+    assert tasks_for_member(personas.member_x) == []
+    newcomer = make_member(personas.a2, "newcomer", "新党员")
+    assert [row.task.pk for row in tasks_for_member(newcomer)] == [task.pk]
+
+
+def test_it_filters_by_political_status(personas: Any, course: Any) -> None:
+    today = timezone.localdate()
+    create_task(title="发展对象培训", organization=personas.district, starts_on=today, ends_on=today,
+                pages=[course], political_statuses=["candidate"])
+    assert tasks_for_member(personas.member) == []
+    candidate = make_member(personas.a1, "fz", "发展对象", political_status="candidate")
+    assert len(tasks_for_member(candidate)) == 1
+
+
+def test_it_shows_completion_per_organization(personas: Any, task: Any) -> None:
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    rows = {row.organization.code: row for row in completion_by_organization(task, Organization.objects.all())}
+    assert (rows["TA"].members, rows["TA"].completed) == (2, 1)
+    assert (rows["TA1"].members, rows["TA1"].completed, rows["TA1"].rate) == (1, 1, 100)
+    assert (rows["TA2"].members, rows["TA2"].completed) == (1, 0)
+
+
+def test_it_does_not_count_completions_after_the_deadline(personas: Any, task: Any) -> None:
+    late = timezone.now() + dt.timedelta(days=10)
+    complete(personas.member, task.lessons[0], late)
+    assert tasks_for_member(personas.member)[0].earned == 0
+
+
+def test_it_reminds_members_behind_schedule_once(personas: Any, task: Any) -> None:
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    today = timezone.localdate()
+    assert send_task_reminders(today - dt.timedelta(days=1)) == 0  # four days before: too early
+    assert send_task_reminders(today) == 1
+    assert send_task_reminders(today) == 0
+    assert TaskReminder.objects.count() == 1
+    [note] = Notification.objects.all()
+    assert note.user_id == personas.member_a2.user_id and "党章学习任务" in note.title
+
+
+def test_it_lists_my_tasks_for_members(personas: Any, client_for: Any, task: Any) -> None:
+    send_task_reminders()
+    html = client_for(personas.member_a2.user).get("/tasks/").content.decode()
+    assert "党章学习任务" in html and "我的任务" in html and "学分" in html
+    assert Notification.objects.get(user=personas.member_a2.user).read_at is not None
+    assert "党章学习任务" not in client_for(personas.member_x.user).get("/tasks/").content.decode()
+
+
+def test_it_lets_org_admins_create_and_follow_tasks_in_scope(personas: Any, client_for: Any, course: Any) -> None:
+    admin = client_for(personas.admin_a)
+    today = timezone.localdate().isoformat()
+    response = admin.post("/admin/courses/tasks/add/", {
+        "title": "支部学习", "organization": personas.a1.pk, "starts_on": today, "ends_on": today,
+        "required_credits": "1", "pages": [course.pk]})
+    assert response.status_code == 302
+    task = StudyTask.objects.get()
+    assert task.organization == personas.a1 and task.created_by == personas.admin_a
+    detail = admin.get(f"/admin/courses/tasks/{task.pk}/")
+    assert detail.status_code == 200 and "第一党支部" in detail.content.decode()
+    assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/").status_code == 404
+    other_org = admin.post("/admin/courses/tasks/add/", {
+        "title": "越权", "organization": personas.x1.pk, "starts_on": today, "ends_on": today,
+        "required_credits": "0", "pages": [course.pk]})
+    assert other_org.status_code == 200 and StudyTask.objects.count() == 1
+    assert client_for(personas.member.user).get("/admin/courses/tasks/").status_code in (302, 403)
+
+
+def test_it_rejects_a_deadline_before_the_start(personas: Any, client_for: Any, course: Any) -> None:
+    response = client_for(personas.admin_a).post("/admin/courses/tasks/add/", {
+        "title": "x", "organization": personas.a1.pk, "starts_on": "2026-05-02", "ends_on": "2026-05-01",
+        "pages": [course.pk], "required_credits": "0"})
+    assert response.status_code == 200 and not StudyTask.objects.exists()
+
+
+def test_it_exports_completion_per_organization_to_excel(personas: Any, client_for: Any, task: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    response = client_for(personas.admin_a).get(f"/admin/courses/tasks/{task.pk}/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("组织编码", "组织名称", "党员人数")
+    assert ("TA1", "第一党支部", 1, 1, 100) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows
+    assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/export/").status_code == 404

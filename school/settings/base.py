@@ -268,3 +268,18 @@ CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "schedule": 6 * 3600.0,
     "options": {"queue": "default"},
 }
+
+# --- exams ---
+# Seconds after the deadline during which autosaves and submits still count (network latency).
+EXAMS_DEADLINE_GRACE_SECONDS = env_int("EXAMS_DEADLINE_GRACE_SECONDS", 5, minimum=0)
+# A Chinese TrueType font file for certificates; empty = look in the usual places, else STSong-Light.
+EXAMS_CERTIFICATE_FONT = env_str("EXAMS_CERTIFICATE_FONT", "")
+EXAMS_PRACTICE_QUESTIONS_PER_DAY = env_int("EXAMS_PRACTICE_QUESTIONS_PER_DAY", 5, minimum=1)
+EXAMS_PRACTICE_DAILY_POINTS_CAP = env_int("EXAMS_PRACTICE_DAILY_POINTS_CAP", 5, minimum=0)
+# The demo seeder imports this question file when it exists (empty: the built-in sample bank).
+EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
+                                    str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
+CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
+    "task": "exams.tasks.sweep_expired_attempts",
+    "schedule": env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1),
+}

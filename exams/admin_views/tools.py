@@ -1,0 +1,140 @@
+"""Admin screens beyond the model viewsets: Excel import/export, publishing, statistics, certificate
+revocation and bulk download. Each asks school.permissions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from school.admin_views.common import xlsx_response
+from school.models import Organization
+from school.permissions import can_manage_organization, is_org_admin, is_trainer, organizations_visible_to
+
+from ..models import Certificate, Exam, QuestionBank
+from ..services import ExamError, publish_exam, revoke_certificate, validate_blueprint
+from ..services.certificates import certificates_for_organization, zip_certificates
+from ..services.excel import export_workbook, import_workbook, template_bytes
+from ..services.reports import build_exam_report, can_view_stats, report_workbook
+from .policies import CertificatePolicy
+
+
+def _require(check: bool) -> None:
+    if not check:
+        raise PermissionDenied
+
+
+class ImportForm(forms.Form):
+    bank = forms.ModelChoiceField(queryset=QuestionBank.objects.all(), label=gettext_lazy("question bank"))
+    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
+
+
+@require_http_methods(["GET", "POST"])
+def import_questions(request: HttpRequest) -> HttpResponse:
+    _require(is_trainer(request.user))
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"bank": request.GET.get("bank")})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_workbook(form.cleaned_data["bank"], form.cleaned_data["file"])
+        if result.ok:
+            messages.success(request, _("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
+                             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+            return redirect("exams_tools:import")
+    return render(request, "exams/admin/import.html", {
+        "form": form, "result": result, "banks": QuestionBank.objects.all(), "title": _("Import and export questions"),
+    })
+
+
+def template(request: HttpRequest) -> HttpResponse:
+    _require(is_trainer(request.user))
+    return xlsx_response(template_bytes(), "题库导入模板.xlsx")
+
+
+def export_bank(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(is_trainer(request.user))
+    bank = get_object_or_404(QuestionBank, pk=pk)
+    return xlsx_response(export_workbook(bank), f"{bank.name}.xlsx")
+
+
+@require_http_methods(["GET", "POST"])
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(is_trainer(request.user))
+    exam = get_object_or_404(Exam, pk=pk)
+    if request.method == "POST":
+        try:
+            publish_exam(exam)
+        except ExamError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The exam is published."))
+            return redirect("exams_exam:index")
+    return render(request, "exams/admin/publish.html", {
+        "exam": exam, "problems": validate_blueprint(exam), "title": _("Publish %(exam)s") % {"exam": exam.title},
+    })
+
+
+def statistics_index(request: HttpRequest) -> HttpResponse:
+    _require(can_view_stats(request.user))
+    exams = Exam.objects.exclude(status=Exam.Status.DRAFT).select_related("stat").order_by("-published_at")
+    return render(request, "exams/admin/stats_index.html", {"exams": exams, "title": _("Exam statistics")})
+
+
+def statistics(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_view_stats(request.user))
+    exam = get_object_or_404(Exam, pk=pk)
+    report = build_exam_report(exam, request.user)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(report_workbook(report), f"{exam.title}-统计.xlsx")
+    return render(request, "exams/admin/stats.html", {"report": report, "exam": exam,
+                                                      "title": _("Statistics: %(exam)s") % {"exam": exam.title}})
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("reason for revocation"), max_length=255)
+
+
+@require_http_methods(["GET", "POST"])
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = CertificatePolicy(Certificate)
+    certificate = get_object_or_404(Certificate, pk=pk)
+    if not policy.user_has_permission_for_instance(request.user, "change", certificate):
+        raise Http404
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        revoke_certificate(certificate, form.cleaned_data["reason"])
+        messages.success(request, _("Certificate %(serial)s revoked.") % {"serial": certificate.serial})
+        return redirect("exams_certificate:index")
+    return render(request, "exams/admin/revoke.html", {"form": form, "certificate": certificate,
+                                                       "title": _("Revoke certificate")})
+
+
+def bulk_download(request: HttpRequest) -> HttpResponse:
+    _require(is_org_admin(request.user))
+    org_id = request.GET.get("organization")
+    if not org_id:
+        return render(request, "exams/admin/bulk.html", {
+            "organizations": organizations_visible_to(request.user)[:500],
+            "exams": Exam.objects.filter(certificate_on_pass=True), "title": _("Download certificates"),
+        })
+    organization = get_object_or_404(Organization, pk=org_id if str(org_id).isdigit() else 0)
+    if not can_manage_organization(request.user, organization):
+        raise Http404
+    exam_id = request.GET.get("exam")
+    content = zip_certificates(
+        certificates_for_organization(organization, int(exam_id) if exam_id and exam_id.isdigit() else None),
+        request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{organization.code}.zip"'
+    return response
+
+
+def layout(request: HttpRequest) -> HttpResponse:
+    _require(request.user.is_superuser or is_trainer(request.user))
+    return redirect("wagtailsettings:edit", "exams", "certificatelayout")
+
+

@@ -1,0 +1,196 @@
+"""The 考试 admin menu: banks, questions, exams, certificates (model viewsets) and the tool screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
+from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from school.permissions import is_org_admin, is_trainer
+
+from ..models import Certificate, Exam, Question, QuestionBank
+from . import urls as tool_urls
+from .forms import ExamForm, QuestionBankForm, QuestionForm
+from .policies import CertificatePolicy
+from .reports_columns import EXAM_LINKS
+
+
+class BankIndexView(IndexView):
+    def get_list_more_buttons(self, instance: Any) -> list[Any]:
+        buttons = super().get_list_more_buttons(instance)
+        buttons.append(ListingMenuItem(_("Export to Excel"), reverse("exams_tools:export_bank", args=[instance.pk]),
+                                icon_name="download", priority=40))
+        buttons.append(ListingMenuItem(_("Import from Excel"), reverse("exams_tools:import") + f"?bank={instance.pk}",
+                                icon_name="upload", priority=41))
+        return buttons
+
+
+class QuestionBankViewSet(ModelViewSet):
+    model = QuestionBank
+    icon = "folder-open-inverse"
+    menu_label = _("Question banks")
+    name = "exams_bank"
+    form_fields = ["name", "description", "use_for_practice"]
+    list_display = ["name", "owner", "created_at"]
+    search_fields = ["name", "description"]
+    index_view_class = BankIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return QuestionBankForm
+
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("Questions")
+    name = "exams_question"
+    list_display = ["stem", "bank", "qtype", "difficulty", "usage_count", "is_active"]
+    list_filter = ["bank", "qtype", "difficulty", "is_active", "tags"]
+    search_fields = ["stem", "source"]
+    search_backend_name = None
+    copy_view_enabled = False
+    list_per_page = 50
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return QuestionForm
+
+    def get_edit_handler(self) -> Any:
+        return ObjectList([
+            FieldPanel("bank"), FieldPanel("qtype"), FieldPanel("stem"), FieldPanel("options_text"),
+            FieldPanel("answer_text"), FieldPanel("difficulty"), FieldPanel("tags_text"), FieldPanel("source"),
+            FieldPanel("explanation"), FieldPanel("is_active"),
+        ]).bind_to_model(self.model)
+
+
+
+class ExamIndexView(IndexView):
+    def get_list_more_buttons(self, instance: Any) -> list[Any]:
+        buttons = super().get_list_more_buttons(instance)
+        for label, url_name, icon in EXAM_LINKS:
+            buttons.append(ListingMenuItem(label, reverse(url_name, args=[instance.pk]), icon_name=icon, priority=40))
+        return buttons
+
+
+class ExamViewSet(ModelViewSet):
+    model = Exam
+    icon = "form"
+    menu_label = _("Exams")
+    name = "exams_exam"
+    list_display = ["title", "status", "published_at", "closes_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    search_backend_name = None
+    index_view_class = ExamIndexView
+    copy_view_enabled = False
+    def get_edit_handler(self) -> Any:
+        return ObjectList(self.panels, base_form_class=ExamForm).bind_to_model(self.model)
+
+    panels = [
+        FieldPanel("title"), FieldPanel("description"),
+        MultiFieldPanel([FieldPanel("time_limit_minutes"), FieldPanel("pass_mark"), FieldPanel("attempts_allowed"),
+                         FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Rules")),
+        MultiFieldPanel([FieldPanel("target_organizations"), FieldPanel("target_statuses")], heading=_("Who")),
+        MultiFieldPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options"), FieldPanel("multiple_policy"),
+                         FieldPanel("review_policy"), FieldPanel("certificate_on_pass")], heading=_("Paper")),
+        InlinePanel("sections", heading=_("Blueprint"), label=_("Section"), panels=[
+            FieldPanel("title"), FieldPanel("qtype"), FieldPanel("count"), FieldPanel("difficulty_min"),
+            FieldPanel("difficulty_max"), FieldPanel("points"), FieldPanel("banks"), FieldPanel("tags"),
+        ]),
+    ]
+
+
+
+class CertificateIndexView(IndexView):
+    def get_base_queryset(self) -> QuerySet[Any]:
+        return CertificatePolicy(Certificate).instances_user_has_any_permission_for(self.request.user, ["view"])
+
+    def get_list_more_buttons(self, instance: Any) -> list[Any]:
+        buttons = [ListingMenuItem(_("Download"), reverse("exams:certificate_pdf", args=[instance.serial]),
+                            icon_name="download", priority=10)]
+        if instance.is_valid:
+            buttons.append(ListingMenuItem(_("Revoke"), reverse("exams_tools:revoke", args=[instance.pk]),
+                                    icon_name="cross", priority=20))
+        return buttons
+
+
+class CertificateViewSet(ModelViewSet):
+    model = Certificate
+    icon = "doc-full"
+    menu_label = _("Certificates")
+    name = "exams_certificate"
+    list_display = ["serial", "member_name", "organization_name", "exam_title", "score", "issued_at", "revoked_at"]
+    list_filter = ["exam", "revoked_at"]
+    search_fields = ["serial", "member_name", "code"]
+    search_backend_name = None
+    index_view_class = CertificateIndexView
+    add_view_enabled = False
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    form_fields = ["revoke_reason"]
+
+
+
+class _ShownMenuItem(MenuItem):
+    check: Any = None
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(self.check(request.user))
+
+
+class LinkViewSet(ViewSet):
+    """A menu entry for one of the tool screens (their URLs live in ``ToolsViewSet``)."""
+
+    target = ""
+    check: Any = None
+
+    @cached_property
+    def menu_url(self) -> str:
+        return reverse(self.target)
+
+    @cached_property
+    def menu_item_class(self) -> Any:
+        return type(f"{self.name}MenuItem", (_ShownMenuItem,), {"check": staticmethod(self.check)})
+
+
+class ToolsViewSet(LinkViewSet):
+    name = "exams_tools"
+    url_prefix = "exams-tools"
+    menu_label = _("Import and export")
+    icon = "upload"
+    target = "exams_tools:import"
+    check = staticmethod(is_trainer)
+
+    def get_urlpatterns(self) -> list[Any]:
+        return tool_urls.urlpatterns
+
+
+def _stats_user(user: Any) -> bool:
+    return is_trainer(user) or is_org_admin(user)
+
+
+class ExamsGroup(ViewSetGroup):
+    menu_label = _("Exams")
+    menu_icon = "form"
+    menu_order = 260
+    items = (
+        QuestionBankViewSet, QuestionViewSet, ExamViewSet, CertificateViewSet, ToolsViewSet,
+        LinkViewSet("exams_statistics", menu_label=_("Statistics"), icon="table", target="exams_tools:statistics",
+                    check=_stats_user),
+        LinkViewSet("exams_bulk", menu_label=_("Download certificates"), icon="download",
+                    target="exams_tools:bulk", check=is_org_admin),
+        LinkViewSet("exams_layout", menu_label=_("Certificate layout"), icon="cog", target="exams_tools:layout",
+                    check=is_trainer),
+    )

@@ -1,0 +1,28 @@
+from .attempts import Answer, Attempt
+from .banks import Question, QuestionBank, QuestionType, QuestionVersion, Tag
+from .certificates import Certificate, CertificateLayout
+from .exams import Exam, ExamSection, MultiplePolicy, ReviewPolicy
+from .practice import PracticeAnswer, PracticeDay
+from .stats import ExamOrgStat, ExamQuestionStat, ExamScoreBucket, ExamStat
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "Certificate",
+    "CertificateLayout",
+    "Exam",
+    "ExamOrgStat",
+    "ExamQuestionStat",
+    "ExamScoreBucket",
+    "ExamSection",
+    "ExamStat",
+    "MultiplePolicy",
+    "PracticeAnswer",
+    "PracticeDay",
+    "Question",
+    "QuestionBank",
+    "QuestionType",
+    "QuestionVersion",
+    "ReviewPolicy",
+    "Tag",
+]

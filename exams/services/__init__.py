@@ -1,0 +1,31 @@
+"""Data changes of the exams app as typed functions, each one transaction (re-exported here)."""
+
+from .attempts import (
+    check_seed,
+    do_save_answer,
+    do_start_attempt,
+    do_submit_attempt,
+    remaining_seconds,
+    sweep_expired_attempts,
+)
+from .blueprint import publish_exam, validate_blueprint
+from .certificates import issue_certificate, revoke_certificate
+from .drawing import draw_paper
+from .errors import ExamError
+from .grading import normalize_text
+
+__all__ = [
+    "ExamError",
+    "check_seed",
+    "do_save_answer",
+    "do_start_attempt",
+    "do_submit_attempt",
+    "draw_paper",
+    "issue_certificate",
+    "normalize_text",
+    "publish_exam",
+    "remaining_seconds",
+    "revoke_certificate",
+    "sweep_expired_attempts",
+    "validate_blueprint",
+]

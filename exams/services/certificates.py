@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import io
+import secrets
+import zipfile
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from school.models import Organization
+
+from ..models import Attempt, Certificate
+from .errors import ExamError
+
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are typed from paper
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def issue_certificate(attempt: Attempt) -> Certificate:
+    existing = Certificate.objects.filter(attempt=attempt).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    member = attempt.member
+    return Certificate.objects.create(
+        attempt=attempt, member=member, exam=attempt.exam,
+        serial=f"{timezone.localtime(now):%Y}{attempt.exam_id:04d}{attempt.pk:08d}",
+        code=new_code(), member_name=member.name, organization_name=member.organization.name,
+        exam_title=attempt.exam.title, score=attempt.score or 0, issued_at=now,
+    )
+
+
+@transaction.atomic
+def revoke_certificate(certificate: Certificate, reason: str) -> Certificate:
+    reason = reason.strip()
+    if not reason:
+        raise ExamError(_("Give a reason for the revocation."), "reason_required")
+    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason[:255])
+    certificate.refresh_from_db()
+    return certificate
+
+
+def certificates_for_organization(organization: Organization, exam_id: int | None = None) -> Iterable[Certificate]:
+    qs = Certificate.objects.filter(
+        Organization.subtree_q(organization.path, "member__organization__path"), revoked_at__isnull=True
+    ).order_by("serial")
+    if exam_id:
+        qs = qs.filter(exam_id=exam_id)
+    return qs
+
+
+def zip_certificates(certificates: Iterable[Certificate], base_url: str) -> bytes:
+    from .pdf import render_certificate
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for certificate in certificates:
+            name = f"{certificate.serial}.pdf"
+            archive.writestr(name, render_certificate(certificate, base_url))
+    return buffer.getvalue()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from school.permissions import can_manage_member
+
+from ..models import Certificate
+from ..services.pdf import render_certificate
+
+
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@require_GET
+@login_required
+def certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
+    certificate = get_object_or_404(Certificate.objects.select_related("member__organization"), serial=serial)
+    if certificate.member.user_id != request.user.pk and not can_manage_member(request.user, certificate.member):
+        raise Http404
+    response = HttpResponse(render_certificate(certificate, base_url(request)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.pdf"'
+    return response
+
+
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: valid or revoked, and only the fields printed on the certificate that identify it."""
+    certificate = Certificate.objects.filter(code=code.strip().upper()).first()
+    response = render(request, "exams/verify.html", {"certificate": certificate}, status=200 if certificate else 404)
+    response["X-Robots-Tag"] = "noindex"
+    return response

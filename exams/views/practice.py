@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from school.models import Member
+from school.permissions import member_of
+
+from ..api.views import Refused
+from ..models import PracticeDay, QuestionType, QuestionVersion
+from ..presenters import correct_display, displayed_options
+from ..services import ExamError
+from ..services.practice import do_answer_practice, practice_day
+
+
+def practice_items(day: PracticeDay) -> list[dict[str, Any]]:
+    versions = QuestionVersion.objects.in_bulk(day.version_ids)
+    answers = {a.version_id: a for a in day.answers.all()}
+    items = []
+    for number, vid in enumerate(day.version_ids, start=1):
+        version = versions.get(vid)
+        if version is None:
+            continue
+        answer = answers.get(vid)
+        item: dict[str, Any] = {
+            "id": vid, "number": number, "type": version.qtype, "stem": version.stem,
+            "options": displayed_options(version, []) if version.qtype != QuestionType.FILL else [],
+            "blanks": version.blanks, "answered": answer is not None,
+        }
+        if answer is not None:
+            item.update({"response": answer.response, "is_correct": answer.is_correct,
+                         "correct_answer": correct_display(version, []), "explanation": version.explanation})
+        items.append(item)
+    return items
+
+
+def day_summary(day: PracticeDay) -> dict[str, Any]:
+    return {"date": day.date, "answered": day.answered, "correct": day.correct, "points": day.points}
+
+
+def _member(request: HttpRequest) -> Member:
+    member = member_of(request.user)
+    if member is None:
+        raise Http404
+    return member
+
+
+@require_GET
+@login_required
+def practice_page(request: HttpRequest) -> HttpResponse:
+    day = practice_day(_member(request))
+    items = practice_items(day)
+    for item in items:
+        if item["answered"]:
+            shown = item["correct_answer"]
+            item["correct_text"] = "；".join("/".join(b) for b in shown) if item["type"] == "fill" else \
+                "".join(shown)
+            response = item["response"]
+            item["response_text"] = "；".join(response) if item["type"] == "fill" else "".join(response or [])
+    return render(request, "exams/practice.html", {"day": day, "items": items})
+
+
+@require_POST
+@login_required
+def practice_answer(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    vid = request.POST.get("question", "")
+    qtype = request.POST.get("type", "")
+    response: Any
+    if qtype == QuestionType.FILL:
+        response = [v for k, v in sorted(request.POST.items()) if k.startswith("blank_")]
+    elif qtype == QuestionType.MULTIPLE:
+        response = request.POST.getlist("response")
+    else:
+        response = request.POST.get("response", "")
+    try:
+        do_answer_practice(member, vid, response)
+    except (ExamError, ValueError, QuestionVersion.DoesNotExist) as exc:
+        messages.error(request, exc.message if isinstance(exc, ExamError) else _("Invalid answer."))
+    return redirect(reverse("exams:practice") + f"#q{vid[:12]}")
+
+
+class PracticeAnswerIn(serializers.Serializer[Any]):
+    question = serializers.IntegerField()
+    response = serializers.JSONField()
+
+
+class PracticeToday(APIView):
+    def _member(self, request: Request) -> Member:
+        member = member_of(request.user)
+        if member is None:
+            raise PermissionDenied(_("This account has no member profile."))
+        return member
+
+    @extend_schema(responses={200: dict}, summary="Today's practice questions (answers only once answered)")
+    def get(self, request: Request) -> Response:
+        day = practice_day(self._member(request))
+        return Response({**day_summary(day), "questions": practice_items(day)})
+
+    @extend_schema(request=PracticeAnswerIn, responses={200: dict},
+                   summary="Answer one practice question: instant feedback and explanation")
+    def post(self, request: Request) -> Response:
+        member = self._member(request)
+        data = PracticeAnswerIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            answer, day = do_answer_practice(member, data.validated_data["question"], data.validated_data["response"])
+        except ExamError as exc:
+            raise Refused(exc) from None
+        version = answer.version
+        return Response({
+            "question": version.pk, "is_correct": answer.is_correct, "correct_answer": correct_display(version, []),
+            "explanation": version.explanation, "day": json.loads(json.dumps(day_summary(day), default=str)),
+        })

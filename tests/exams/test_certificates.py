@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from exams.models import Certificate, CertificateLayout
+from exams.services import pdf
+from exams.services.pdf import fit_text, render_certificate
+
+pytestmark = pytest.mark.django_db
+
+
+def cert(name: str) -> Certificate:
+    return Certificate(serial="2026000100000009", code="ABCDEFGHJKLM", member_name=name,
+                       organization_name="第一党支部" * 20, exam_title="党章知识测试", score=Decimal("88.5"),
+                       issued_at=timezone.now())
+
+
+def test_it_renders_names_with_markup_or_great_length_safely() -> None:
+    for name in ["<b>张伟</b> & <font size=99>", "阿卜杜热合曼·买买提" * 12, "]]>%PDF", ""]:
+        content = render_certificate(cert(name), "http://testserver/")
+        assert content.startswith(b"%PDF") and len(content) < 60 * 1024
+
+
+def test_it_shrinks_then_cuts_long_text_to_fit() -> None:
+    font = pdf.certificate_font()
+    text, size = fit_text("张" * 10, font, 30, 10, 1000)
+    assert (text, size) == ("张" * 10, 30)
+    text, size = fit_text("张" * 200, font, 30, 10, 300)
+    assert size == 10 and text.endswith("…") and len(text) < 200
+
+
+def test_it_falls_back_to_the_builtin_cid_font(monkeypatch, settings) -> None:
+    pdf.certificate_font.cache_clear()
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", [])
+    settings.EXAMS_CERTIFICATE_FONT = "/nonexistent.ttf"
+    try:
+        assert pdf.certificate_font() == "STSong-Light"
+        assert render_certificate(cert("张伟"), "http://testserver/").startswith(b"%PDF")
+    finally:
+        pdf.certificate_font.cache_clear()
+
+
+def test_it_uses_the_layout_edited_in_the_admin(personas, client_for) -> None:
+    layout = CertificateLayout.load()
+    before = render_certificate(cert("张伟"), "http://testserver/")
+    layout.title = "学习证书"
+    layout.issuer = "某某区委党校"
+    layout.save()
+    page = client_for(personas.superuser).get("/admin/exams-tools/layout/")
+    assert page.status_code == 302 and "settings" in page["Location"]
+    after = render_certificate(cert("张伟"), "http://testserver/")
+    assert after.startswith(b"%PDF") and len(after) != len(before)

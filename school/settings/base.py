@@ -268,6 +268,12 @@ CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "schedule": 6 * 3600.0,
     "options": {"queue": "default"},
 }
+# Practice days are awarded once they are over (exams.credits registers the task).
+CELERY_BEAT_SCHEDULE["credits-practice-days"] = {
+    "task": "exams.credits.post_practice_credits",
+    "schedule": 3600.0,
+    "options": {"queue": "default"},
+}
 
 # --- exams ---
 # Seconds after the deadline during which autosaves and submits still count (network latency).

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,10 @@ from . import charts, snapshots, tables
 from .exports import workbook
 from .models import MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
 from .periods import Period, PeriodError, current_month, parse, periods_of_month, recent_months
+
+
+def bad_request(detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
 def _period(request: HttpRequest) -> Period:
@@ -66,7 +70,7 @@ def stats_view(view: Any) -> Any:
         try:
             return view(request, *args, **kwargs)
         except PeriodError as exc:
-            return HttpResponseBadRequest(str(exc))
+            return bad_request(str(exc), "bad_period")
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -159,9 +163,9 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         period = parse(request.POST.get("period", ""))
     except PeriodError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(str(exc), "bad_period")
     if kind not in RankingKind.values:
-        return HttpResponseBadRequest(_("Unknown ranking kind."))
+        return bad_request(_("Unknown ranking kind."), "bad_kind")
     snapshots.take_snapshot(kind, org, period.key, request.user)
     messages.success(request, _("Snapshot taken."))
     return redirect(reverse("credits_admin:snapshots", args=[org.pk]) + f"?period={period.key}")

@@ -47,7 +47,7 @@ def credits_home(request: HttpRequest) -> list[Panel]:
     return home_panel(request)
 
 
-@hooks.register(DEMO_SEEDERS)
+@hooks.register(DEMO_SEEDERS, order=1000)  # last: the recompute then sees the other apps' demo content
 def credits_demo(demo: object) -> list[str]:
     from .demo import seed_demo_credits
 

@@ -67,8 +67,17 @@ def recompute(keys: list[str] | None = None) -> list[str]:
 
 
 def reapply_caps(period: Period) -> None:
+    """Month by month: a day's rows are all in one month, and one month at a time lets the database
+    walk the period index in partition order."""
+    if period.key == OVERALL:
+        _reapply_caps("1 = 1", [])
+        return
+    for month in period.months:
+        _reapply_caps("e.month = %s", [month])
+
+
+def _reapply_caps(where: str, params: list[str]) -> None:
     entry_t, version_t = CreditEntry._meta.db_table, CreditRuleVersion._meta.db_table
-    where, params = _month_filter(period, "e.month")
     sql = f"""
         UPDATE {entry_t} SET points = x.new_points
         FROM (
@@ -92,6 +101,25 @@ def reapply_caps(period: Period) -> None:
 
 
 def member_totals(period: Period) -> None:
+    """A month (or ``all``): one GROUP BY over the ledger. A quarter or year: its months first, then
+    the sum of those month totals (cheaper than grouping the whole quarter's ledger rows again)."""
+    if period.kind in ("quarter", "year"):
+        for month in period.months:
+            _member_totals_from_ledger(parse(month))
+        total_t = MemberCredit._meta.db_table
+        MemberCredit.objects.filter(period=period.key).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {total_t} (member_id, period, points, entries)
+                    SELECT member_id, %s, ROUND(SUM(points), 2), SUM(entries) FROM {total_t}
+                    WHERE period IN ({', '.join(['%s'] * len(period.months))})
+                    GROUP BY member_id HAVING SUM(entries) > 0""",  # noqa: S608
+                [period.key, *period.months])
+        return
+    _member_totals_from_ledger(period)
+
+
+def _member_totals_from_ledger(period: Period) -> None:
     entry_t, total_t = CreditEntry._meta.db_table, MemberCredit._meta.db_table
     where, params = _month_filter(period, "month")
     MemberCredit.objects.filter(period=period.key).delete()

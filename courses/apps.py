@@ -10,3 +10,6 @@ class CoursesConfig(AppConfig):
         from . import signal_handlers
 
         signal_handlers.connect()
+        from . import credits
+
+        credits.connect()

@@ -5,6 +5,9 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``HOME_PANELS``       fn(request) -> iterable of ``Panel``: blocks on the member home page.
 ``MY_STUDY_PANELS``   fn(request) -> iterable of ``Panel``: blocks on "我的学习".
 ``DEMO_SEEDERS``      fn(demo: school.demo.DemoData) -> iterable of str: adds demo content, returns lines to print.
+``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
+                      with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
+                      taken) for that period; feeds the organization scores (see school/credits/scoring.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ MEMBER_NAV_ITEMS = "school_member_nav_items"
 HOME_PANELS = "school_home_panels"
 MY_STUDY_PANELS = "school_my_study_panels"
 DEMO_SEEDERS = "school_demo_seeders"
+ORG_METRICS = "school_org_metrics"
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,7 @@ def school_nav_items(request: HttpRequest) -> list[NavItem]:
         NavItem("home", str(_("Home")), reverse("home"), order=0, icon="home"),
         NavItem("my_study", str(_("My study")), reverse("my_study"), order=90, icon="user"),
     ]
+
+
+# The credit ledger's admin screens and member panels (school.credits is part of this app).
+from school.credits import wagtail_hooks as _credits_hooks  # noqa: E402,F401

@@ -17,3 +17,28 @@ __all__ = [
     "OrganizationKind",
     "PoliticalStatus",
 ]
+
+# The credit ledger lives in school.credits; importing it here registers its models with the app.
+from school.credits.models import (
+    CreditEntry,
+    CreditRule,
+    CreditRuleVersion,
+    MemberCredit,
+    MemberMetric,
+    OrganizationScore,
+    RankingSnapshot,
+    RankingSnapshotRow,
+    ScoreScheme,
+)
+
+__all__ += [
+    "CreditEntry",
+    "CreditRule",
+    "CreditRuleVersion",
+    "MemberCredit",
+    "MemberMetric",
+    "OrganizationScore",
+    "RankingSnapshot",
+    "RankingSnapshotRow",
+    "ScoreScheme",
+]

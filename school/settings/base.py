@@ -268,6 +268,28 @@ if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
 SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
 SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)
 
+# --- credits (school.credits: ledger, scores, rankings) ---
+# Awards update aggregates incrementally; the set-based recompute (same numbers) also runs on a
+# schedule to pick up membership changes and the task/exam metrics other apps provide.
+CREDITS_RECOMPUTE_MINUTES = env_int("CREDITS_RECOMPUTE_MINUTES", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["credits-recompute-scores"] = {
+    "task": "school.credits.tasks.recompute_scores_task",
+    "schedule": CREDITS_RECOMPUTE_MINUTES * 60.0,
+    "options": {"queue": "default"},
+}
+# On the 1st of each month: recompute the periods that just closed and publish their rankings.
+CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
+    "task": "school.credits.tasks.snapshot_rankings_task",
+    "schedule": 6 * 3600.0,
+    "options": {"queue": "default"},
+}
+# Practice days are awarded once they are over (exams.credits registers the task).
+CELERY_BEAT_SCHEDULE["credits-practice-days"] = {
+    "task": "exams.credits.post_practice_credits",
+    "schedule": 3600.0,
+    "options": {"queue": "default"},
+}
+
 # --- exams ---
 # Seconds after the deadline during which autosaves and submits still count (network latency).
 EXAMS_DEADLINE_GRACE_SECONDS = env_int("EXAMS_DEADLINE_GRACE_SECONDS", 5, minimum=0)

@@ -1,0 +1,246 @@
+"""Credit scores at scale: 20,000 organizations, 200,000 members, 5 million ledger rows.
+
+    python bench/scores.py                 # full size (SQLite under a temporary VAR_DIR)
+    python bench/scores.py --scale 0.2     # a fifth of everything
+    DATABASE_URL=postgres://.../scratch python bench/scores.py   # the same on PostgreSQL
+
+Builds the data twice as big in two steps (a tenth, then the rest), so that the recompute is timed
+at 20,000 and at 200,000 members on the same database. Prints:
+
+- ``setbased_vs_loop``: a per-organization Python loop computing every organization's subtree sums
+  and score (one query per organization; timed on a sample of organizations and extrapolated to all
+  of them) ÷ the whole set-based recompute of the same period (ledger caps, member totals,
+  organization sums and scores);
+- ``recompute_growth_10x``: set-based recompute at 10x the members, organizations and ledger rows ÷
+  at 1x;
+- ``dashboard_ms``: median time to build a committee's statistics page (its ~5,000-member subtree)
+  through the Django test client, templates included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import time
+from decimal import Decimal
+
+import _django
+
+_django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from school.credits import recompute, scoring  # noqa: E402
+from school.credits.models import (  # noqa: E402
+    CreditEntry,
+    CreditRule,
+    CreditRuleVersion,
+    OrganizationScore,
+)
+from school.credits.periods import parse  # noqa: E402
+from school.models import Member, Organization  # noqa: E402
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+PERIOD = "2026-Q4"
+RULES = [("video", "lesson", "3", "6"), ("course", "course", "5", None), ("exam", "exam", "4", None),
+         ("practice", "practice", "1", "5"), ("doc", "document", "0.5", "3")]
+
+
+def _segment(i: int) -> str:
+    out = ""
+    for _ in range(4):
+        i, r = divmod(i, len(ALPHABET))
+        out = ALPHABET[r] + out
+    return out
+
+
+def build_tree(prefix: str, root_index: int, fanout: list[int]) -> list[int]:
+    """One root with the given fan-out per level; returns the ids of the leaves."""
+    rows: list[Organization] = []
+    kinds = ["committee", "committee", "general_branch", "branch"]
+
+    def add(path: str, depth: int) -> None:
+        children = fanout[depth - 1] if depth - 1 < len(fanout) else 0
+        rows.append(Organization(path=path, depth=depth, numchild=children, name=f"{prefix}{len(rows)}",
+                                 code=f"{prefix}{len(rows)}", kind=kinds[min(depth - 1, 3)]))
+        for c in range(children):
+            add(path + _segment(c + 1), depth + 1)
+
+    add(_segment(root_index), 1)
+    with transaction.atomic():
+        Organization.objects.bulk_create(rows, batch_size=5000)
+    depth = len(fanout) + 1
+    return list(Organization.objects.filter(code__startswith=prefix, depth=depth).values_list("pk", flat=True))
+
+
+def build_members(prefix: str, leaves: list[int], count: int) -> list[int]:
+    user_t = get_user_model()._meta.db_table
+    member_t = Member._meta.db_table
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {user_t} (password, is_superuser, username, first_name, last_name, email, is_staff,"  # noqa: S608
+            " is_active, date_joined) VALUES (%s, %s, %s, '', '', '', %s, %s, %s)",
+            [("!", False, f"{prefix}{i}", False, True, now) for i in range(count)])
+    users = list(get_user_model().objects.filter(username__startswith=prefix).order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {member_t} (user_id, name, organization_id, political_status, gender, ethnicity,"  # noqa: S608
+            " education, position, phone, id_number_encrypted, status, created_at, updated_at)"
+            " VALUES (%s, %s, %s, 'full', '', '汉族', '', '', '', '', 'active', %s, %s)",
+            [(u, f"党员{i}", leaves[i % len(leaves)], now, now) for i, u in enumerate(users)])
+    return list(Member.objects.filter(user__username__startswith=prefix).values_list("pk", flat=True))
+
+
+def make_rules() -> list[tuple[int, int, str]]:
+    out = []
+    for code, source, points, cap in RULES:
+        rule = CreditRule.objects.create(code=code, name=code, source_type=source)
+        version = CreditRuleVersion.objects.create(rule=rule, points=Decimal(points), effective_from=dt.date(2025, 1, 1),
+                                                   daily_cap=Decimal(cap) if cap else None)
+        out.append((rule.pk, version.pk, source))
+    return out
+
+
+def build_ledger(members: list[int], count: int, rules: list[tuple[int, int, str]], seed: int) -> None:
+    """``count`` rows spread over 2026; a fifth of members never study. executemany in batches."""
+    rng = random.Random(seed)
+    entry_t = CreditEntry._meta.db_table
+    studying = members[: max(1, len(members) * 4 // 5)]
+    start = dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
+    points = {r[0]: p for r, (_c, _s, p, _cap) in zip(rules, RULES, strict=True)}
+    sql = (f"INSERT INTO {entry_t} (member_id, rule_id, rule_version_id, source_type, source_id, period_key,"  # noqa: S608
+           " quantity, raw_points, points, earned_at, day, month, created_at)"
+           " VALUES (%s, %s, %s, %s, %s, '', NULL, %s, %s, %s, %s, %s, %s)")
+    now = timezone.now()
+    batch = []
+    base = seed * 100_000_000
+    for n in range(count):
+        rule_id, version_id, source = rules[n % len(rules)]
+        earned = start + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+        day = earned.date()
+        p = points[rule_id]
+        batch.append((rng.choice(studying), rule_id, version_id, source, base + n, p, p, earned, day,
+                      f"{day.year}-{day.month:02d}", now))
+        if len(batch) == 100_000:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, batch)
+            batch = []
+    if batch:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def loop_recompute(sample: list[Organization], period: str) -> float:
+    """The naive way, from the same ledger: for each organization, query its subtree's members and
+    their ledger rows of the period, compute the numbers in Python and save the row (it does not even
+    apply the daily caps, which the set-based recompute does)."""
+    scheme = scoring.active_scheme()
+    p = parse(period)
+    target = float(scheme.monthly_target) * p.month_count
+    started = time.perf_counter()
+    for org in sample:
+        members = Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
+        agg = CreditEntry.objects.filter(month__in=p.months, member__in=members).aggregate(
+            points=Sum("points"), participants=Count("member_id", distinct=True))
+        n = members.count()
+        pts = float(agg["points"] or 0)
+        avg = pts / n if n else 0.0
+        part = (agg["participants"] or 0) / n if n else 0.0
+        score = 100 * (scheme.weight_credits * min(1.0, avg / target) + scheme.weight_participation * part) / (
+            scheme.weight_credits + scheme.weight_participation)
+        OrganizationScore.objects.filter(organization=org, period=period).update(
+            members=n, participants=agg["participants"] or 0, avg_points=round(avg, 4), score=round(score, 2))
+    return time.perf_counter() - started
+
+
+def dashboard(org: Organization) -> float:
+    User = get_user_model()
+    admin, _created = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(admin)
+    url = reverse("credits_admin:organization", args=[org.pk]) + f"?period={PERIOD}"
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(times[1:]) * 1000
+
+
+def profile_steps() -> None:
+    recompute._tune_connection()
+    period = parse(PERIOD)
+    steps = [("caps", recompute.reapply_caps), ("member totals", recompute.member_totals),
+             ("metrics", recompute.metrics), ("organization scores", recompute.organization_scores)]
+    parts = []
+    for name, fn in steps:
+        started = time.perf_counter()
+        with transaction.atomic():
+            fn(period)
+        parts.append(f"{name} {time.perf_counter() - started:.2f} s")
+    print("#   steps: " + ", ".join(parts), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--loop-sample", type=int, default=400)
+    args = parser.parse_args()
+    s = args.scale
+    rules = make_rules()
+    # 1x: a tenth of everything. Fan-out per level: committees, general branches, branches.
+    t0 = time.perf_counter()
+    branches = max(1, round(99 * s))  # branches per general branch; members per branch stay ~10
+    small_leaves = build_tree("S", 1, [4, 5, branches])
+    small_members = build_members("s", small_leaves, round(20_000 * s))
+    build_ledger(small_members, round(500_000 * s), rules, seed=1)
+    analyze()
+    recompute.recompute([PERIOD])  # warm-up (applies the daily caps once)
+    small_time = _django.best_of(3, lambda: recompute.recompute([PERIOD]))
+    profile_steps()
+    small_orgs = Organization.objects.count()
+    print(f"# {connection.vendor}: 1x = {small_orgs} organizations, {Member.objects.count()} members, "
+          f"{CreditEntry.objects.count()} ledger rows; built in {time.perf_counter() - t0:.0f} s; "
+          f"recompute {PERIOD} {small_time:.2f} s", flush=True)
+    # 10x: add the other nine tenths under a second root.
+    t0 = time.perf_counter()
+    big_leaves = build_tree("B", 2, [36, 5, branches])
+    big_members = build_members("b", big_leaves, round(180_000 * s))
+    build_ledger(big_members, round(4_500_000 * s), rules, seed=2)
+    analyze()
+    recompute.recompute([PERIOD])
+    big_time = _django.best_of(3, lambda: recompute.recompute([PERIOD]))
+    profile_steps()
+    orgs = list(Organization.objects.order_by("path"))
+    print(f"# 10x = {len(orgs)} organizations, {Member.objects.count()} members, "
+          f"{CreditEntry.objects.count()} ledger rows; built in {time.perf_counter() - t0:.0f} s; "
+          f"recompute {PERIOD} {big_time:.2f} s", flush=True)
+    sample = random.Random(3).sample(orgs, min(args.loop_sample, len(orgs)))
+    loop_time = loop_recompute(sample, PERIOD) * len(orgs) / len(sample)
+    print(f"# loop over {len(sample)} sampled organizations, extrapolated to {len(orgs)}: {loop_time:.1f} s", flush=True)
+    committee = Organization.objects.filter(code__startswith="B", depth=2).order_by("path").first()
+    assert committee is not None
+    size = Member.objects.filter(Organization.subtree_q(committee.path, "organization__path")).count()
+    dash = dashboard(committee)
+    print(f"# dashboard of a committee with {size} members", flush=True)
+    _django.metric("setbased_vs_loop", loop_time / big_time)
+    _django.metric("recompute_growth_10x", big_time / small_time)
+    _django.metric("dashboard_ms", dash)
+
+
+if __name__ == "__main__":
+    main()

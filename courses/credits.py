@@ -1,0 +1,126 @@
+"""Courses' side of the credit ledger (school.credits): verifiers that let the ledger check a lesson,
+document or course completion against StudyProgress, the handler that turns ``lesson_completed``
+into a queued award (after commit, queue ``default``), and the study-task metric for organization
+scores (``school.hooks.ORG_METRICS``). Connected from CoursesConfig.ready()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from school.credits.periods import Period, period_bounds
+from school.credits.registry import register_source_verifier
+from school.credits.tasks import post_credit_after_commit
+
+TWO = Decimal("0.01")
+
+
+def _completed(member_id: int, page_id: int) -> bool:
+    from .models import StudyProgress
+
+    return StudyProgress.objects.filter(member_id=member_id, page_id=page_id, completed_at__isnull=False).exists()
+
+
+def _lesson_is(page_id: int, kind: str) -> bool:
+    from .models import LessonPage, PolicyDocumentPage
+
+    model = LessonPage if kind == "lesson" else PolicyDocumentPage
+    return model.objects.filter(pk=page_id).exists()
+
+
+def verify_lesson(member_id: int, page_id: int) -> bool:
+    return _lesson_is(page_id, "lesson") and _completed(member_id, page_id)
+
+
+def verify_document(member_id: int, page_id: int) -> bool:
+    return _lesson_is(page_id, "document") and _completed(member_id, page_id)
+
+
+def lesson_credit_hours(member_id: int, page_id: int) -> Decimal | None:
+    """A lesson's share of its course's credit hours (the same split study tasks use)."""
+    from .models import LessonPage
+
+    lesson = LessonPage.objects.filter(pk=page_id).first()
+    course = lesson.course() if lesson is not None else None
+    if course is None:
+        return Decimal("0")
+    count = LessonPage.objects.child_of(course).live().count()
+    return (course.credit_hours / count).quantize(TWO) if count else Decimal("0")
+
+
+def document_minutes(member_id: int, page_id: int) -> Decimal | None:
+    from .models import StudyProgress
+
+    progress = StudyProgress.objects.filter(member_id=member_id, page_id=page_id).first()
+    return Decimal(str(round((progress.required_seconds if progress else 0) / 60, 2)))
+
+
+def _course_lessons(course_id: int) -> list[int]:
+    from .models import CoursePage, LessonPage
+
+    course = CoursePage.objects.filter(pk=course_id).first()
+    return [] if course is None else list(LessonPage.objects.child_of(course).live().values_list("pk", flat=True))
+
+
+def verify_course(member_id: int, course_id: int) -> bool:
+    from .models import StudyProgress
+
+    lessons = _course_lessons(course_id)
+    done = StudyProgress.objects.filter(member_id=member_id, page_id__in=lessons, completed_at__isnull=False).count()
+    return bool(lessons) and done == len(lessons)
+
+
+def on_lesson_completed(sender: Any, member_id: int, lesson_id: int, completed_at: dt.datetime,
+                        **kwargs: Any) -> None:
+    from .models import LessonPage
+
+    if _lesson_is(lesson_id, "document"):
+        post_credit_after_commit(member_id, "document", lesson_id, completed_at)
+        return
+    post_credit_after_commit(member_id, "lesson", lesson_id, completed_at)
+    lesson = LessonPage.objects.filter(pk=lesson_id).first()
+    course = lesson.course() if lesson is not None else None
+    if course is not None and verify_course(member_id, course.pk):
+        post_credit_after_commit(member_id, "course", course.pk, completed_at)
+
+
+def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
+    """Per member: study tasks whose deadline falls in the period (assigned, completed)."""
+    from .models import StudyTask
+    from .services.tasks import _units, earned_by_member, members_in_scope, required_credits, task_items
+
+    bounds = period_bounds(period)
+    tasks = StudyTask.objects.select_related("organization")
+    if bounds is not None:
+        tasks = tasks.filter(ends_on__gte=bounds[0], ends_on__lte=bounds[1])
+    totals: dict[int, list[int]] = {}
+    for task in tasks.filter(ends_on__lte=timezone.localdate() + dt.timedelta(days=366)):
+        items = task_items(task)
+        required = required_credits(task, items)
+        member_ids = list(members_in_scope(task).values_list("pk", flat=True))
+        earned = earned_by_member(task, member_ids, _units(items))
+        for member_id in member_ids:
+            done = earned.get(member_id, (Decimal(0), set()))[0] >= required
+            row = totals.setdefault(member_id, [0, 0])
+            row[0] += int(done)
+            row[1] += 1
+    for member_id, (done_count, total) in totals.items():
+        yield member_id, "tasks", done_count, total
+
+
+def connect() -> None:
+    from wagtail import hooks
+
+    from school.hooks import ORG_METRICS
+
+    from .signals import lesson_completed
+
+    register_source_verifier("lesson", verify_lesson, lesson_credit_hours)
+    register_source_verifier("document", verify_document, document_minutes)
+    register_source_verifier("course", verify_course)
+    lesson_completed.connect(on_lesson_completed, dispatch_uid="courses_credits_lesson_completed")
+    hooks.register(ORG_METRICS, task_metrics)

@@ -1,0 +1,93 @@
+"""Turning a rule version and an event's quantity into points, and keeping rule history intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Basis, CreditRule, CreditRuleVersion
+
+CENT = Decimal("0.01")
+
+
+def raw_points(rule: CreditRule, version: CreditRuleVersion, quantity: Decimal | None) -> Decimal:
+    if rule.basis == Basis.FIXED:
+        value = version.points
+    elif rule.basis == Basis.PER_UNIT:
+        value = version.factor * (quantity or Decimal("0"))
+    else:
+        value = Decimal("0")
+        score = quantity or Decimal("0")
+        for minimum, points in sorted(version.bands, key=lambda band: band[0]):
+            if score >= Decimal(str(minimum)):
+                value = Decimal(str(points))
+    return max(Decimal("0"), value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def active_rules(source_type: str, day: dt.date) -> list[tuple[CreditRule, CreditRuleVersion]]:
+    pairs = []
+    for rule in CreditRule.objects.filter(source_type=source_type, active=True).order_by("pk"):
+        version = rule.version_on(day)
+        if version is not None:
+            pairs.append((rule, version))
+    return pairs
+
+
+_LOCKED_FIELDS = ("points", "factor", "bands", "daily_cap", "effective_from")
+
+
+def _open_before(version: CreditRuleVersion) -> CreditRuleVersion | None:
+    """The open-ended version a new version will close (the day before the new one starts)."""
+    if version.pk is not None or not version.rule_id or not version.effective_from:
+        return None
+    return (CreditRuleVersion.objects.filter(rule_id=version.rule_id, effective_to__isnull=True,
+                                             effective_from__lt=version.effective_from).first())
+
+
+def validate_rule_version(version: CreditRuleVersion, *, allow_backdate: bool = False) -> None:
+    """Every rule a version must follow, as ValidationError (used by the admin form and the service)."""
+    today = timezone.localdate()
+    if version.pk is None:
+        if version.effective_from and version.effective_from < today and not allow_backdate:
+            raise ValidationError({"effective_from": _("A new version cannot take effect in the past; "
+                                                       "earned credits keep the rules of their day.")})
+    else:
+        old = CreditRuleVersion.objects.get(pk=version.pk)
+        if old.entries.exists():
+            if any(getattr(old, f) != getattr(version, f) for f in _LOCKED_FIELDS):
+                raise ValidationError(_("This version has already earned credits; its numbers cannot change. "
+                                        "Add a new version from a future date instead."))
+            if (version.effective_to is not None and version.effective_to < today
+                    and old.effective_to != version.effective_to):
+                raise ValidationError({"effective_to": _("A version that earned credits cannot end in the past.")})
+    version.closes_open_version = True
+    version.clean()
+
+
+@transaction.atomic
+def save_rule_version(version: CreditRuleVersion, *, user: Any = None, allow_backdate: bool = False) -> CreditRuleVersion:
+    """Create or change a version. History is never rewritten: a new version may not start in the
+    past (unless ``allow_backdate`` for seeding), a version that earned credits keeps its numbers
+    and may only be ended on or after today; periods of one rule never overlap (the rule row is
+    locked so concurrent edits are serialized). A new version closes the open-ended one before it."""
+    CreditRule.objects.select_for_update().get(pk=version.rule_id)
+    version.closes_open_version = True
+    validate_rule_version(version, allow_backdate=allow_backdate)
+    closing = _open_before(version)
+    if closing is not None:
+        closing.effective_to = version.effective_from - dt.timedelta(days=1)
+        closing.full_clean()
+        closing.save(update_fields=["effective_to"])
+    if version.pk is None:
+        version.created_by = user if user is not None and user.is_authenticated else None
+    version.full_clean()
+    version.save()
+    CreditRule.objects.filter(pk=version.rule_id).update(
+        changed_by=user if user is not None and user.is_authenticated else None, changed_at=timezone.now())
+    return version

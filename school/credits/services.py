@@ -1,0 +1,110 @@
+"""Posting credits: the one way rows enter the ledger.
+
+``post_credit`` is idempotent: the ledger's unique key (member, rule, source, period key) refuses a
+second row for the same award, so a retried task, a replayed or a concurrent duplicate event adds
+nothing. Before awarding, the source's verifier (registered by the owning app) must confirm the
+member really completed/passed it; otherwise nothing is awarded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+
+from school.models import Member
+
+from . import aggregates, locks, registry, rules
+from .models import CreditEntry, CreditRule, CreditRuleVersion, Repeat
+from .periods import local_day, month_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Award:
+    rule_code: str
+    entry_id: int
+    points: Decimal
+
+
+def post_credit(member_id: int, source_type: str, source_id: int, earned_at: dt.datetime,
+                quantity: Decimal | None = None) -> list[Award]:
+    """Award every active rule of ``source_type`` for this verified event; returns the new rows."""
+    source = registry.source_for(source_type)
+    if source is None or not source.verify(member_id, source_id):
+        log.warning("credit refused: unverified %s %s for member %s", source_type, source_id, member_id)
+        return []
+    if source.quantity is not None:
+        quantity = source.quantity(member_id, source_id)
+    if quantity is not None and quantity < 0:
+        log.warning("credit refused: negative quantity for %s %s", source_type, source_id)
+        return []
+    member = Member.objects.select_related("organization").filter(pk=member_id).first()
+    if member is None:
+        return []
+    day = local_day(earned_at)
+    awards: list[Award] = []
+    for rule, version in rules.active_rules(source_type, day):
+        award = _award_with_retry(member, rule, version, source_id, earned_at, day, quantity)
+        if award is not None:
+            awards.append(award)
+    return awards
+
+
+def _award_with_retry(member: Member, rule: CreditRule, version: CreditRuleVersion, source_id: int,
+                      earned_at: dt.datetime, day: dt.date, quantity: Decimal | None) -> Award | None:
+    for attempt in range(5):
+        try:
+            return _award(member, rule, version, source_id, earned_at, day, quantity)
+        except OperationalError:  # SQLite "database is locked" under concurrent writers
+            if connection.vendor != "sqlite" or attempt == 4:
+                raise
+            import time
+
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
+def _award(member: Member, rule: CreditRule, version: CreditRuleVersion, source_id: int,
+           earned_at: dt.datetime, day: dt.date, quantity: Decimal | None) -> Award | None:
+    raw = rules.raw_points(rule, version, quantity)
+    period_key = day.isoformat() if rule.repeat == Repeat.DAILY else ""
+    try:
+        with transaction.atomic():
+            # The INSERT comes first: on SQLite it takes the write lock at once; on PostgreSQL the unique
+            # index makes a concurrent duplicate wait for the first and then fail.
+            entry = CreditEntry.objects.create(
+                member=member, rule=rule, rule_version=version, source_type=rule.source_type,
+                source_id=source_id, period_key=period_key, quantity=quantity, raw_points=raw,
+                points=raw, earned_at=earned_at, day=day, month=month_key(day))
+            locks.awards_shared()
+            Member.objects.select_for_update().filter(pk=member.pk).first()  # serializes one member's caps
+            delta = allocate_cap(member.pk, rule.pk, day, version)
+            aggregates.apply_award(member, entry.month, raw + delta, 1)
+    except IntegrityError:
+        log.info("credit already awarded: member %s rule %s source %s", member.pk, rule.code, source_id)
+        return None
+    entry.refresh_from_db(fields=["points"])
+    return Award(rule.code, entry.pk, entry.points)
+
+
+def allocate_cap(member_id: int, rule_id: int, day: dt.date, version: CreditRuleVersion) -> Decimal:
+    """Re-allocate the day's capped points of one member and rule in (earned_at, id) order; returns the
+    change of the day's stored total (the same allocation the recompute makes with a window function)."""
+    rows = list(CreditEntry.objects.filter(month=month_key(day), member_id=member_id, rule_id=rule_id, day=day)
+                .order_by("earned_at", "id").values_list("id", "raw_points", "points"))
+    cap = version.daily_cap
+    old_total = sum((points for _id, _raw, points in rows), Decimal("0"))
+    used = Decimal("0")
+    new_total = Decimal("0")
+    for entry_id, raw, points in rows:
+        new = raw if cap is None else max(Decimal("0"), min(raw, cap - min(used, cap)))
+        used += raw
+        new_total += new
+        if new != points:
+            CreditEntry.objects.filter(pk=entry_id).update(points=new)
+    return new_total - old_total

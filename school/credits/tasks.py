@@ -1,0 +1,40 @@
+"""Celery tasks of the ledger (queue ``default``). Each takes primitive values, re-fetches and calls a
+plain function; running one twice changes nothing (the ledger's unique key)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from celery import shared_task
+from django.db import transaction
+
+from . import recompute, services
+
+
+@shared_task(acks_late=True, queue="default")
+def post_credit_task(member_id: int, source_type: str, source_id: int, earned_at: str,
+                     quantity: str | None = None) -> int:
+    awards = services.post_credit(member_id, source_type, source_id, dt.datetime.fromisoformat(earned_at),
+                                  Decimal(quantity) if quantity is not None else None)
+    return len(awards)
+
+
+@shared_task(acks_late=True, queue="default")
+def recompute_scores_task(periods: list[str] | None = None) -> list[str]:
+    return recompute.recompute(periods)
+
+
+def post_credit_after_commit(member_id: int, source_type: str, source_id: int, earned_at: dt.datetime,
+                             quantity: Decimal | None = None) -> None:
+    """For the apps' signal handlers: queue the award once the current transaction commits."""
+    args = (member_id, source_type, source_id, earned_at.isoformat(),
+            str(quantity) if quantity is not None else None)
+    transaction.on_commit(lambda: post_credit_task.delay(*args))
+
+
+@shared_task(acks_late=True, queue="default")
+def snapshot_rankings_task() -> list[int]:
+    from . import snapshots
+
+    return snapshots.scheduled_snapshots()

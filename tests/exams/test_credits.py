@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from exams.credits import exam_metrics, post_practice_credits
+from exams.models import Attempt, PracticeDay
+from exams.signals import attempt_passed
+from school.credits.defaults import ensure_default_rules
+from school.credits.models import CreditEntry, OrganizationScore
+from school.credits.periods import parse
+from school.credits.recompute import recompute
+from school.credits.tasks import post_credit_task
+from tests.exams.builders import fill_bank, make_bank, make_exam
+
+
+@pytest.fixture
+def run_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(post_credit_task, "delay", lambda *args: post_credit_task.run(*args))
+
+
+def _attempt(member: Any, exam: Any, no: int, score: str, passed: bool) -> Attempt:
+    now = timezone.now()
+    return Attempt.objects.create(member=member, exam=exam, attempt_no=no, seed=no, started_at=now, deadline=now,
+                                  submitted_at=now, score=Decimal(score), passed=passed)
+
+
+@pytest.mark.django_db
+def test_it_awards_passed_exams_once_and_refuses_forged_passes(
+        personas: Any, run_tasks: None, django_capture_on_commit_callbacks: Any) -> None:
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank)
+    failed = _attempt(personas.member, exam, 1, "40", False)
+    payload = {"member_id": personas.member.pk, "exam_id": exam.pk, "score": Decimal("100"), "passed": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_passed.send(sender=Attempt, attempt_id=failed.pk, **payload)  # forged: not passed
+    assert CreditEntry.objects.count() == 0
+    passed = _attempt(personas.member, exam, 2, "85", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # the event's score is not trusted
+        attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # replay
+    entry = CreditEntry.objects.get()
+    assert (entry.source_type, entry.quantity, entry.points) == ("exam", Decimal("85.00"), Decimal("4.00"))
+    period = parse(f"{timezone.localdate():%Y-%m}")
+    assert sorted(exam_metrics(period)) == [(personas.member.pk, "exams", 1, 1)]
+    recompute([period.key])
+    assert OrganizationScore.objects.get(organization=personas.a1, period=period.key).pass_rate == 1.0
+
+
+@pytest.mark.django_db
+def test_it_awards_closed_practice_days(personas: Any, run_tasks: None) -> None:
+    ensure_default_rules(dt.date(2026, 1, 1))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    PracticeDay.objects.create(member=personas.member, date=yesterday, version_ids=[], points=4)
+    PracticeDay.objects.create(member=personas.member_a2, date=timezone.localdate(), version_ids=[], points=5)
+    assert post_practice_credits() == 1
+    assert post_practice_credits() == 1  # asked again: the ledger keeps one row
+    entry = CreditEntry.objects.get()
+    assert (entry.member_id, entry.source_type, entry.points) == (personas.member.pk, "practice", Decimal("2.00"))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from school.credits.models import (
+    Basis,
+    CreditEntry,
+    MemberCredit,
+    OrganizationScore,
+    Repeat,
+    ScoreMode,
+    ScoreScheme,
+)
+from school.credits.services import post_credit
+from tests.factories import Personas, make_member, make_org
+
+from .credit_builders import at, fake_sources, make_rule
+
+
+def _snapshot() -> tuple[list[Any], list[Any], list[Any]]:
+    entries = sorted(CreditEntry.objects.values_list("id", "points"))
+    totals = sorted(MemberCredit.objects.values_list("member_id", "period", "points", "entries"))
+    scores = sorted(OrganizationScore.objects.filter(participants__gt=0).values_list(
+        "organization_id", "period", "members", "participants", "points", "avg_points", "participation_rate",
+        "task_rate", "pass_rate", "score"))
+    return entries, totals, scores
+
+
+def _random_history(personas: Personas, seed: int) -> None:
+    rng = random.Random(seed)
+    a3 = make_org(personas.branch_group_a, "第三党支部", "TA3")
+    group = make_org(a3, "第一党小组", "TA3G1", "group")
+    members = [personas.member, personas.member_a2, personas.member_x]
+    members += [make_member(rng.choice([personas.a1, personas.a2, a3, group, personas.x1])) for _ in range(12)]
+    make_rule("video", "lesson", basis=Basis.PER_UNIT, factor="1.5", daily_cap="4")
+    make_rule("course", "course", points="5")
+    make_rule("exam", "exam", basis=Basis.SCORE_BANDS, bands=[[60, 1], [85, 2.5]])
+    make_rule("practice", "practice", basis=Basis.PER_UNIT, factor="0.1", repeat=Repeat.DAILY, daily_cap="1")
+    with fake_sources() as fake:
+        events = []
+        for _ in range(300):
+            member = rng.choice(members[:-3])  # three members never study: they count as zero
+            source = rng.choice(["lesson", "course", "exam", "practice"])
+            source_id = rng.randint(1, 25)
+            day = dt.date(2026, rng.choice([9, 10, 11, 12]), rng.randint(1, 5))
+            quantity = str(rng.choice([0.5, 1, 2, 45, 70, 90, 13]))
+            fake.complete(source, member.pk, source_id, quantity)
+            events.append((member.pk, source, source_id, at(day, rng.randint(8, 20), rng.randint(0, 59))))
+        events += rng.sample(events, 60)  # replays
+        rng.shuffle(events)  # out of order arrival
+        for member_id, source, source_id, when in events:
+            post_credit(member_id, source, source_id, when)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", [ScoreMode.MEMBERS, ScoreMode.CHILDREN])
+def test_it_recomputes_exactly_the_incremental_numbers(personas: Personas, mode: str) -> None:
+    ScoreScheme.objects.create(name="考核", mode=mode, monthly_target=Decimal("6"))
+    _random_history(personas, seed=7)
+    keys = ["2026-09", "2026-10", "2026-11", "2026-12", "2026-Q3", "2026-Q4", "2026", "all"]
+    incremental = _snapshot()
+    assert len(incremental[0]) > 100
+    assert len(incremental[2]) > 10
+    call_command("recompute_scores", *[f"--period={k}" for k in keys])
+    recomputed = _snapshot()
+    assert recomputed[0] == incremental[0]
+    assert recomputed[1] == incremental[1]
+    assert recomputed[2] == incremental[2]
+    # the numbers are what they should be: the district's points are the sum over its members
+    district = OrganizationScore.objects.get(organization=personas.district, period="2026")
+    member_sum = sum(MemberCredit.objects.filter(period="2026", member__organization__path__startswith=personas.district.path)
+                     .values_list("points", flat=True), Decimal("0"))
+    assert district.points == member_sum
+    from school.models import Member
+
+    assert district.members == Member.objects.filter(organization__path__startswith=personas.district.path).count()
+
+
+@pytest.mark.django_db
+def test_it_counts_members_without_study_as_zero(personas: Personas) -> None:
+    make_rule("course", "course", points="10")
+    with fake_sources() as fake:
+        fake.complete("course", personas.member.pk, 1)
+        post_credit(personas.member.pk, "course", 1, at(dt.date(2026, 11, 2)))
+    call_command("recompute_scores", "--period=2026-11")
+    group_a = OrganizationScore.objects.get(organization=personas.branch_group_a, period="2026-11")
+    assert (group_a.members, group_a.participants, group_a.avg_points, group_a.participation_rate) == (2, 1, 5.0, 0.5)
+    # no metric providers are registered: credits (40) and participation (30) renormalize
+    assert group_a.task_rate is None and group_a.pass_rate is None
+    assert group_a.score == round(100 * (40 * 0.5 + 30 * 0.5) / 70, 2)
+
+
+def test_it_rejects_unknown_periods() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("recompute_scores", "--period=2026-13")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from school.credits import snapshots
+from school.credits.models import RankingSnapshot, RankingSnapshotRow, SnapshotImmutable
+from school.credits.services import post_credit
+from tests.factories import Personas
+
+from .credit_builders import at, fake_sources, make_rule
+
+
+@pytest.fixture
+def ranked(personas: Personas) -> Personas:
+    make_rule("course", "course", points="5")
+    with fake_sources() as fake:
+        fake.complete("course", personas.member.pk, 1)
+        post_credit(personas.member.pk, "course", 1, at(dt.date(2026, 10, 5)))
+    call_command("recompute_scores", "--period=2026-10", "--period=2026-Q4")
+    return personas
+
+
+@pytest.mark.django_db
+def test_it_never_changes_a_published_snapshot(ranked: Personas) -> None:
+    snapshot = snapshots.take_snapshot("members", ranked.district, "2026-Q4")
+    rows = list(snapshot.rows.values_list("rank", "name", "value"))
+    assert rows == [(1, "小明", 5.0), (2, "小红", 0.0)]  # competition rank; no study counts as 0
+    assert snapshots.publish(snapshot.pk) is True
+    assert snapshots.publish(snapshot.pk) is False  # publishing twice changes nothing
+    snapshot.refresh_from_db()
+    published_at = snapshot.published_at
+    snapshot.period = "2026-Q3"
+    with pytest.raises(SnapshotImmutable):
+        snapshot.save()
+    with pytest.raises(SnapshotImmutable):
+        RankingSnapshot.objects.filter(pk=snapshot.pk).update(period="2026-Q3")
+    with pytest.raises(SnapshotImmutable):
+        RankingSnapshot.objects.filter(pk=snapshot.pk).delete()
+    with pytest.raises(SnapshotImmutable):
+        RankingSnapshotRow.objects.filter(snapshot=snapshot).update(value=99)
+    row = snapshot.rows.first()
+    assert row is not None
+    row.value = 99
+    with pytest.raises(SnapshotImmutable):
+        row.save()
+    with pytest.raises(SnapshotImmutable):
+        RankingSnapshotRow.objects.create(snapshot=snapshot, rank=3, object_id=1, name="x", value=1)
+    snapshot.refresh_from_db()
+    assert (snapshot.period, snapshot.published_at) == ("2026-Q4", published_at)
+    assert list(snapshot.rows.values_list("rank", "name", "value")) == rows
+
+
+@pytest.mark.django_db
+def test_it_takes_and_publishes_snapshots_from_the_statistics_pages(ranked: Personas, client_for: Any) -> None:
+    client = client_for(ranked.admin_a)
+    take = reverse("credits_admin:snapshot_take", args=[ranked.branch_group_a.pk])
+    assert client.post(take, {"kind": "organizations", "period": "2026-Q4"}).status_code == 302
+    snapshot = RankingSnapshot.objects.get()
+    assert snapshot.created_by == ranked.admin_a
+    page = client.get(reverse("credits_admin:snapshot", args=[snapshot.pk]))
+    assert page.status_code == 200 and "第一党支部" in page.content.decode()
+    client.post(reverse("credits_admin:snapshot_publish", args=[snapshot.pk]))
+    snapshot.refresh_from_db()
+    assert snapshot.published
+    assert client.post(take, {"kind": "nonsense", "period": "2026-Q4"}).status_code == 400
+    other = client_for(ranked.admin_x)
+    assert other.get(reverse("credits_admin:snapshot", args=[snapshot.pk])).status_code == 404
+    assert other.post(take, {"kind": "members", "period": "2026-Q4"}).status_code == 404
+    assert RankingSnapshot.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_publishes_closed_periods_on_schedule(ranked: Personas) -> None:
+    made = snapshots.scheduled_snapshots(dt.date(2027, 1, 1))
+    keys = set(RankingSnapshot.objects.filter(pk__in=made).values_list("period", flat=True))
+    assert keys == {"2026-12", "2026-Q4", "2026"}
+    assert all(RankingSnapshot.objects.filter(pk__in=made).values_list("published", flat=True))
+    assert snapshots.scheduled_snapshots(dt.date(2027, 1, 1)) == []  # already published: kept
+    assert snapshots.scheduled_snapshots(dt.date(2027, 1, 2)) == []

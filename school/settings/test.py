@@ -14,4 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
-EXAMS_DEMO_QUESTIONS_FILE = ""  # tests build their own data, never shared/corpus
+# Tests build their own data and never read ../shared/corpus (the demo seeders fall back to built-in samples).
+EXAMS_DEMO_QUESTIONS_FILE = ""
+COURSES_DEMO_CORPUS_DIR = VAR_DIR / "no-corpus-in-tests"
+MEDIA_DEMO_VIDEOS_DIR = VAR_DIR / "no-corpus-in-tests" / "videos"

@@ -48,6 +48,7 @@ def start_worker(queue: str, log: Path) -> subprocess.Popen[bytes]:
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_VISIBILITY_TIMEOUT": "4",
+        "CELERY_UNACKED_RESTORE_SECONDS": "1",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "MEDIA_PROCESSING_STALE_SECONDS": "3",
         "MEDIA_PROGRESS_SAVE_SECONDS": "0.3",

@@ -33,6 +33,16 @@ def _draw(member: Member, date: dt.date, count: int) -> list[int]:
             row = base.order_by("random_key").values_list("current_version_id", flat=True)[:1]
         if row and row[0] not in picked:
             picked.append(int(row[0]))
+    if len(picked) < count:
+        # Probing can keep landing on the same questions (small banks, clustered keys): fill the rest
+        # in random-key order from a random point, wrapping around, so a bank that has enough
+        # questions always gives `count` of them.
+        start = rng.random()
+        rest = base.exclude(current_version_id__in=picked).values_list("current_version_id", flat=True)
+        need = count - len(picked)
+        after = list(rest.filter(random_key__gte=start).order_by("random_key")[:need])
+        before = list(rest.filter(random_key__lt=start).order_by("random_key")[: need - len(after)])
+        picked.extend(int(i) for i in after + before)
     return picked
 
 

@@ -90,3 +90,18 @@ def test_it_gives_daily_practice_with_feedback_and_capped_points(personas, clien
     assert (day.answered, day.correct, day.points) == (3, 3, 2)
     page = client.get("/exams/practice/").content.decode()
     assert "回答正确" in page and "得 2 分" in page
+
+
+def test_it_always_fills_the_daily_practice_when_the_bank_has_enough(personas, settings, exam) -> None:
+    """Probing by random key can hit the same question again and again; the draw must still be full."""
+    import datetime as dt
+
+    from exams.models import Question
+    from exams.services.practice import practice_day
+
+    available = Question.objects.filter(bank__use_for_practice=True, is_active=True,
+                                        current_version__isnull=False).count()
+    settings.EXAMS_PRACTICE_QUESTIONS_PER_DAY = min(available, 8)
+    for offset in range(40):
+        day = practice_day(personas.member, dt.date(2026, 1, 1) + dt.timedelta(days=offset))
+        assert len(set(day.version_ids)) == settings.EXAMS_PRACTICE_QUESTIONS_PER_DAY

@@ -40,3 +40,36 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
 
 def metric(name: str, value: float) -> None:
     print(f"metric {name} {value:.4g}", flush=True)
+
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # treebeard's default path alphabet, 4 characters a step
+
+
+def path_segment(i: int) -> str:
+    out = ""
+    for _ in range(4):
+        i, r = divmod(i, len(_ALPHABET))
+        out = _ALPHABET[r] + out
+    return out
+
+
+def bulk_tree(prefix: str, root_index: int, fanout: list[int], kinds: list[str]) -> int:
+    """Bulk-insert one organization tree with treebeard paths (fan-out per level, kind per depth);
+    returns how many organizations it made. Far faster than add_child for benchmark-sized trees."""
+    from django.db import transaction
+
+    from school.models import Organization
+
+    rows: list[Organization] = []
+
+    def add(path: str, depth: int) -> None:
+        children = fanout[depth - 1] if depth - 1 < len(fanout) else 0
+        rows.append(Organization(path=path, depth=depth, numchild=children, name=f"{prefix}{len(rows)}",
+                                 code=f"{prefix}{len(rows)}", kind=kinds[min(depth - 1, len(kinds) - 1)]))
+        for c in range(children):
+            add(path + path_segment(c + 1), depth + 1)
+
+    add(path_segment(root_index), 1)
+    with transaction.atomic():
+        Organization.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)

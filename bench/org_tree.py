@@ -12,39 +12,15 @@ import _django
 
 _django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from school.models import Organization  # noqa: E402
 
-STEP = 4
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _segment(i: int) -> str:
-    out = ""
-    for _ in range(STEP):
-        i, r = divmod(i, len(ALPHABET))
-        out = ALPHABET[r] + out
-    return out
-
 
 def build(prefix: str, fanout: list[int]) -> int:
-    """A tree under one root with the given fan-out per level, bulk-inserted with treebeard paths."""
-    rows: list[Organization] = []
-    kinds = ["committee", "general_branch", "branch", "group"]
-
-    def add(path: str, depth: int) -> None:
-        children = fanout[depth - 1] if depth - 1 < len(fanout) else 0
-        rows.append(Organization(path=path, depth=depth, numchild=children, name=f"{prefix}{len(rows)}",
-                                 code=f"{prefix}{len(rows)}", kind=kinds[min(depth - 1, 3)]))
-        for c in range(children):
-            add(path + _segment(c + 1), depth + 1)
-
+    """A tree under a new root with the given fan-out per level."""
     root_index = Organization.objects.filter(depth=1).count() + 1
-    add(_segment(root_index), 1)
-    with transaction.atomic():
-        Organization.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    return _django.bulk_tree(prefix, root_index, fanout, ["committee", "general_branch", "branch", "group"])
 
 
 def measure(root: Organization, leaf: Organization) -> tuple[float, float, float]:

@@ -47,35 +47,14 @@ from school.credits.models import (  # noqa: E402
 from school.credits.periods import parse  # noqa: E402
 from school.models import Member, Organization  # noqa: E402
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PERIOD = "2026-Q4"
 RULES = [("video", "lesson", "3", "6"), ("course", "course", "5", None), ("exam", "exam", "4", None),
          ("practice", "practice", "1", "5"), ("doc", "document", "0.5", "3")]
 
 
-def _segment(i: int) -> str:
-    out = ""
-    for _ in range(4):
-        i, r = divmod(i, len(ALPHABET))
-        out = ALPHABET[r] + out
-    return out
-
-
 def build_tree(prefix: str, root_index: int, fanout: list[int]) -> list[int]:
     """One root with the given fan-out per level; returns the ids of the leaves."""
-    rows: list[Organization] = []
-    kinds = ["committee", "committee", "general_branch", "branch"]
-
-    def add(path: str, depth: int) -> None:
-        children = fanout[depth - 1] if depth - 1 < len(fanout) else 0
-        rows.append(Organization(path=path, depth=depth, numchild=children, name=f"{prefix}{len(rows)}",
-                                 code=f"{prefix}{len(rows)}", kind=kinds[min(depth - 1, 3)]))
-        for c in range(children):
-            add(path + _segment(c + 1), depth + 1)
-
-    add(_segment(root_index), 1)
-    with transaction.atomic():
-        Organization.objects.bulk_create(rows, batch_size=5000)
+    _django.bulk_tree(prefix, root_index, fanout, ["committee", "committee", "general_branch", "branch"])
     depth = len(fanout) + 1
     return list(Organization.objects.filter(code__startswith=prefix, depth=depth).values_list("pk", flat=True))
 

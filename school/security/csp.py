@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 ADMIN_PREFIX = "/admin/"
+_MARK = "_school_csp"  # which of our policies this middleware put on a response
 # For files users uploaded (documents, images): never run script, never render as a page of ours.
 SANDBOX_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 
@@ -43,8 +45,18 @@ class SchoolCSPMiddleware(CSPMiddleware):
         return parts
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        admin = is_admin_path(request.path_info)
+        if admin and getattr(response, _MARK, None) == "member":
+            # Wagtail renders a page preview by running a request for the page's own URL through the
+            # middleware; the admin URL that frames it answers with the admin policy instead.
+            del response[HEADER]
+            if "X-Frame-Options" in response:
+                del response["X-Frame-Options"]
+        had_policy = HEADER in response
         response = super().process_response(request, response)
+        if not had_policy and HEADER in response:
+            setattr(response, _MARK, "admin" if admin else "member")
         # Runs before XFrameOptionsMiddleware (listed after it), which keeps a header that is set.
         if "X-Frame-Options" not in response and not getattr(response, "xframe_options_exempt", False):
-            response["X-Frame-Options"] = "SAMEORIGIN" if is_admin_path(request.path_info) else "DENY"
+            response["X-Frame-Options"] = "SAMEORIGIN" if admin else "DENY"
         return response

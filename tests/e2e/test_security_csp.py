@@ -156,9 +156,15 @@ def test_admin_pages_and_api_docs_satisfy_their_policy(personas: Any, live_serve
     watcher.visit(page, f"{base}/admin/", "admin-dashboard")
     watcher.visit(page, f"{base}/admin/pages/{content['lesson'].pk}/edit/", "admin-page-editor")
     page.click("[data-side-panel-toggle=preview]")
-    preview = page.frame_locator("iframe[data-preview-iframe], #w-preview-iframe, .preview-panel iframe").first
-    preview.locator("video").wait_for(state="attached")
-    page.wait_for_timeout(1500)
+    preview = page.frame_locator("#w-preview-iframe")
+    try:
+        preview.get_by_text("伟大建党精神").first.wait_for()
+    except Exception:
+        shot(page, "csp-debug-preview")
+        print("FRAMES", [(f.url, f.content()[:3000]) for f in page.frames])
+        print("PROBLEMS", watcher.problems)
+        raise
+    page.wait_for_load_state("networkidle")
     watcher.check(page, "admin-page-preview")
     watcher.visit(page, f"{base}{reverse('wagtailsnippets_media_video:add')}", "admin-video-upload")
     watcher.visit(page, f"{base}{reverse('exams_exam:edit', args=[content['exam'].pk])}", "admin-exam-editor")

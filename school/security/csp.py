@@ -28,7 +28,7 @@ from django.http.response import HttpResponseBase
 ADMIN_PREFIX = "/admin/"
 _MARK = "_school_csp"  # which of our policies this middleware put on a response
 # For files users uploaded (documents, images): never run script, never render as a page of ours.
-SANDBOX_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+SANDBOX_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def is_admin_path(path: str) -> bool:

@@ -183,6 +183,13 @@ WAGTAIL_SITE_NAME = _("Digital Party School")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
+# Uploaded files are never rendered as pages of this site: documents are streamed by Django's view
+# (never a MEDIA_URL link), as attachments except PDF and plain text, with nosniff and a policy that
+# blocks everything (school.views.files adds `sandbox`); images never SVG (script inside).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Task queue. Unset = an embedded broker on the file system (a real worker process, no server).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

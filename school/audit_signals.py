@@ -57,7 +57,8 @@ def watch_changes(model: type[models.Model], action: AuditAction, label: str, *,
         changes = {name: [_shown(old[name]), _shown(value)] for name, value in new.items() if old[name] != value}
         setattr(instance, _OLD, new)
         if changes:
-            names = "、".join(str(model._meta.get_field(n.removesuffix("_id")).verbose_name) for n in changes)
+            labels = {f.attname: str(f.verbose_name) for f in fields}
+            names = "、".join(labels[n] for n in changes)
             audit.record(action, f"修改{label}：{instance}（{names}）", target=instance, data={"changes": changes})
 
     def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -61,7 +61,7 @@ def test_a_failed_command_import_records_nothing(personas, tmp_path: Path):
 
 def test_the_scheduled_recompute_is_recorded_as_a_celery_task(personas):
     mark = _mark()
-    credit_tasks.recompute_scores_task.apply(args=[["2026-02"]])
+    credit_tasks.recompute_scores_task.apply(args=(["2026-02"],))
     [event] = _events_after(mark, "scores_recomputed")
     assert event.address == "celery school.credits.tasks.recompute_scores_task"
     assert event.actor is None and event.data["periods"] == ["2026-02"]

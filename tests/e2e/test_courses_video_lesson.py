@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def lesson(personas: Any, tmp_path: Path) -> VideoLessonPage:
+def lesson(personas: Any, tmp_path: Path, wagtail_site: Any) -> VideoLessonPage:
     source = clip(tmp_path / "lesson.mp4", size="320x180", seconds=6)
     video = register_video_from_path(source, title="党课视频", queue=False)
     assert process_video(video.pk) == "ready"

@@ -69,10 +69,13 @@ class Case:
     content_type: str = ""  # when the answer is 200, its Content-Type must contain this
     ajax: bool = False  # send X-Requested-With: XMLHttpRequest (Wagtail's choosers and modals)
     write: str = "POST"  # the state-changing method that ``post`` describes (sent with an empty body)
+    marker: str = ""  # text of subtree A that a 200 GET shows to ``marker_for`` and to nobody else
+    marker_for: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for table in (self.get, self.post) if self.post is not None else (self.get,):
             assert set(table) == set(PERSONAS), f"a case must name all of {PERSONAS}: {sorted(table)}"
+        assert set(self.marker_for) <= set(PERSONAS) and (not self.marker_for or self.marker)
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,9 @@ class Rule:
 
 def rule(names: str | Iterable[str], get: Expect, post: Expect | None = None, *, kwargs: Build | None = None,
          args: Build | None = None, path: Build | None = None, query: str | Build = "", content_type: str = "",
-         ajax: bool = False, write: str = "POST", why: str = "", exclude: str | Iterable[str] = ()) -> Rule:
-    case = Case(get, post, kwargs, args, path, query, "", content_type, ajax, write)
+         ajax: bool = False, write: str = "POST", marker: str = "", marker_for: Iterable[str] = (), why: str = "",
+         exclude: str | Iterable[str] = ()) -> Rule:
+    case = Case(get, post, kwargs, args, path, query, "", content_type, ajax, write, marker, tuple(marker_for))
     return Rule(_names(names), (case,), why, _names(exclude))
 
 

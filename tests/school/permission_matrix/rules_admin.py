@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .rules import (
     ADMIN_LOGIN,
-    DENIED,
     BAD,
+    DENIED,
     MISSING,
     NOT_ALLOWED,
     OK,
+    Build,
     Rule,
     by,
     every_admin,
@@ -29,19 +30,23 @@ A_OBJECT = by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, OK)  # an object in
 SUPERUSER_ONLY = by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DENIED, DENIED, OK)
 TRAINER_TOOL = by(ADMIN_LOGIN, ADMIN_LOGIN, OK, DENIED, DENIED, OK)
 TRAINER_VIEWSET = TRAINER_TOOL
+IN_A = ("admin_a", "superuser")  # who sees subtree A's rows in a scoped listing
 SUPERUSER_VIEWSET = SUPERUSER_ONLY
 
 
-def pk(attr: str):  # type: ignore[no-untyped-def]
+def pk(attr: str) -> Build:
     return lambda w: {"pk": getattr(w, attr).pk}
 
 
-def persona_pk(attr: str):  # type: ignore[no-untyped-def]
+def persona_pk(attr: str) -> Build:
     return lambda w: {"pk": getattr(w.personas, attr).pk}
 
 
 SCHOOL: list[Rule] = [
-    rule(("school_admin:organizations", "school_admin:members", "school_admin:member_imports"), ORG_ADMIN_LIST),
+    rule("school_admin:organizations", ORG_ADMIN_LIST, marker="第一党支部", marker_for=IN_A),
+    rule("school_admin:members", ORG_ADMIN_LIST, marker="小明", marker_for=IN_A),
+    rule("school_admin:member_imports", ORG_ADMIN_LIST, marker="members.xlsx", marker_for=("admin_a",),
+         why="each administrator's own uploads"),
     rule(("school_admin:organization_add", "school_admin:member_add", "school_admin:organization_import"),
          ORG_ADMIN_LIST, ORG_ADMIN_LIST),
     rule(("school_admin:organization_export", "school_admin:member_export", "school_admin:organization_template",
@@ -75,7 +80,7 @@ SCHOOL: list[Rule] = [
         ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:snapshot"), MISSING, to("credits_admin:snapshot")),
         kwargs=pk("snapshot")),
     # Study tasks (courses).
-    rule("courses_admin:tasks", ORG_ADMIN_LIST),
+    rule("courses_admin:tasks", ORG_ADMIN_LIST, marker="A支部学习任务", marker_for=IN_A),
     rule("courses_admin:task_add", ORG_ADMIN_LIST, ORG_ADMIN_LIST),
     rule("courses_admin:task_detail", A_OBJECT, kwargs=pk("task")),
     rule("courses_admin:task_export", A_OBJECT, kwargs=pk("task"), content_type=XLSX),
@@ -95,10 +100,11 @@ SCHOOL: list[Rule] = [
     rule("exams_question:*", TRAINER_VIEWSET, kwargs=pk("question")),
     rule("exams_exam:*", TRAINER_VIEWSET, kwargs=pk("exam")),
     rule(("exams_certificate:index", "exams_certificate:index_results"), by(
-        ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, OK, OK)),
-    rule(("exams_certificate:edit", "exams_certificate:history", "exams_certificate:history_results",
-          "exams_certificate:usage"), by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, OK),
-         kwargs=pk("certificate")),
+        ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, OK, OK), marker="小明", marker_for=IN_A),
+    rule("exams_certificate:edit", by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, OK), kwargs=pk("certificate")),
+    rule(("exams_certificate:history", "exams_certificate:history_results", "exams_certificate:usage"),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, MISSING, OK, MISSING, OK), kwargs=pk("certificate"),
+         why="these views look the object up (in the user's scope) before Wagtail's permission check"),
     rule(("exams_certificate:add", "exams_certificate:delete"), every_admin(DENIED), kwargs=pk("certificate"),
          why="certificates are issued by grading and revoked with a reason, never added or deleted"),
     # Credit rules and score schemes: superusers only.
@@ -112,5 +118,7 @@ SCHOOL: list[Rule] = [
          by(ADMIN_LOGIN, ADMIN_LOGIN, to("wagtailsnippets_media_video:list"), MISSING, MISSING,
             to("wagtailsnippets_media_video:list")), kwargs=pk("video_unused")),
     rule("wagtailsnippetchoosers_media_video:*", TRAINER_VIEWSET | {"admin_a": OK, "admin_x": OK}, kwargs=pk("video_a"),
+         exclude="wagtailsnippetchoosers_media_video:create",
          why="Wagtail's snippet chooser asks no permission: any admin user may list video titles (left alone)"),
+    rule("wagtailsnippetchoosers_media_video:create", TRAINER_VIEWSET),
 ]

@@ -13,13 +13,14 @@ from typing import Any
 
 from .rules import (
     ADMIN_LOGIN,
-    DENIED,
     CREATED,
+    DENIED,
     ERROR,
     FORBIDDEN,
     MISSING,
     NOT_ALLOWED,
     OK,
+    Build,
     Rule,
     by,
     every,
@@ -51,7 +52,7 @@ def workflow_ids(w: Any) -> dict[str, Any]:
             "task_id": w.task_state.task_id, "workflow_state_id": w.workflow_state.pk}
 
 
-def pk(attr: str, name: str = "pk"):  # type: ignore[no-untyped-def]
+def pk(attr: str, name: str = "pk") -> Build:
     return lambda w: {name: getattr(w, attr).pk}
 
 

@@ -81,3 +81,16 @@ def outcome(response: HttpResponseBase) -> str:
         except Resolver404:
             return f"redirect:{location}"
     return str(response.status_code)
+
+
+def body_problems(case: Case, method: str, persona: str, response: HttpResponseBase) -> list[str]:
+    """What is wrong with a 200 answer: its Content-Type, or subtree A's marker shown to the wrong persona."""
+    problems = []
+    if case.content_type and case.content_type not in response["Content-Type"]:
+        problems.append(f"Content-Type {response['Content-Type']}")
+    if case.marker and method == "GET":
+        body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+        shown = case.marker.encode() in body
+        if shown != (persona in case.marker_for):
+            problems.append(f"{'shows' if shown else 'does not show'} {case.marker!r}")
+    return problems

@@ -52,8 +52,8 @@ def _walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str 
 
 
 def _join(prefix: str, route: str) -> str:
-    """Join routes as Django's resolver does for ``ResolverMatch.route`` (a regex's ``^`` dropped)."""
-    return str(URLResolver._join_route(prefix, route)) if prefix else route
+    """Join routes as Django's resolver does for ``ResolverMatch.route`` (an inner regex's ``^`` dropped)."""
+    return prefix + route.removeprefix("^") if prefix else route
 
 
 def all_routes() -> list[Route]:

@@ -107,7 +107,6 @@ SITE: list[Rule] = [
     rule("wagtailcore_login", every(OK)),
     # The page tree (Wagtail's catch-all): member-only pages; A's course only for A (and content staff).
     cases("wagtail_serve",
-          Case(MEMBER_CONTENT, path=lambda w: "/", label="site root"),
           Case(MEMBER_CONTENT, path=lambda w: w.catalog.url, label="catalog", marker="A支部专题课",
                marker_for=("member", "trainer", "superuser")),
           Case(MEMBER_CONTENT, path=lambda w: w.course_open.url, label="open course"),

@@ -16,8 +16,10 @@ from .rules import (
     NOT_ALLOWED,
     OK,
     Build,
+    Case,
     Rule,
     by,
+    cases,
     every_admin,
     rule,
     to,
@@ -40,6 +42,11 @@ def pk(attr: str) -> Build:
 
 def persona_pk(attr: str) -> Build:
     return lambda w: {"pk": getattr(w.personas, attr).pk}
+
+
+def page_and_export(kwargs: Build) -> tuple[Case, Case]:
+    return (Case(A_OBJECT, kwargs=kwargs, label="page"),
+            Case(A_OBJECT, kwargs=kwargs, query="format=xlsx", content_type=XLSX, label="xlsx"))
 
 
 SCHOOL: list[Rule] = [
@@ -68,11 +75,12 @@ SCHOOL: list[Rule] = [
     # Statistics (统计) for organization departments.
     rule("credits_admin:index", by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:organization"),
                                    to("credits_admin:organization"), to("credits_admin:organization"))),
-    rule(("credits_admin:organization", "credits_admin:members", "credits_admin:idle",
-          "credits_admin:organization_ranking", "credits_admin:snapshots"), A_OBJECT,
-         kwargs=lambda w: {"pk": w.personas.branch_group_a.pk}),
-    rule("credits_admin:member", A_OBJECT, kwargs=persona_pk("member")),
-    rule("credits_admin:snapshot", A_OBJECT, kwargs=pk("snapshot")),
+    # Each statistics table exports the same rows with ?format=xlsx.
+    cases(("credits_admin:organization", "credits_admin:members", "credits_admin:idle",
+           "credits_admin:organization_ranking"), *page_and_export(persona_pk("branch_group_a"))),
+    rule("credits_admin:snapshots", A_OBJECT, kwargs=persona_pk("branch_group_a")),
+    cases("credits_admin:member", *page_and_export(persona_pk("member"))),
+    cases("credits_admin:snapshot", *page_and_export(pk("snapshot"))),
     rule("credits_admin:snapshot_take", every_admin(NOT_ALLOWED, trainer=DENIED),
          by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, BAD, MISSING, BAD), kwargs=lambda w: {"pk": w.personas.branch_group_a.pk},
          why="an empty form has no ranking kind: 400 after the scope check"),
@@ -90,10 +98,15 @@ SCHOOL: list[Rule] = [
     rule("exams_tools:export_bank", TRAINER_TOOL, kwargs=pk("bank"), content_type=XLSX),
     rule("exams_tools:publish", TRAINER_TOOL, TRAINER_TOOL, kwargs=pk("draft_exam")),
     rule("exams_tools:statistics", by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, OK, OK)),
-    rule("exams_tools:exam_statistics", by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, OK, OK), kwargs=pk("exam")),
+    cases("exams_tools:exam_statistics",
+          Case(by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, OK, OK), kwargs=pk("exam"), label="page"),
+          Case(by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, OK, OK), kwargs=pk("exam"), query="format=xlsx", label="xlsx",
+               content_type=XLSX), why="question statistics for all; organization rows only in scope"),
     rule("exams_tools:revoke", A_OBJECT | {"trainer": MISSING}, A_OBJECT | {"trainer": MISSING},
          kwargs=pk("certificate")),
-    rule("exams_tools:bulk", ORG_ADMIN_LIST),
+    cases("exams_tools:bulk", Case(ORG_ADMIN_LIST, label="form"),
+          Case(A_OBJECT, query=lambda w: f"organization={w.personas.branch_group_a.pk}", label="A's zip",
+               content_type="application/zip")),
     rule("exams_tools:layout", by(ADMIN_LOGIN, ADMIN_LOGIN, to("wagtailsettings:edit"), DENIED, DENIED,
                                   to("wagtailsettings:edit"))),
     rule("exams_bank:*", TRAINER_VIEWSET, kwargs=pk("bank")),

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.models import EditView, IndexView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -126,6 +128,27 @@ class CertificateIndexView(IndexView):
         return buttons
 
 
+def _certificates_in_scope(user: Any) -> QuerySet[Any]:
+    return CertificatePolicy(Certificate).instances_user_has_any_permission_for(user, ["view"])
+
+
+class CertificateEditView(EditView):
+    """A certificate outside the administrator's subtrees answers 404 (Wagtail checks the model only)."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+
+class CertificateHistoryView(HistoryView):
+    def get_base_object_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+
+class CertificateUsageView(UsageView):
+    def get_base_object_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+
 class CertificateViewSet(ModelViewSet):
     model = Certificate
     icon = "doc-full"
@@ -136,6 +159,9 @@ class CertificateViewSet(ModelViewSet):
     search_fields = ["serial", "member_name", "code"]
     search_backend_name = None
     index_view_class = CertificateIndexView
+    edit_view_class = CertificateEditView
+    history_view_class = CertificateHistoryView
+    usage_view_class = CertificateUsageView
     add_view_enabled = False
     copy_view_enabled = False
     inspect_view_enabled = False

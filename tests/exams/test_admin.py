@@ -174,3 +174,18 @@ def test_it_creates_an_exam_with_a_blueprint_in_the_admin(personas, client_for) 
     assert client_for(personas.trainer).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
     exam.refresh_from_db()
     assert exam.status == Exam.Status.PUBLISHED
+
+
+def test_it_answers_404_for_another_subtrees_certificate_on_every_certificate_screen(personas, client_for,
+                                                                                      graded) -> None:
+    certificate = Certificate.objects.get(member=personas.member)
+    outsider, admin = client_for(personas.admin_x), client_for(personas.admin_a)
+    screens = [f"/admin/exams_certificate/edit/{certificate.pk}/", f"/admin/exams_certificate/history/{certificate.pk}/",
+               f"/admin/exams_certificate/history-results/{certificate.pk}/",
+               f"/admin/exams_certificate/usage/{certificate.pk}/"]
+    for url in screens:
+        assert outsider.get(url).status_code == 404, url
+        assert admin.get(url).status_code == 200, url
+    assert outsider.post(screens[0], {"revoke_reason": "改掉"}).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.revoke_reason == "" and certificate.is_valid

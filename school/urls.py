@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
 from school.views import auth, files, site
@@ -19,7 +19,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.
     path("documents/<int:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),
-    path("documents/", include(wagtaildocs_urls)),
+    # Wagtail's own documents URLconf is not included: its serve pattern would sit unreachable behind ours.
+    path("documents/authenticate_with_password/<int:restriction_id>/", wagtaildocs_serve.authenticate_with_password,
+         name="wagtaildocs_authenticate_with_password"),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (no inline script for the CSP).

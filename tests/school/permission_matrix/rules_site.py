@@ -34,6 +34,8 @@ SITE: list[Rule] = [
     rule("my_study", every(OK, anon=LOGIN)),
     rule("health", every(OK)),
     rule("login", every(to("home"), anon=OK), every(to("home"), anon=OK)),
+    # Any logged-in user changes their own password; an empty POST re-renders the form with errors.
+    rule("password_change", every(OK, anon=LOGIN), every(OK, anon=LOGIN)),
     rule("logout", every(NOT_ALLOWED), every(to("login")), why="Django 5 logs out by POST only"),
     rule("set_language", every(to("home")), every(to("home"))),
     rule("courses:my_tasks", every(OK, anon=LOGIN)),
@@ -98,8 +100,14 @@ SITE: list[Rule] = [
           Case(every(OK), kwargs=lambda w: {"code": w.certificate.code}, label="known"),
           Case(every(MISSING), kwargs=lambda w: {"code": "NOSUCHCODE"}, label="unknown")),
     # Wagtail documents: a file attached to a lesson of A's course.
+    # school.views.files wraps Wagtail's view (attachments, sandbox).
     rule("wagtaildocs_serve", by(LOGIN, OK, OK, MISSING, MISSING, OK),
-         args=lambda w: [w.document_a.pk, w.document_a.filename]),
+         kwargs=lambda w: {"document_id": w.document_a.pk, "document_filename": w.document_a.filename}),
+    # Wagtail image renditions (MEDIA_URL + images/…): logged-in users only; nothing else under /uploads/.
+    cases("media:rendition",
+          Case(every(OK, anon=MISSING), kwargs=lambda w: {"name": w.rendition.file.name.split("/")[-1]},
+               label="rendition"),
+          Case(every(MISSING), kwargs=lambda w: {"name": w.image.file.name.split("/")[-1]}, label="original")),
     rule("wagtaildocs_authenticate_with_password", every(OK), kwargs=lambda w: {
         "restriction_id": w.collection_restriction.pk}),
     rule("wagtailcore_authenticate_with_password", every(OK), kwargs=lambda w: {

@@ -165,6 +165,7 @@ def _school(o: dict[str, Any], p: Personas) -> None:
 def _wagtail(o: dict[str, Any]) -> None:
     o["collection"] = Collection.get_first_root_node().add_child(name="A支部资料")
     o["image"] = get_image_model().objects.create(title="徽章", file=_png())
+    o["rendition"] = o["image"].get_rendition("fill-20x10")
     o["document_a"] = get_document_model().objects.create(title="A支部学习材料", file=ContentFile(
         b"%PDF-1.4 A", name="a-material.pdf"))
     o["uploaded_image"] = UploadedFile.objects.create(

@@ -8,6 +8,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from school.api import urls as api_urls
 from school.views import auth, site
 
+# A lost database connection answers 503 with a clear message (JSON under /api/), see school/views/errors.py.
+handler500 = "school.views.errors.server_error"
+
 urlpatterns = [
     path("", site.home, name="home"),
     path("me/", site.my_study, name="my_study"),

@@ -138,7 +138,7 @@ def _publish_row(row: OutboxTask) -> None:
     task = current_app.tasks.get(row.task)
     if task is not None:
         task.delay(*row.args, **row.kwargs)
-    else:  # not imported in this process: send by name (routes still apply)
+    else:  # not imported in this process (a management command): by name, to the queue stored with it
         current_app.send_task(row.task, args=row.args, kwargs=row.kwargs, queue=row.queue or None)
 
 
@@ -154,7 +154,6 @@ def flush(*, limit: int = 1000, everything: bool = False) -> FlushResult:
     """Send stored tasks whose time has come (``everything``: also rows still in their grace period or
     backing off). Rows are claimed with a conditional UPDATE (a lease), so concurrent flushers do not
     send the same row; a broker error stops the flush and leaves the rest due."""
-    current_app.loader.import_default_modules()  # every app's tasks module, so rows resolve to tasks
     now = timezone.now()
     candidates = OutboxTask.objects.order_by("id")
     if not everything:

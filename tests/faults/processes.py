@@ -120,8 +120,8 @@ def start_worker(broker_url: str, queues: str, log: Path, *, beat_schedule: Path
                  **extra_env: str) -> subprocess.Popen[bytes]:
     """A solo-pool worker on ``queues`` (comma-separated) that redelivers unacknowledged tasks after
     4 s; with ``beat_schedule`` it also runs Celery beat (``-B``)."""
-    env = child_env(CELERY_BROKER_URL=broker_url, CELERY_VISIBILITY_TIMEOUT="4", CELERY_UNACKED_RESTORE_SECONDS="1",
-                    **extra_env)
+    env = child_env(**{"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_UNACKED_RESTORE_SECONDS": "1", **extra_env,
+                       "CELERY_BROKER_URL": broker_url})
     command = [sys.executable, "-m", "celery", "-A", "school", "worker", "-Q", queues, "--pool", "solo",
                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
                "-n", f"fault-{secrets.token_hex(4)}@%h"]
@@ -136,7 +136,7 @@ def start_web(log: Path, **extra_env: str) -> tuple[subprocess.Popen[bytes], int
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "school.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4",
-         "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-"],
+         "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-", "--no-control-socket"],
         cwd=ROOT, env=child_env(**extra_env), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )

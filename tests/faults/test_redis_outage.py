@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.utils import timezone
 
 from courses.models import StudyProgress
@@ -115,6 +116,8 @@ def test_it_keeps_pages_heartbeats_and_answers_working_and_awards_credits_once_r
 
         wait_for(delivered, 60, "the outbox flush to deliver the awards", worker_log, web_log)
         assert xiaoming.get(lesson.url).status == 200
+        # The cache is used again: the access gate of the lesson is back in Redis.
+        assert redis.Redis.from_url(cache).keys(f"*courses:gate:{lesson.pk}")
 
         # Sending them all again (a lost acknowledgement, two flushers) awards nothing more.
         runs = worker_log.read_text().count("post_credit_task[")

@@ -92,5 +92,5 @@ class TolerantRedisCache(RedisCache):
     def delete_many(self, keys: Any, version: int | None = None) -> None:
         self._call(lambda: super(TolerantRedisCache, self).delete_many(keys, version), lambda: None, "delete_many")
 
-    def clear(self) -> bool:
-        return self._call(lambda: super(TolerantRedisCache, self).clear(), lambda: False, "clear")
+    def clear(self) -> None:
+        self._call(lambda: super(TolerantRedisCache, self).clear(), lambda: None, "clear")

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from celery import shared_task
+
 from . import recompute, services
 
 

@@ -117,11 +117,11 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def start_worker(broker_url: str, queues: str, log: Path, *, beat_schedule: Path | None = None,
-                 **extra_env: str) -> subprocess.Popen[bytes]:
+                 env: dict[str, str] | None = None, **extra_env: str) -> subprocess.Popen[bytes]:
     """A solo-pool worker on ``queues`` (comma-separated) that redelivers unacknowledged tasks after
     4 s; with ``beat_schedule`` it also runs Celery beat (``-B``)."""
-    env = child_env(**{"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_UNACKED_RESTORE_SECONDS": "1", **extra_env,
-                       "CELERY_BROKER_URL": broker_url})
+    env = child_env(**{"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_UNACKED_RESTORE_SECONDS": "1", **(env or {}),
+                       **extra_env, "CELERY_BROKER_URL": broker_url})
     command = [sys.executable, "-m", "celery", "-A", "school", "worker", "-Q", queues, "--pool", "solo",
                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
                "-n", f"fault-{secrets.token_hex(4)}@%h"]

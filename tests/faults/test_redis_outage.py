@@ -59,7 +59,7 @@ def test_it_keeps_pages_heartbeats_and_answers_working_and_awards_credits_once_r
     env = {"CELERY_BROKER_URL": broker, "CACHE_URL": cache, "CACHE_RETRY_SECONDS": "0.5",
            "COURSES_MAX_PLAYBACK_RATE": "100", "TASKS_OUTBOX_FLUSH_SECONDS": "1"}
     web_log, worker_log = tmp_path / "gunicorn.log", tmp_path / "worker.log"
-    worker = start_worker(broker, "default", worker_log, beat_schedule=tmp_path / "beat-schedule", **env)
+    worker = start_worker(broker, "default", worker_log, beat_schedule=tmp_path / "beat-schedule", env=env)
     web = None
     try:
         web, port = start_web(web_log, **env)

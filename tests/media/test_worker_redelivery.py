@@ -39,7 +39,7 @@ def test_it_completes_a_transcode_after_the_worker_was_killed(tmp_path: Path, mo
     queue = f"media-test-{uuid.uuid4().hex[:8]}"
     broker = redis_server.url(0)
     log = tmp_path / "worker.log"
-    first = start_worker(broker, queue, log, **TRANSCODE_ENV)
+    first = start_worker(broker, queue, log, env=TRANSCODE_ENV)
     second = None
     try:
         publish(tasks.transcode_video, broker, queue=queue, args=(video.pk,))
@@ -56,7 +56,7 @@ def test_it_completes_a_transcode_after_the_worker_was_killed(tmp_path: Path, mo
         assert half, "the killed worker left its temporary folder"
         assert not (Path(settings.MEDIA_ROOT) / video.hls_dir).exists()
 
-        second = start_worker(broker, queue, log, **TRANSCODE_ENV)
+        second = start_worker(broker, queue, log, env=TRANSCODE_ENV)
 
         def finished() -> bool:
             video.refresh_from_db()

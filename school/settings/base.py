@@ -186,6 +186,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # to the task outbox (school/tasks_outbox.py), which the beat entry below sends again.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 TASKS_OUTBOX_FLUSH_SECONDS = env_float("TASKS_OUTBOX_FLUSH_SECONDS", 60.0, minimum=0.5)
+# After a failed publish, a process stores its tasks in the outbox without trying the broker for this long.
+TASKS_OUTBOX_RETRY_SECONDS = env_float("TASKS_OUTBOX_RETRY_SECONDS", 5.0, minimum=0.0)
 # Rows written inside a transaction are normally deleted right after commit, once the broker took the
 # message; the flush sends such a row only when it is older than this (its process died in between).
 TASKS_OUTBOX_GRACE_SECONDS = env_int("TASKS_OUTBOX_GRACE_SECONDS", 30, minimum=0)

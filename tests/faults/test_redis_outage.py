@@ -57,7 +57,7 @@ def test_it_keeps_pages_heartbeats_and_answers_working_and_awards_credits_once_r
 
     broker, cache = redis_server.url(0), redis_server.url(1)
     env = {"CELERY_BROKER_URL": broker, "CACHE_URL": cache, "CACHE_RETRY_SECONDS": "0.5",
-           "COURSES_MAX_PLAYBACK_RATE": "100", "TASKS_OUTBOX_FLUSH_SECONDS": "1"}
+           "COURSES_MAX_PLAYBACK_RATE": "100", "TASKS_OUTBOX_FLUSH_SECONDS": "1", "TASKS_OUTBOX_RETRY_SECONDS": "5"}
     web_log, worker_log = tmp_path / "gunicorn.log", tmp_path / "worker.log"
     worker = start_worker(broker, "default", worker_log, beat_schedule=tmp_path / "beat-schedule", env=env)
     web = None

@@ -30,9 +30,11 @@ class Broker:
     def __init__(self) -> None:
         self.down = False
         self.taken: list[tuple[str, tuple[Any, ...]]] = []
+        self.tries = 0
 
     def delay_for(self, task: Any) -> Callable[..., None]:
         def delay(*args: Any, **kwargs: Any) -> None:
+            self.tries += 1
             if self.down:
                 raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
             self.taken.append((task.name, args))
@@ -52,6 +54,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Broker]:
                  remove_page, post_practice_credits, flush_task_outbox):
         monkeypatch.setattr(task, "delay", fake.delay_for(task))
     monkeypatch.setattr(tasks_outbox, "_request_flush", lambda: None)
+    monkeypatch.setattr(tasks_outbox, "_broker_down_until", 0.0)
     yield fake
 
 
@@ -74,6 +77,20 @@ def test_it_stores_a_task_the_broker_refused_and_sends_it_once_the_broker_is_bac
     assert broker.taken == [("school.credits.tasks.post_credit_task", (7, "lesson", 12, "2026-11-02T10:00:00+08:00",
                                                                         None))]
     assert not OutboxTask.objects.exists()
+
+
+def test_it_does_not_try_a_broker_that_failed_moments_ago(broker: Broker, settings: Any) -> None:
+    settings.TASKS_OUTBOX_RETRY_SECONDS = 60
+    broker.down = True
+    tasks_outbox.send(post_credit_task, 1, "lesson", 2, "2026-11-02T10:00:00+08:00", None)
+    broker.down = False
+    for source_id in (3, 4):  # a broker that does not answer at all would cost a timeout each time
+        assert tasks_outbox.send(post_credit_task, 1, "lesson", source_id, "2026-11-02T10:00:00+08:00", None) is False
+    assert broker.tries == 1 and OutboxTask.objects.count() == 3
+    assert "moments ago" in OutboxTask.objects.order_by("id").last().reason
+    assert tasks_outbox.flush().sent == 3  # the flush is the probe: it always tries
+    tasks_outbox._broker_down_until = 0.0  # TASKS_OUTBOX_RETRY_SECONDS later
+    assert tasks_outbox.send(post_credit_task, 1, "lesson", 5, "2026-11-02T10:00:00+08:00", None) is True
 
 
 def test_it_writes_the_row_with_the_data_change_and_drops_it_once_the_broker_took_the_task(

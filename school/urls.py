@@ -1,15 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from school.api import urls as api_urls
-from school.views import auth, site
-
-# A lost database connection answers 503 with a clear message (JSON under /api/), see school/views/errors.py.
-handler500 = "school.views.errors.server_error"
+from school.views import auth, files, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -17,12 +14,17 @@ urlpatterns = [
     path("health/", site.health, name="health"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
+    # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.
+    path("documents/<int:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's init script as a file (no inline script for the CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="school/api/swagger_ui.html"),
+         name="api-docs"),
     # The apps above school: each urls.py gives its own paths their prefixes.
     path("", include("media.urls")),
     path("", include("courses.urls")),
@@ -35,3 +37,9 @@ urlpatterns = [
 
 # Wagtail's page tree last: courses and the document library are pages.
 urlpatterns.append(path("", include(wagtail_urls)))
+
+handler400 = "school.views.errors.bad_request"
+handler403 = "school.views.errors.permission_denied"
+handler404 = "school.views.errors.page_not_found"
+# 500, and 503 for a lost database connection: school/views/errors.py.
+handler500 = "school.views.errors.server_error"

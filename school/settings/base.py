@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -64,12 +65,52 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After XFrameOptionsMiddleware: its response hook runs first and sets X-Frame-Options per path.
+    "school.security.csp.SchoolCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
+# Content Security Policy (django-csp). The member site: no inline script or style, no eval, nothing
+# from other origins, never framed. hls.js feeds the <video> through blob: URLs (Media Source) and
+# may run its demuxer in a blob: worker. See school/security/csp.py and the README's Security section.
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        "img-src": [_CSP_SELF, "data:", "blob:"],
+        "media-src": [_CSP_SELF, "blob:"],
+        "worker-src": [_CSP_SELF, "blob:"],
+        "connect-src": [_CSP_SELF],
+        "font-src": [_CSP_SELF],
+        "object-src": [_CSP_NONE],
+        "frame-src": [_CSP_NONE],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],
+    },
+}
+# The Wagtail admin (/admin/, statistics pages and page previews included): Wagtail 8 writes inline
+# <script> elements (inline panels, date widgets) and style attributes, and frames its own previews.
+SCHOOL_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [_CSP_SELF, "'unsafe-inline'"],
+        "style-src": [_CSP_SELF, "'unsafe-inline'"],
+        "frame-src": [_CSP_SELF],
+        "frame-ancestors": [_CSP_SELF],
+    },
+}
+# The admin would otherwise load avatars from gravatar.com and poll wagtail.org for new releases.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
 ROOT_URLCONF = "school.urls"
+CSRF_FAILURE_VIEW = "school.views.errors.csrf_failure"
 WSGI_APPLICATION = "school.wsgi.application"
 
 TEMPLATES = [
@@ -150,6 +191,13 @@ WAGTAIL_SITE_NAME = _("Digital Party School")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
+# Uploaded files are never rendered as pages of this site: documents are streamed by Django's view
+# (never a MEDIA_URL link), as attachments except PDF and plain text, with nosniff and a policy that
+# blocks everything (school.views.files adds `sandbox`); images never SVG (script inside).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Task queue. Unset = an embedded broker on the file system (a real worker process, no server).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

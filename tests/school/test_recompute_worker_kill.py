@@ -17,6 +17,7 @@ from school.credits.models import Basis, MemberCredit, OrganizationScore
 from school.credits.recompute import recompute
 from school.credits.services import post_credit
 from school.credits.tasks import recompute_scores_task
+from school.models import AuditAction, AuditEvent
 from tests.factories import Personas
 from tests.faults.processes import kill, publish, start_worker, wait_for
 from tests.school.credit_builders import at, fake_sources, make_rule
@@ -84,5 +85,7 @@ def test_it_keeps_the_interrupted_period_intact_and_completes_once_after_redeliv
         kill(second)
     assert {period: numbers(period) for period in PERIODS} == expected
     assert second_log.read_text().count("succeeded in") == 1
+    by_workers = AuditEvent.objects.filter(action=AuditAction.SCORES_RECOMPUTED, actor_name__startswith="celery")
+    assert by_workers.count() == 1  # the killed run never finished; the redelivered one did, once
     recompute(PERIODS)  # an uninterrupted recompute now changes nothing
     assert {period: numbers(period) for period in PERIODS} == expected

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint messages migrate test-e2e-deps
+.PHONY: install run test test-heavy lint messages migrate test-e2e-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,8 @@ test-e2e-deps:
 
 test: install lint test-e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Fault tests that stop and restart real processes (their own redis-server, Celery workers, gunicorn),
+# each bounded well under a minute; `make test` skips them. .ci/run calls this after the two suites.
+test-heavy: install
+	$(BIN)/pytest -m heavy $(PYTEST_ARGS)

@@ -43,4 +43,5 @@ urlpatterns.append(path("", include(wagtail_urls)))
 handler400 = "school.views.errors.bad_request"
 handler403 = "school.views.errors.permission_denied"
 handler404 = "school.views.errors.page_not_found"
+# 500, and 503 for a lost database connection: school/views/errors.py.
 handler500 = "school.views.errors.server_error"

@@ -18,11 +18,13 @@ from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from school import audit
+from school.models.audit import AuditAction
 from school.permissions import is_org_admin, is_trainer
 
 from ..models import Certificate, Exam, Question, QuestionBank
 from . import urls as tool_urls
-from .forms import ExamForm, QuestionBankForm, QuestionForm
+from .forms import CertificateForm, ExamForm, QuestionBankForm, QuestionForm
 from .policies import CertificatePolicy
 from .reports_columns import EXAM_LINKS
 
@@ -133,10 +135,20 @@ def _certificates_in_scope(user: Any) -> QuerySet[Any]:
 
 
 class CertificateEditView(EditView):
-    """A certificate outside the administrator's subtrees answers 404 (Wagtail checks the model only)."""
+    """A certificate outside the administrator's subtrees answers 404 (Wagtail checks the model only).
+    A corrected revocation reason is audited like the revocation itself."""
 
     def get_queryset(self) -> QuerySet[Any]:
         return _certificates_in_scope(self.request.user)
+
+    def save_instance(self) -> Any:
+        before = Certificate.objects.values_list("revoke_reason", flat=True).get(pk=self.object.pk)
+        instance = super().save_instance()
+        if instance.revoke_reason != before:
+            audit.record(AuditAction.CERTIFICATE_REVOKED,
+                         f"{instance.serial} {instance.member_name}: 撤销原因已修改", request=self.request,
+                         target=instance, data={"reason": instance.revoke_reason, "previous_reason": before})
+        return instance
 
 
 class CertificateHistoryView(HistoryView):
@@ -165,7 +177,9 @@ class CertificateViewSet(ModelViewSet):
     add_view_enabled = False
     copy_view_enabled = False
     inspect_view_enabled = False
-    form_fields = ["revoke_reason"]
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return CertificateForm
 
 
 

@@ -21,7 +21,7 @@ VIDEO = "伟大建党精神（微课）"
 EXAM = "党史学习教育结业考试"
 TASK = "十二月党史专题学习"
 CLIP_SECONDS = 4
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "reduced_motion": "reduce"}  # charts drawn at once
 
 
 def build_cast(story: Story) -> None:

@@ -35,6 +35,7 @@ NEXT_ITEM = pytest.StashKey[Any]()
 FAILED = pytest.StashKey[bool]()
 # The test database's contents right after migrations, kept by tests/conftest.py's django_db_setup.
 POST_MIGRATION: dict[str, str] = {}
+TEST_DATABASE: dict[str, str] = {}
 
 
 @dataclass
@@ -88,11 +89,11 @@ def restore_post_migration_state() -> None:
     from django.core.cache import cache
 
     connection = connections["default"]
-    test_name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
-    assert connection.settings_dict["NAME"] == test_name, "only ever a test database"
+    assert connection.settings_dict["NAME"] == TEST_DATABASE.get("default"), "only ever the test database"
     contents = POST_MIGRATION.get("default")
     assert contents is not None, "tests/conftest.py keeps the post-migration contents when journeys are collected"
-    call_command("flush", verbosity=0, interactive=False, database="default", inhibit_post_migrate=True)
+    call_command("flush", verbosity=0, interactive=False, database="default", inhibit_post_migrate=True,
+                 reset_sequences=False)  # the kept rows keep their ids; sequences stay past them
     connection.creation.deserialize_db_from_string(contents)
     # Row ids of content types may differ from what this process cached; Wagtail caches site roots.
     ContentType.objects.clear_cache()
@@ -111,9 +112,10 @@ def story(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
     try:
         yield the_story
     finally:
-        if the_story.personas is not None:
-            with django_db_blocker.unblock():
+        with django_db_blocker.unblock():
+            if the_story.personas is not None:
                 the_story.end()
+            connections.close_all()
         server.stop()
 
 
@@ -138,6 +140,9 @@ def journey(story: Story, request: pytest.FixtureRequest, settings: Any, django_
                 story.end()  # the next test gets a fresh database, as after any transactional test
             else:
                 story.done.append(name)
+            # asgiref keeps a connection per context, and the session's teardown may not run in this one:
+            # close it here, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
     finally:
         app.conf.update(**eager)
 

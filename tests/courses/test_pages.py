@@ -86,7 +86,9 @@ def test_it_adds_nav_items_and_study_panels(personas: Any, client_for: Any, cour
 def test_it_lets_trainers_submit_pages_for_moderation_but_not_publish(personas: Any, client: Client) -> None:
     catalog = ensure_site_pages().catalog
     client.force_login(personas.trainer)
-    assert Workflow.objects.filter(active=True).exists()  # Wagtail's default "Moderators approval"
+    assert Workflow.objects.filter(active=True, name="审核员审批").exists()  # Wagtail's default, renamed
+    form = client.get(f"/admin/pages/add/courses/coursepage/{catalog.pk}/").content.decode()
+    assert "提交给审核员审批" in form and "Moderators approval" not in form
     response = client.post(f"/admin/pages/add/courses/coursepage/{catalog.pk}/", {
         "title": "新课程", "slug": "new-course", "category": "theory", "credit_hours": "1.0", "summary": "x",
         "tags": "", "action-submit": "submit"})

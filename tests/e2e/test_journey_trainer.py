@@ -53,6 +53,7 @@ def test_it_takes_a_lesson_from_upload_to_published(journey: Story, browser: Any
     page.locator("#id_final_exam_id").scroll_into_view_if_needed()
     shot(page, 1, "08-course-form")
     page.click("footer [data-w-dropdown-target=toggle]")
+    assert page.locator("button[name=action-submit]").inner_text().strip() == "提交给审核员审批"
     page.click("button[name=action-submit]")
     page.wait_for_url("**/admin/pages/*/")
     shot(page, 1, "09-course-submitted")

@@ -46,7 +46,6 @@ class Story:
     work: Path
     personas: Personas | None = None
     ids: dict[str, int] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
     done: list[str] = field(default_factory=list)
     prepared: list[str] = field(default_factory=list)
@@ -74,7 +73,6 @@ class Story:
     def reset(self) -> None:
         self.personas = None
         self.ids.clear()
-        self.names.clear()
         self.baseline.clear()
         self.done.clear()
         self.prepared.clear()

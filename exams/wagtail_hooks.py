@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from school.hooks import DEMO_SEEDERS, MEMBER_NAV_ITEMS, NavItem
+from school.hooks import DEMO_SEEDERS, FINAL_EXAM_CHOICES, FINAL_EXAM_LINK, MEMBER_NAV_ITEMS, Link, NavItem
 from school.permissions import member_of
 
 
@@ -14,6 +14,29 @@ def exams_nav_items(request: HttpRequest) -> list[NavItem]:
     if member_of(request.user) is None:
         return []
     return [NavItem("exams", str(_("Exams")), reverse("exams:list"), order=30, icon="edit")]
+
+
+@hooks.register(FINAL_EXAM_LINK)
+def final_exam_link(request: HttpRequest, exam_id: int) -> Link | None:
+    """A course's final exam, for a member it is published for and targets (else None: no link)."""
+    from .models import Attempt, Exam
+    from .services.eligibility import targets_member
+
+    member = member_of(request.user)
+    exam = Exam.objects.filter(pk=exam_id, status=Exam.Status.PUBLISHED).first()
+    if member is None or exam is None or not targets_member(exam, member):
+        return None
+    passed = Attempt.objects.filter(member=member, exam=exam, passed=True).exists()
+    return Link(reverse("exams:detail", args=[exam.pk]), exam.title, str(_("Passed")) if passed else "")
+
+
+@hooks.register(FINAL_EXAM_CHOICES)
+def final_exam_choices(user: object) -> list[tuple[int, str]]:
+    """Draft and published exams, newest first, for the course editor's final exam field."""
+    from .models import Exam
+
+    exams = Exam.objects.exclude(status=Exam.Status.ARCHIVED).order_by("-pk")[:200]
+    return [(exam.pk, f"{exam.title}（{exam.get_status_display()}）") for exam in exams]
 
 
 @hooks.register(DEMO_SEEDERS)

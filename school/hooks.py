@@ -5,6 +5,10 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``HOME_PANELS``       fn(request) -> iterable of ``Panel``: blocks on the member home page.
 ``MY_STUDY_PANELS``   fn(request) -> iterable of ``Panel``: blocks on "我的学习".
 ``DEMO_SEEDERS``      fn(demo: school.demo.DemoData) -> iterable of str: adds demo content, returns lines to print.
+``FINAL_EXAM_LINK``   fn(request, exam_id) -> ``Link`` or None: where this user takes that exam (None when it
+                      is not open to them); lets a course page link its final exam without importing exams.
+``FINAL_EXAM_CHOICES`` fn(user) -> iterable of (exam_id, label): the exams a course editor may pick as its final
+                      exam (exams answers it; the course stores the id only).
 ``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
                       with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
                       taken) for that period; feeds the organization scores (see school/credits/scoring.py).
@@ -24,6 +28,8 @@ HOME_PANELS = "school_home_panels"
 MY_STUDY_PANELS = "school_my_study_panels"
 DEMO_SEEDERS = "school_demo_seeders"
 ORG_METRICS = "school_org_metrics"
+FINAL_EXAM_LINK = "school_final_exam_link"
+FINAL_EXAM_CHOICES = "school_final_exam_choices"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,22 @@ class Panel:
     template: str
     order: int
     context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+    note: str = ""
+
+
+def first_answer(hook_name: str, *args: Any) -> Any:
+    """The first non-None answer of the functions registered for ``hook_name``."""
+    for fn in hooks.get_hooks(hook_name):
+        answer = fn(*args)
+        if answer is not None:
+            return answer
+    return None
 
 
 def collect(hook_name: str, *args: Any) -> list[Any]:

@@ -5,9 +5,49 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tests.factories import Personas, build_personas
+
+# The configured database (this module is imported before any test database exists).
+CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_keepdb: bool, django_db_createdb: bool,
+                    request: pytest.FixtureRequest) -> Iterator[None]:
+    """pytest-django's test database; when the browser journeys (``journey`` marker) are collected, also
+    keep its post-migration contents (Wagtail's root page, site, locale, groups, default workflow) —
+    what ``serialized_rollback`` keeps for a single test — so that the journeys, which share one
+    database across three test modules without pytest-django's per-test flush, can start from them.
+    The journeys use no pytest-django database fixture, so when only they are collected the test
+    database is created here."""
+    if not any(item.get_closest_marker("journey") for item in request.session.items):
+        yield
+        return
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests.e2e.story import POST_MIGRATION, TEST_DATABASE
+
+    connection = connections["default"]
+    created = None
+    with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] == CONFIGURED_DATABASE:  # no test database yet
+            created = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                      aliases={"default"}, serialized_aliases=set(),  # type: ignore[arg-type]
+                                      keepdb=django_db_keepdb and not django_db_createdb)
+        assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE
+        TEST_DATABASE["default"] = connection.settings_dict["NAME"]
+        POST_MIGRATION["default"] = connection.creation.serialize_db_to_string()
+        # Fixture setup and the tests may see different connection objects (asgiref keeps them per
+        # context): close this one, or PostgreSQL refuses to drop the database at the end.
+        connection.close()
+    yield
+    if created is not None and not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=request.config.option.verbose)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

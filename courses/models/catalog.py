@@ -18,6 +18,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from school.hooks import FINAL_EXAM_LINK, first_answer
+
+from ..page_forms import CoursePageForm
 from .gate import MemberOnlyPageMixin
 
 
@@ -89,6 +92,7 @@ class CoursePage(MemberOnlyPageMixin, Page):
     parent_page_types = ["courses.CourseCatalogPage"]
     subpage_types = ["courses.ReadingLessonPage", "courses.VideoLessonPage"]
     template = "courses/course_page.html"
+    base_form_class = CoursePageForm
 
     content_panels = [
         *Page.content_panels,
@@ -123,7 +127,9 @@ class CoursePage(MemberOnlyPageMixin, Page):
         progress = progress_by_page(request.user, [lesson.pk for lesson in lessons])
         rows = [(lesson, progress.get(lesson.pk)) for lesson in lessons]
         done = sum(1 for _lesson, p in rows if p is not None and p.completed_at is not None)
-        context.update({"lesson_rows": rows, "lessons_done": done, "lessons_total": len(rows)})
+        context.update({"lesson_rows": rows, "lessons_done": done, "lessons_total": len(rows),
+                        "final_exam": first_answer(FINAL_EXAM_LINK, request, self.final_exam_id)
+                        if self.final_exam_id else None})
         return context
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import GroupPagePermission, Page, Site, Task, Workflow
 
 from school.permissions import TRAINER_GROUP
 
@@ -16,6 +16,10 @@ CATALOG_SLUG = "courses"
 LIBRARY_SLUG = "library"
 # Trainers write and submit for moderation; publishing is the moderators' (Wagtail's default workflow).
 TRAINER_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page")
+# Wagtail's migrations name its default workflow and task in English; trainers see the name on the
+# "submit" button and moderators in the task list. Renamed once, unless someone renamed it already.
+WAGTAIL_DEFAULT_WORKFLOW = "Moderators approval"
+WORKFLOW_NAME = "审核员审批"
 
 
 @dataclass
@@ -35,7 +39,8 @@ def _site_root() -> Page:
 
 @transaction.atomic
 def ensure_site_pages() -> SitePages:
-    """Create (once) the catalog and the library below the site root and let trainers edit them."""
+    """Create (once) the catalog and the library below the site root, let trainers edit them and give
+    Wagtail's default moderation workflow a Chinese name."""
     home = _site_root()
     catalog = CourseCatalogPage.objects.first()
     if catalog is None:
@@ -53,6 +58,8 @@ def ensure_site_pages() -> SitePages:
             GroupPagePermission.objects.get_or_create(group=trainers, page=page,
                                                       permission__codename=codename,
                                                       defaults={"permission": _permission(codename)})
+    Workflow.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=WORKFLOW_NAME)
+    Task.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=WORKFLOW_NAME)
     if not trainers.permissions.filter(codename="access_admin").exists():
         trainers.permissions.add(_permission("access_admin", app_label="wagtailadmin"))
     return SitePages(catalog=catalog, library=library)

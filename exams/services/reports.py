@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from school.models import Organization
 from school.permissions import admin_paths, is_org_admin, is_trainer
@@ -62,7 +63,7 @@ def build_exam_report(exam: Exam, user: Any, question_limit: int = 200) -> ExamR
     submitted = sum(o.submitted for o in org_rows)
     passed = sum(o.passed for o in org_rows)
     score_sum = sum(o.score_sum for o in org_rows)
-    summary = Table("summary", _("Summary"), [_("Submitted"), _("Passed"), _("Pass rate"), _("Average score"),
+    summary = Table("summary", _("Summary"), [pgettext("exam attempts", "Submitted"), _("Passed"), _("Pass rate"), _("Average score"),
                                              _("Total points")])
     summary.rows.append([submitted, passed, _pct(passed, submitted),
                          f"{score_sum / submitted:.2f}" if submitted else "—", str(exam.total_points)])
@@ -74,7 +75,7 @@ def build_exam_report(exam: Exam, user: Any, question_limit: int = 200) -> ExamR
         label = "100%" if i == 10 else f"{i * 10}%–{i * 10 + 10}%"
         distribution.rows.append([label, count, _pct(count, submitted)])
     organizations = Table("organizations", _("Pass rate by organization"),
-                          [_("Organization"), _("Submitted"), _("Passed"), _("Pass rate"), _("Average score")])
+                          [_("Organization"), pgettext("exam attempts", "Submitted"), _("Passed"), _("Pass rate"), _("Average score")])
     for o in org_rows:
         organizations.rows.append([o.organization.name, o.submitted, o.passed, _pct(o.passed, o.submitted),
                                    f"{o.score_sum / o.submitted:.2f}" if o.submitted else "—"])

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from school.excel.workbook import Column
 from school.models import Member, Organization
@@ -77,7 +78,7 @@ def member_ranking_table(org: Organization, period: Period, *, by_branch: bool =
                          limit: int | None = None) -> Table:
     title = _("Member ranking by organization") if by_branch else _("Member ranking in %(org)s") % {"org": org.name}
     table = Table("members", title, [
-        Column("rank", _("Rank"), width=8), Column("name", _("Name"), width=12),
+        Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name"), width=12),
         Column("organization", _("Organization"), width=28), Column("points", _("Points"), width=10),
         Column("entries", _("Credit entries"), width=10)])
     ranked = rankings.members_ranked(org, period.key, by_branch=by_branch)
@@ -95,7 +96,7 @@ def idle_members_table(org: Organization, period: Period) -> Table:
     qs = (Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
           .filter(~Exists(entries)).select_related("organization").order_by("organization__path", "name", "pk"))
     table = Table("idle", _("Members who have not studied (%(period)s)") % {"period": period.label}, link_column=1, columns=[
-        Column("name", _("Name"), width=12), Column("organization", _("Organization"), width=28),
+        Column("name", pgettext("person", "Name"), width=12), Column("organization", _("Organization"), width=28),
         Column("political_status", _("political status"), width=14), Column("phone", _("mobile phone"), width=16)])
     for m in qs:
         table.rows.append([m.name, m.organization.name, m.get_political_status_display(), m.phone_masked])
@@ -125,7 +126,7 @@ def snapshot_table(snapshot: RankingSnapshot) -> Table:
     state = _("published") if snapshot.published else _("draft")
     table = Table("snapshot", _("%(kind)s ranking %(period)s (%(state)s)") % {
         "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state}, [
-        Column("rank", _("Rank"), width=8), Column("name", _("Name") if members else _("Organization"), width=24),
+        Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name") if members else _("Organization"), width=24),
         Column("organization", _("Organization") if members else _("kind"), width=24),
         Column("value", _("Points") if members else _("Score"), width=10)])
     for row in snapshot.rows.order_by("rank", "object_id"):

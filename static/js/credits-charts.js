@@ -5,11 +5,13 @@
     var source = document.getElementById("credits-chart-data");
     if (!source || !window.echarts) { return; }
     var charts = JSON.parse(source.textContent);
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     document.querySelectorAll(".credits-chart").forEach(function (el) {
       var spec = charts[Number(el.dataset.chartIndex)];
       if (!spec || spec.empty) { return; }
       var chart = window.echarts.init(el);
       chart.setOption({
+        animation: !still,
         title: { text: spec.title, textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + (spec.unit || ""); } },
         grid: { left: 48, right: 16, bottom: 64, top: 40 },

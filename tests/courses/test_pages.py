@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.test import Client
@@ -85,7 +86,9 @@ def test_it_adds_nav_items_and_study_panels(personas: Any, client_for: Any, cour
 def test_it_lets_trainers_submit_pages_for_moderation_but_not_publish(personas: Any, client: Client) -> None:
     catalog = ensure_site_pages().catalog
     client.force_login(personas.trainer)
-    assert Workflow.objects.filter(active=True).exists()  # Wagtail's default "Moderators approval"
+    assert Workflow.objects.filter(active=True, name="审核员审批").exists()  # Wagtail's default, renamed
+    form = client.get(f"/admin/pages/add/courses/coursepage/{catalog.pk}/").content.decode()
+    assert "提交给审核员审批" in form and "Moderators approval" not in form
     response = client.post(f"/admin/pages/add/courses/coursepage/{catalog.pk}/", {
         "title": "新课程", "slug": "new-course", "category": "theory", "credit_hours": "1.0", "summary": "x",
         "tags": "", "action-submit": "submit"})
@@ -100,3 +103,44 @@ def test_it_lets_trainers_submit_pages_for_moderation_but_not_publish(personas: 
     assert not page.live
     assert client.get(page.url or "/courses/new-course/").status_code in (404, 302)
     assert Page.objects.get(pk=page.pk).get_latest_revision() is not None
+
+
+def test_it_links_the_final_exam_for_the_members_it_is_open_to(personas: Any, client_for: Any) -> None:
+    from tests.exams.builders import fill_bank, make_bank, make_exam
+
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, title="党章结业考试", targets=[personas.branch_group_a])
+    course = make_course("党章学习", final_exam_id=exam.pk)
+    html = client_for(personas.member.user).get(course.url).content.decode()
+    assert "data-final-exam" in html and f'href="/exams/{exam.pk}/"' in html and "党章结业考试" in html
+    other = client_for(personas.member_x.user).get(course.url).content.decode()  # not targeted: no link
+    assert "本课程设有结业考试。" in other and f"/exams/{exam.pk}/" not in other
+    exam.status = "draft"
+    exam.save(update_fields=["status"])
+    assert f"/exams/{exam.pk}/" not in client_for(personas.member.user).get(course.url).content.decode()
+
+
+def test_it_lets_the_course_editor_choose_trainer_and_final_exam_by_name(personas: Any, client: Client) -> None:
+    from tests.exams.builders import fill_bank, make_bank, make_exam
+
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, title="党章结业考试")
+    catalog = ensure_site_pages().catalog
+    client.force_login(personas.trainer)
+    url = f"/admin/pages/add/courses/coursepage/{catalog.pk}/"
+    html = client.get(url).content.decode()
+    assert f'<option value="{exam.pk}">党章结业考试（已发布）</option>' in html
+    trainers = re.search(r'<select name="trainer".*?</select>', html, re.S)
+    assert trainers is not None and f'<option value="{personas.trainer.pk}">王老师</option>' in trainers.group(0)
+    assert f'value="{personas.member.user.pk}"' not in trainers.group(0)  # members are not trainers
+    form = {"title": "党章学习", "slug": "dangzhang", "category": "theory", "credit_hours": "1.0", "summary": "x",
+            "tags": "", "trainer": str(personas.trainer.pk), "final_exam_id": "999999"}
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "请从列表中选择结业考试。" in refused.content.decode()
+    assert not CoursePage.objects.filter(slug="dangzhang").exists()
+    saved = client.post(url, {**form, "final_exam_id": str(exam.pk)})
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    course = CoursePage.objects.get(slug="dangzhang")
+    assert (course.final_exam_id, course.trainer_id) == (exam.pk, personas.trainer.pk)

@@ -50,6 +50,18 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_kee
             teardown_databases(created, verbosity=request.config.option.verbose)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The embedded broker's test queue starts empty: a task left by an earlier run names rows of an
+    earlier test database."""
+    import shutil
+
+    folder = getattr(settings, "TEST_CELERY_DIR", None)
+    if folder is not None and settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        for sub in ("queue", "control"):
+            shutil.rmtree(folder / sub, ignore_errors=True)
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Fault tests (marker ``heavy``) run only when asked for with ``-m heavy`` (``make test-heavy``)."""
     if "heavy" in (config.option.markexpr or ""):

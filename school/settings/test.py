@@ -3,7 +3,7 @@ point the suite at PostgreSQL and Redis; faster password hashing; a file-based S
 so that a real worker process can see what a test wrote."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR
 from .env import env_float
 
 DEBUG = False
@@ -15,6 +15,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# The embedded broker's folders of the test run, apart from the development site's var/celery/: a test
+# that commits (live server, worker tests) must never leave a task for `make run`'s worker to pick up.
+# tests/conftest.py empties them when a run starts.
+TEST_CELERY_DIR = VAR_DIR / "test-celery"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(TEST_CELERY_DIR / "queue"),
+        "data_folder_out": str(TEST_CELERY_DIR / "queue"),
+        "control_folder": str(TEST_CELERY_DIR / "control"),
+        "polling_interval": 0.5,
+    }
 # Each test sees the broker as it makes it (no memory of another test's outage); one test turns it on.
 TASKS_OUTBOX_RETRY_SECONDS = env_float("TASKS_OUTBOX_RETRY_SECONDS", 0.0, minimum=0.0)
 # Tests build their own data and never read ../shared/corpus (the demo seeders fall back to built-in samples).

@@ -83,7 +83,7 @@ def test_it_takes_a_member_from_the_study_task_to_a_verified_certificate(journey
     shot(page, 2, "08-course")
     page.get_by_role("link", name=LESSON).click()
     tracker(page, "data-session", "live")
-    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     shot(page, 2, "09-lesson")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     tracker(page, "data-completed", "true", timeout=30_000)
@@ -106,7 +106,7 @@ def test_it_takes_a_member_from_the_study_task_to_a_verified_certificate(journey
         letter = to_displayed(version.answer, item["p"])[0]
         page.evaluate("document.getElementById('save-status').textContent = ''")
         page.check(f"input[name=q_{version.pk}][value={letter}]")
-        page.wait_for_function("document.getElementById('save-status').textContent === '已保存'")
+        page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
     shot(page, 2, "12-exam-answered")
     page.click("#submit-paper")
     page.wait_for_url("**/result/")

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAME_MEANING = {
     "All", "Breadcrumb", "Document", "Documents", "Filter", "Log out", "Next", "None", "Previous", "Search",
     "Show", "Summary", "This year", "Yes, delete", "active", "created at", "description", "name", "owner",
+    "Page not found", "Your password was changed.",
 }
 
 

@@ -30,5 +30,8 @@ urlpatterns = [
 # Uploaded files are never served from MEDIA_ROOT directly: each app serves its files through views
 # that check the user's permission (imports hold ID numbers; videos belong to lessons).
 
+# JSON API paths no view matches answer the API's JSON 404 too.
+handler404 = "school.api.errors.not_found"
+
 # Wagtail's page tree last: courses and the document library are pages.
 urlpatterns.append(path("", include(wagtail_urls)))

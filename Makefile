@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint messages migrate test-e2e-deps
+.PHONY: install run test test-heavy lint messages migrate test-e2e-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,8 @@ test-e2e-deps:
 
 test: install lint test-e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Checks too long for `make test` (CI runs them once, on PostgreSQL): the exam peak, 2,000 generated members
+# answering and submitting at once against gunicorn (a few minutes); fails on a lost answer or an error.
+test-heavy: install
+	$(BIN)/python bench/exam_peak.py --check

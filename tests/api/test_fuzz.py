@@ -221,7 +221,7 @@ def test_it_answers_the_member_within_the_schema(personas: Personas, client_for:
     assert Answer.objects.filter(attempt=attempt, points__isnull=False).count() == len(attempt.paper)
     assert Answer.objects.filter(attempt=attempt).exclude(response=None).exists()
     assert PracticeAnswer.objects.filter(day__member=personas.member).exists()
-    assert StudyProgress.objects.filter(member=personas.member).count() == 2
+    assert StudyProgress.objects.filter(member=personas.member, position__gt=0).exists()
     for label in ("PUT /api/v1/exams/attempts/{id}/answers/", "POST /api/v1/exams/attempts/{id}/submit/",
                   "GET /api/v1/exams/attempts/{id}/result/", "POST /api/v1/progress/{page_id}/heartbeat/"):
         assert tally.statuses[(label, 200)] > 0, label

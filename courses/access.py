@@ -78,3 +78,23 @@ def courses_visible_to(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.filter(open_q).distinct()
     paths = [*member.organization.ancestor_paths(), member.organization.path]
     return qs.filter(open_q | Q(allowed_organizations__path__in=paths)).distinct()
+
+
+def can_download_document(user: Any, document: Any) -> bool:
+    """A Wagtail document (a lesson's attachment, a policy document's PDF, a file linked from a page) may
+    be downloaded by whoever may see one of the pages that use it; trainers and superusers get any."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or is_trainer(user):
+        return True
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    from .models import LessonAttachment, PolicyDocumentPage
+
+    page_type = ContentType.objects.get_for_model(Page)
+    page_ids = set(LessonAttachment.objects.filter(document=document).values_list("page_id", flat=True))
+    page_ids.update(PolicyDocumentPage.objects.filter(pdf=document).values_list("pk", flat=True))
+    page_ids.update(int(object_id) for object_id in ReferenceIndex.get_references_to(document).filter(
+        base_content_type=page_type).values_list("object_id", flat=True))
+    return any(can_view_page_id(user, page_id) for page_id in sorted(page_ids))

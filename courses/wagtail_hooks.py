@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -14,6 +14,21 @@ from school.hooks import DEMO_SEEDERS, HOME_PANELS, MEMBER_NAV_ITEMS, MY_STUDY_P
 from school.permissions import is_org_admin
 
 from . import admin_urls, panels
+
+
+@hooks.register("before_serve_document")
+def check_document_access(document: Any, request: HttpRequest) -> HttpResponse | None:
+    """Wagtail serves documents at /documents/<id>/<name>: members log in first; a document of a page the
+    user may not see answers 404 (``courses.access.can_download_document``)."""
+    from django.contrib.auth.views import redirect_to_login
+
+    from .access import can_download_document
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_download_document(request.user, document):
+        raise Http404
+    return None
 
 
 @hooks.register("register_admin_urls")

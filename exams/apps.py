@@ -7,6 +7,7 @@ class ExamsConfig(AppConfig):
     verbose_name = _("Exams")
 
     def ready(self) -> None:
-        from . import credits
+        from . import audit, credits
 
         credits.connect()
+        audit.connect()

@@ -7,4 +7,8 @@ class SchoolConfig(AppConfig):
     verbose_name = _("Organizations and members")
 
     def ready(self) -> None:
+        from . import audit, audit_signals
         from .security import throttle  # noqa: F401  (connects the login signal receivers)
+
+        audit_signals.connect()
+        audit.connect_celery()

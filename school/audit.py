@@ -1,14 +1,85 @@
-"""Record sensitive actions. Other apps call ``record`` too (score rules, certificates, exams)."""
+"""Record sensitive actions: who, when, what, from where. Other apps call ``record`` too (score rules,
+certificates, exams).
+
+*Who* and *from where* come from, in this order: the arguments; the web request being handled
+(``AuditContextMiddleware`` keeps it for signal handlers and services deep below a view); the
+``acting_as`` block a management command or Celery task runs in (actor name and a channel such as
+``manage.py recompute_scores`` or ``celery``); else ``system``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from .models.audit import AuditAction, AuditEvent
 from .security.throttle import client_address
+
+
+@dataclass(frozen=True)
+class _Acting:
+    actor: Any
+    channel: str
+
+
+_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+_acting: ContextVar[_Acting | None] = ContextVar("audit_acting", default=None)
+
+
+class AuditContextMiddleware:
+    """Makes the current request (user, address) known to ``record`` calls without a request argument."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+@contextmanager
+def acting_as(channel: str, actor: Any = None) -> Iterator[None]:
+    """Attribute what happens inside to ``actor`` (a user, or None) acting through ``channel``."""
+    token = _acting.set(_Acting(actor, channel))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+_task_tokens: dict[str, Any] = {}
+
+
+def _task_started(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
+    if _acting.get() is None:  # an eager task inside a command keeps the command's channel
+        _task_tokens[task_id] = _acting.set(_Acting(None, f"celery {getattr(task, 'name', '')}".strip()))
+
+
+def _task_finished(task_id: str = "", **kwargs: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        _acting.reset(token)
+
+
+def connect_celery() -> None:
+    """Everything a Celery task (queued by a view, or by beat) records names the task as its channel."""
+    from celery.signals import task_postrun, task_prerun
+
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="audit-task-prerun")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="audit-task-postrun")
+
+
+def current_request() -> HttpRequest | None:
+    return _request.get()
 
 
 def record(
@@ -20,16 +91,24 @@ def record(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    request = request if request is not None else _request.get()
+    acting = _acting.get()
+    user = getattr(request, "user", None) if request is not None else None
+    if actor is None and user is not None and user.is_authenticated:
+        actor = user
+    if actor is None and acting is not None:
+        actor = acting.actor
+    channel = acting.channel if acting is not None else "system"
+    address = client_address(request) if request is not None else channel
     is_saved_user = actor is not None and getattr(actor, "pk", None) is not None
+    actor_name = actor.get_username() if actor is not None else channel
     return AuditEvent.objects.create(
         actor=actor if is_saved_user else None,
-        actor_name=actor.get_username() if actor is not None else "",
+        actor_name=actor_name[:150],
         action=str(action),
         summary=summary[:500],
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
-        address=client_address(request)[:64],
+        address=address[:64],
     )

@@ -84,6 +84,9 @@ class MemberForm(forms.Form):
             self.fields["username"].disabled = True
             del self.fields["password"]
             self.fields["id_number"].widget.attrs["placeholder"] = instance.id_number_masked
+            # The full phone number is not sent to the browser either: masked placeholder, empty keeps it.
+            self.fields["phone"].widget.attrs["placeholder"] = instance.phone_masked
+            self.fields["phone"].help_text = _("Shown masked. Leave empty to keep.")
         else:
             self.fields["id_number"].required = True
 

@@ -15,10 +15,13 @@ from .models import AuditAction, MemberImport
 
 
 def submit_member_import(upload: UploadedFile, *, user: Any) -> MemberImport:
+    from . import tasks_outbox
     from .tasks import process_member_import
 
-    record = MemberImport.objects.create(file=upload, original_name=upload.name or "members.xlsx", uploaded_by=user)
-    transaction.on_commit(lambda: process_member_import.delay(record.pk))
+    with transaction.atomic():
+        record = MemberImport.objects.create(file=upload, original_name=upload.name or "members.xlsx",
+                                             uploaded_by=user)
+        tasks_outbox.send_on_commit(process_member_import, record.pk)
     return record
 
 

@@ -1,5 +1,9 @@
-from celery import shared_task
+from typing import Any
 
+from celery import shared_task
+from celery.signals import worker_ready
+
+from . import tasks_outbox
 from .imports import run_member_import
 
 
@@ -10,7 +14,19 @@ def process_member_import(import_id: int) -> None:
     run_member_import(import_id)
 
 
+@shared_task(name="school.tasks.flush_task_outbox", queue="default", ignore_result=True)
+def flush_task_outbox() -> int:
+    """Beat (every TASKS_OUTBOX_FLUSH_SECONDS), at worker start and after a recovered send: publish the
+    tasks the broker did not take. Safe to run twice or concurrently (rows are claimed)."""
+    return tasks_outbox.flush().sent
+
+
+@worker_ready.connect
+def _flush_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
+    tasks_outbox.send(flush_task_outbox)
+
+
 # Register the ledger's tasks with the worker (autodiscovery looks at school.tasks only).
 from school.credits.tasks import post_credit_task, recompute_scores_task  # noqa: E402
 
-__all__ = ["post_credit_task", "process_member_import", "recompute_scores_task"]
+__all__ = ["flush_task_outbox", "post_credit_task", "process_member_import", "recompute_scores_task"]

@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
-from school.views import auth, site
+from school.views import auth, files, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -14,12 +14,19 @@ urlpatterns = [
     path("health/", site.health, name="health"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.
+    path("documents/<int:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),
+    # Wagtail's own documents URLconf is not included: its serve pattern would sit unreachable behind ours.
+    path("documents/authenticate_with_password/<int:restriction_id>/", wagtaildocs_serve.authenticate_with_password,
+         name="wagtaildocs_authenticate_with_password"),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's init script as a file (no inline script for the CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="school/api/swagger_ui.html"),
+         name="api-docs"),
     # The apps above school: each urls.py gives its own paths their prefixes.
     path("", include("media.urls")),
     path("", include("courses.urls")),
@@ -30,8 +37,11 @@ urlpatterns = [
 # Uploaded files are never served from MEDIA_ROOT directly: each app serves its files through views
 # that check the user's permission (imports hold ID numbers; videos belong to lessons).
 
-# JSON API paths no view matches answer the API's JSON 404 too.
-handler404 = "school.api.errors.not_found"
-
 # Wagtail's page tree last: courses and the document library are pages.
 urlpatterns.append(path("", include(wagtail_urls)))
+
+handler400 = "school.views.errors.bad_request"
+handler403 = "school.views.errors.permission_denied"
+handler404 = "school.views.errors.page_not_found"
+# 500, and 503 for a lost database connection: school/views/errors.py.
+handler500 = "school.views.errors.server_error"

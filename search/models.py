@@ -62,3 +62,23 @@ class SearchPassage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}:{self.position}"
+
+
+class PendingIndex(models.Model):
+    """A page whose indexing failed because the engine could not be reached. The task retries on its
+    own; whatever is still here is indexed by the catch-up sweep (beat ``search-catch-up`` and
+    ``manage.py search_index --catch-up``) once the engine answers. ``index_page`` both indexes and
+    removes (a page that is gone or unpublished), so the page id is all that needs keeping."""
+
+    page_id = models.IntegerField(unique=True)
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "pending index update"
+        ordering = ["first_failed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"page {self.page_id}"

@@ -18,11 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 def run_search(query: SearchQuery, user: Any) -> SearchResults:
-    """Raises ``SearchUnavailable`` when the engine cannot answer."""
+    """Raises ``SearchUnavailable`` with the member's message when the engine cannot answer (the
+    engine's own words go to the log)."""
     try:
         return get_backend().search(query, viewer_for(user))
-    except SearchUnavailable:
-        raise
+    except SearchUnavailable as exc:
+        logger.warning("search unavailable for %r: %s", query.q, exc)
+        raise SearchUnavailable(_("Search is unavailable at the moment; please try again later.")) from exc
     except Exception as exc:  # a driver error must not become a 500 for the member
         logger.exception("search failed for %r", query.q)
         raise SearchUnavailable(_("Search is unavailable at the moment; please try again later.")) from exc

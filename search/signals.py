@@ -2,33 +2,28 @@
 
 ``post_save`` of a live page of an indexed type is followed too, because importers (courses'
 ``import_documents``) create live pages without Wagtail's publish signal. The tasks are idempotent, so
-a page queued twice costs only time; a broker failure is logged, never raised into the publishing request."""
+a page queued twice costs only time; a broker failure keeps the task in school's task outbox, never
+raised into the publishing request."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .sources import SOURCE_MODELS
 
-logger = logging.getLogger(__name__)
-
 
 def _queue(task_name: str, page_id: int) -> None:
-    def send() -> None:
-        from . import tasks
+    """Through the task outbox: the row is written in the publishing transaction and the task sent
+    after commit; a broker outage keeps it for the outbox flush, never failing the publish."""
+    from school import tasks_outbox
 
-        try:
-            getattr(tasks, task_name).delay(page_id)
-        except Exception:
-            logger.exception("could not queue %s(%s); run `manage.py search_index --update` later", task_name, page_id)
+    from . import tasks
 
-    transaction.on_commit(send, robust=True)
+    tasks_outbox.send_on_commit(getattr(tasks, task_name), page_id)
 
 
 def on_published(sender: Any, instance: Page, **kwargs: Any) -> None:

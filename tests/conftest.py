@@ -10,6 +10,16 @@ from django.test import Client
 from tests.factories import Personas, build_personas
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fault tests (marker ``heavy``) run only when asked for with ``-m heavy`` (``make test-heavy``)."""
+    if "heavy" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="heavy fault test (stops and restarts real processes): run `make test-heavy`")
+    for item in items:
+        if item.get_closest_marker("heavy") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests reach only this machine (the database, Redis, servers they start on loopback)."""
@@ -43,3 +53,15 @@ def client_for() -> Iterator[Callable[[Any], Client]]:
         return client
 
     yield make
+
+
+@pytest.fixture
+def redis_server(tmp_path: Any) -> Iterator[Any]:
+    """A private redis-server on a free port for fault tests (never the machine's Redis), stopped after
+    the test; skipped with the reason when redis-server is not installed."""
+    from tests.faults.processes import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

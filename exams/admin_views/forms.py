@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..models import Exam, Question, QuestionBank
+from ..models import Certificate, Exam, Question, QuestionBank
 from ..services.questions import QuestionFormatError, build_question_data, format_answer, tag_objects
 
 
@@ -76,3 +76,20 @@ class ExamForm(WagtailAdminModelForm):
         if not self.instance.created_by_id and self.for_user is not None:
             self.instance.created_by = self.for_user
         return super().save(commit)
+
+
+class CertificateForm(WagtailAdminModelForm):
+    """Only the reason of a revoked certificate may be corrected here (revoking is its own action, with
+    its reason, in the listing); a valid certificate keeps an empty reason."""
+
+    class Meta:
+        model = Certificate
+        fields = ["revoke_reason"]
+
+    def clean_revoke_reason(self) -> str:
+        reason = (self.cleaned_data.get("revoke_reason") or "").strip()
+        if self.instance.revoked_at is None and reason:
+            raise forms.ValidationError(_("This certificate is valid: revoke it from the list, with its reason."))
+        if self.instance.revoked_at is not None and not reason:
+            raise forms.ValidationError(_("Give a reason for the revocation."))
+        return reason

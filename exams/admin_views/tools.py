@@ -12,10 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from school import audit
 from school.admin_views.common import xlsx_response
 from school.models import Organization
-from school.models.audit import AuditAction
 from school.permissions import can_manage_organization, is_org_admin, is_trainer, organizations_visible_to
 
 from ..models import Certificate, Exam, QuestionBank
@@ -108,9 +106,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        revoke_certificate(certificate, form.cleaned_data["reason"])
-        audit.record(AuditAction.CERTIFICATE_REVOKED, f"{certificate.serial} {certificate.member_name}",
-                     request=request, target=certificate, data={"reason": form.cleaned_data["reason"]})
+        revoke_certificate(certificate, form.cleaned_data["reason"])  # audited by the service
         messages.success(request, _("Certificate %(serial)s revoked.") % {"serial": certificate.serial})
         return redirect("exams_certificate:index")
     return render(request, "exams/admin/revoke.html", {"form": form, "certificate": certificate,

@@ -12,15 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.models import EditView, IndexView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from school import audit
+from school.models.audit import AuditAction
 from school.permissions import is_org_admin, is_trainer
 
 from ..models import Certificate, Exam, Question, QuestionBank
 from . import urls as tool_urls
-from .forms import ExamForm, QuestionBankForm, QuestionForm
+from .forms import CertificateForm, ExamForm, QuestionBankForm, QuestionForm
 from .policies import CertificatePolicy
 from .reports_columns import EXAM_LINKS
 
@@ -126,6 +130,37 @@ class CertificateIndexView(IndexView):
         return buttons
 
 
+def _certificates_in_scope(user: Any) -> QuerySet[Any]:
+    return CertificatePolicy(Certificate).instances_user_has_any_permission_for(user, ["view"])
+
+
+class CertificateEditView(EditView):
+    """A certificate outside the administrator's subtrees answers 404 (Wagtail checks the model only).
+    A corrected revocation reason is audited like the revocation itself."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+    def save_instance(self) -> Any:
+        before = Certificate.objects.values_list("revoke_reason", flat=True).get(pk=self.object.pk)
+        instance = super().save_instance()
+        if instance.revoke_reason != before:
+            audit.record(AuditAction.CERTIFICATE_REVOKED,
+                         f"{instance.serial} {instance.member_name}: 撤销原因已修改", request=self.request,
+                         target=instance, data={"reason": instance.revoke_reason, "previous_reason": before})
+        return instance
+
+
+class CertificateHistoryView(HistoryView):
+    def get_base_object_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+
+class CertificateUsageView(UsageView):
+    def get_base_object_queryset(self) -> QuerySet[Any]:
+        return _certificates_in_scope(self.request.user)
+
+
 class CertificateViewSet(ModelViewSet):
     model = Certificate
     icon = "doc-full"
@@ -136,10 +171,15 @@ class CertificateViewSet(ModelViewSet):
     search_fields = ["serial", "member_name", "code"]
     search_backend_name = None
     index_view_class = CertificateIndexView
+    edit_view_class = CertificateEditView
+    history_view_class = CertificateHistoryView
+    usage_view_class = CertificateUsageView
     add_view_enabled = False
     copy_view_enabled = False
     inspect_view_enabled = False
-    form_fields = ["revoke_reason"]
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return CertificateForm
 
 
 

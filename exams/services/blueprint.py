@@ -5,7 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ..models import Exam, ExamSection, QuestionType
+from school import audit
+from school.models import AuditAction
+
+from ..models import Attempt, Exam, ExamSection, QuestionType
 from .drawing import section_queryset
 from .errors import ExamError
 
@@ -67,6 +70,10 @@ def publish_exam(exam: Exam) -> Exam:
     problems = validate_blueprint(exam)
     if problems:
         raise ExamError("；".join(problems), "blueprint_unmet")
+    previous = exam.status
     Exam.objects.filter(pk=exam.pk).update(status=Exam.Status.PUBLISHED, published_at=timezone.now())
     exam.refresh_from_db()
+    if Attempt.objects.filter(exam_id=exam.pk).exists():
+        audit.record(AuditAction.EXAM_CHANGED, f"重新发布考试：{exam}", target=exam,
+                     data={"changes": {"status": [previous, exam.status]}})
     return exam

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from school.models import Organization
+from school import audit
+from school.models import AuditAction, Organization
 
 from ..models import Attempt, Certificate
 from .errors import ExamError
@@ -40,9 +41,12 @@ def revoke_certificate(certificate: Certificate, reason: str) -> Certificate:
     reason = reason.strip()
     if not reason:
         raise ExamError(_("Give a reason for the revocation."), "reason_required")
-    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+    revoked = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoke_reason=reason[:255])
     certificate.refresh_from_db()
+    if revoked:  # every path (admin, shell, a future API) is audited; a second revocation changes nothing
+        audit.record(AuditAction.CERTIFICATE_REVOKED, f"{certificate.serial} {certificate.member_name}",
+                     target=certificate, data={"reason": certificate.revoke_reason})
     return certificate
 
 

@@ -2,7 +2,8 @@
 
 The source is decoded once; ``split`` filters feed one H.264 encoder per rung, each rung scaled from
 the rung above it (a cascade: 720p is made from 1080p, 480p from 720p…, so every scaler reads fewer
-pixels than the source), plus a branch that grabs the poster frame at ~10% of the duration. Each rung is capped CRF: ``-crf`` for
+pixels than the source), plus a branch that grabs the poster frame at ~10% of the duration and then
+closes (so it costs one frame, not a scaler running to the end). Each rung is capped CRF: ``-crf`` for
 quality, ``-maxrate``/``-bufsize`` so the peak bitrate, which the master playlist announces as
 BANDWIDTH, is bounded. Keyframes every segment length at a fixed frame rate (``fps`` filter, which
 also turns variable-frame-rate phone footage into constant frame rate) keep the rungs' segments
@@ -151,8 +152,11 @@ def build_command(
                 )
             )
         if poster_branch is not None and poster_at is not None and poster_dims is not None:
+            # The second trim ends the branch after its first frame: without it every later frame would
+            # still be scaled and thrown away (~12 % of the CPU of a 1080p ladder).
             frame = (
                 poster_branch.filter("trim", start=poster_at)
+                .filter("trim", end_frame=1)
                 .filter("setpts", "PTS-STARTPTS")
                 .filter("scale", poster_dims[0], poster_dims[1])
             )

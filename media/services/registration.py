@@ -49,9 +49,11 @@ def register_video_from_path(path: Path, *, title: str = "", uploaded_by: Any = 
 
 
 def _enqueue_after_commit(video_id: int) -> None:
+    from school import tasks_outbox
+
     from ..tasks import transcode_video
 
-    transaction.on_commit(lambda: transcode_video.delay(video_id))
+    tasks_outbox.send_on_commit(transcode_video, video_id)
 
 
 @transaction.atomic

@@ -21,6 +21,16 @@ def index(request: HttpRequest) -> HttpResponse:
     actor = request.GET.get("actor", "").strip()[:150]
     if actor:
         qs = qs.filter(actor_name__icontains=actor)
+    target = request.GET.get("target", "").strip()[:100]
+    if target:
+        # "exams.Exam:12" for one object, "exams.Exam" for a kind, else words of the summary (a name, a code)
+        kind, _, pk = target.partition(":")
+        if "." in kind and " " not in kind:
+            qs = qs.filter(target_type__iexact=kind)
+            if pk:
+                qs = qs.filter(target_id=pk.strip())
+        else:
+            qs = qs.filter(summary__icontains=target)
     start = parse_date(request.GET.get("from", "") or "")
     end = parse_date(request.GET.get("to", "") or "")
     if start:
@@ -30,6 +40,6 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("p", None)
     return render(request, "school/admin/audit_log.html", {
-        "page": paginate(request, qs, 100), "actions": AuditAction.choices, "action": action, "actor": actor,
+        "page": paginate(request, qs, 100), "actions": AuditAction.choices, "action": action, "actor": actor, "target": target,
         "start": start or "", "end": end or "", "query": query.urlencode(),
     })

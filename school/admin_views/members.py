@@ -76,13 +76,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         field: getattr(member, field)
         for field in ("name", "organization", "political_status", "join_date", "gender", "ethnicity",
-                      "education", "position", "phone", "status")
+                      "education", "position", "status")
     }
     initial["username"] = member.user.username
     form = MemberForm(request.POST or None, user=request.user, instance=member, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("username", None)
+        if not data.get("phone"):
+            data.pop("phone", None)  # empty keeps the stored number (the form never shows it)
         services.update_member(member, **data)
         messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
         return redirect("school_admin:members")

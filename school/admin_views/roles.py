@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from school import audit, services
+from school import services
 from school.forms import ScopeForm
-from school.models import AdminScope, AuditAction
+from school.models import AdminScope
 
 
 def _superuser_only(request: HttpRequest) -> None:
@@ -24,9 +24,7 @@ def index(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, org = form.cleaned_data["username"], form.cleaned_data["organization"]
-        services.grant_org_admin(user, org)
-        audit.record(AuditAction.ROLE_GRANTED, f"{user.get_username()} → 组织管理员 {org.name}（{org.code}）",
-                     request=request, target=org, data={"user": user.get_username(), "role": "org_admin"})
+        services.grant_org_admin(user, org)  # role changes are audited by school.audit_signals
         messages.success(request, _("Administrator scope granted."))
         return redirect("school_admin:roles")
     scopes = AdminScope.objects.select_related("user", "organization").order_by("organization__path")
@@ -38,10 +36,6 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     _superuser_only(request)
     scope = get_object_or_404(AdminScope, pk=pk)
     services.revoke_org_admin(scope.user, scope.organization)
-    audit.record(AuditAction.ROLE_REVOKED,
-                 f"{scope.user.get_username()} ✕ 组织管理员 {scope.organization.name}（{scope.organization.code}）",
-                 request=request, target=scope.organization,
-                 data={"user": scope.user.get_username(), "role": "org_admin"})
     messages.success(request, _("Administrator scope revoked."))
     return redirect("school_admin:roles")
 
@@ -51,7 +45,5 @@ def grant_trainer(request: HttpRequest) -> HttpResponse:
     _superuser_only(request)
     user = get_object_or_404(get_user_model(), username=request.POST.get("username", "").strip())
     services.grant_trainer(user)
-    audit.record(AuditAction.ROLE_GRANTED, f"{user.get_username()} → 讲师", request=request,
-                 data={"user": user.get_username(), "role": "trainer"})
     messages.success(request, _("%(name)s is now a trainer.") % {"name": user.get_username()})
     return redirect("school_admin:roles")

@@ -3,9 +3,6 @@ also carries ``errors``, the messages per field (documented as ``school.api.sche
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
-from django.views import defaults
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,10 +42,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                          "errors": data if isinstance(data, dict) else {"non_field_errors": data}}
     return response
 
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """The 404 handler: under /api/ (a path no view matches, e.g. a negative id) the documented JSON error,
-    elsewhere Django's page."""
-    if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)

@@ -17,8 +17,10 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import Max
 
+from school import audit
 from school.hooks import ORG_METRICS, collect
 from school.models import Member, Organization
+from school.models.audit import AuditAction
 from school.models.members import MemberStatus
 
 from . import locks, scoring
@@ -63,6 +65,7 @@ def recompute(keys: list[str] | None = None) -> list[str]:
             metrics(period)
             organization_scores(period)
         done.append(period.key)
+    audit.record(AuditAction.SCORES_RECOMPUTED, f"重新计算积分与评分：{'、'.join(done)}", data={"periods": done})
     return done
 
 

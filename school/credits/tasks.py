@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 from celery import shared_task
-from django.db import transaction
 
 from . import recompute, services
 
@@ -20,17 +19,19 @@ def post_credit_task(member_id: int, source_type: str, source_id: int, earned_at
     return len(awards)
 
 
-@shared_task(acks_late=True, queue="default")
+@shared_task(acks_late=True, reject_on_worker_lost=True, queue="default")
 def recompute_scores_task(periods: list[str] | None = None) -> list[str]:
     return recompute.recompute(periods)
 
 
 def post_credit_after_commit(member_id: int, source_type: str, source_id: int, earned_at: dt.datetime,
                              quantity: Decimal | None = None) -> None:
-    """For the apps' signal handlers: queue the award once the current transaction commits."""
-    args = (member_id, source_type, source_id, earned_at.isoformat(),
-            str(quantity) if quantity is not None else None)
-    transaction.on_commit(lambda: post_credit_task.delay(*args))
+    """For the apps' signal handlers: queue the award once the current transaction commits (through
+    the task outbox: a broker outage keeps it for a later flush)."""
+    from school import tasks_outbox
+
+    tasks_outbox.send_on_commit(post_credit_task, member_id, source_type, source_id, earned_at.isoformat(),
+                                str(quantity) if quantity is not None else None)
 
 
 @shared_task(acks_late=True, queue="default")

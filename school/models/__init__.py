@@ -2,6 +2,7 @@ from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
+from .outbox import OutboxTask
 from .roles import AdminScope
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "MemberStatus",
     "Organization",
     "OrganizationKind",
+    "OutboxTask",
     "PoliticalStatus",
 ]
 

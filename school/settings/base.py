@@ -8,7 +8,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_int, env_list, env_optional, env_str
+from .env import env_bool, env_database, env_float, env_int, env_list, env_optional, env_str
 
 django_stubs_ext.monkeypatch()  # lets generic Django classes be subscripted at run time
 
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -64,12 +65,52 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After XFrameOptionsMiddleware: its response hook runs first and sets X-Frame-Options per path.
+    "school.security.csp.SchoolCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
+# Content Security Policy (django-csp). The member site: no inline script or style, no eval, nothing
+# from other origins, never framed. hls.js feeds the <video> through blob: URLs (Media Source) and
+# may run its demuxer in a blob: worker. See school/security/csp.py and the README's Security section.
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        "img-src": [_CSP_SELF, "data:", "blob:"],
+        "media-src": [_CSP_SELF, "blob:"],
+        "worker-src": [_CSP_SELF, "blob:"],
+        "connect-src": [_CSP_SELF],
+        "font-src": [_CSP_SELF],
+        "object-src": [_CSP_NONE],
+        "frame-src": [_CSP_NONE],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],
+    },
+}
+# The Wagtail admin (/admin/, statistics pages and page previews included): Wagtail 8 writes inline
+# <script> elements (inline panels, date widgets) and style attributes, and frames its own previews.
+SCHOOL_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [_CSP_SELF, "'unsafe-inline'"],
+        "style-src": [_CSP_SELF, "'unsafe-inline'"],
+        "frame-src": [_CSP_SELF],
+        "frame-ancestors": [_CSP_SELF],
+    },
+}
+# The admin would otherwise load avatars from gravatar.com and poll wagtail.org for new releases.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
 ROOT_URLCONF = "school.urls"
+CSRF_FAILURE_VIEW = "school.views.errors.csrf_failure"
 WSGI_APPLICATION = "school.wsgi.application"
 
 TEMPLATES = [
@@ -100,7 +141,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = env_optional("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Redis that degrades instead of failing: unreachable = a miss on read, a no-op on write (school/cache.py).
+    CACHES = {"default": {
+        "BACKEND": "school.cache.TolerantRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0.01),
+                    "socket_timeout": env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0.01)},
+    }}
+    # After a failure, calls skip Redis for this many seconds (one failed connect per page at most).
+    CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 5.0, minimum=0.0)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -142,6 +191,13 @@ WAGTAIL_SITE_NAME = _("Digital Party School")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
+# Uploaded files are never rendered as pages of this site: documents are streamed by Django's view
+# (never a MEDIA_URL link), as attachments except PDF and plain text, with nosniff and a policy that
+# blocks everything (school.views.files adds `sandbox`); images never SVG (script inside).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Task queue. Unset = an embedded broker on the file system (a real worker process, no server).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -162,6 +218,9 @@ elif CELERY_BROKER_URL.startswith("redis://"):
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 30, minimum=1),
         "unacked_restore_throttle": 1,
+        # A broker that is down or hangs must not hang a page: connect and socket timeouts (seconds).
+        "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0, minimum=0.1),
+        "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 5.0, minimum=0.1),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -171,6 +230,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Publishing retries briefly (Celery's default is 3 retries); a task the broker does not take then goes
+# to the task outbox (school/tasks_outbox.py), which the beat entry below sends again.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
+TASKS_OUTBOX_FLUSH_SECONDS = env_float("TASKS_OUTBOX_FLUSH_SECONDS", 60.0, minimum=0.5)
+# After a failed publish, a process stores its tasks in the outbox without trying the broker for this long.
+TASKS_OUTBOX_RETRY_SECONDS = env_float("TASKS_OUTBOX_RETRY_SECONDS", 5.0, minimum=0.0)
+# Rows written inside a transaction are normally deleted right after commit, once the broker took the
+# message; the flush sends such a row only when it is older than this (its process died in between).
+TASKS_OUTBOX_GRACE_SECONDS = env_int("TASKS_OUTBOX_GRACE_SECONDS", 30, minimum=0)
+CELERY_BEAT_SCHEDULE["school-task-outbox"] = {
+    "task": "school.tasks.flush_task_outbox",
+    "schedule": TASKS_OUTBOX_FLUSH_SECONDS,
+    "options": {"queue": "default", "expires": TASKS_OUTBOX_FLUSH_SECONDS * 2},
+}
 
 ELASTICSEARCH_URL = env_optional("ELASTICSEARCH_URL")
 
@@ -208,8 +281,6 @@ LOGGING = {
 
 # --- media ---
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
-from .env import env_float  # noqa: E402
 
 # ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
 FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""
@@ -275,6 +346,16 @@ if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
 # Prefix of the Elasticsearch aliases and indices (several sites can share a cluster).
 SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
 SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)
+# After Elasticsearch failed to answer, this process reports it unavailable at once for this many
+# seconds instead of making every search wait for the timeout again.
+SEARCH_ES_RETRY_SECONDS = env_float("SEARCH_ES_RETRY_SECONDS", 10.0, minimum=0.0)
+# Pages whose indexing failed while the engine was down are indexed by this beat entry.
+SEARCH_CATCH_UP_SECONDS = env_float("SEARCH_CATCH_UP_SECONDS", 60.0, minimum=1.0)
+CELERY_BEAT_SCHEDULE["search-catch-up"] = {
+    "task": "search.tasks.catch_up_index",
+    "schedule": SEARCH_CATCH_UP_SECONDS,
+    "options": {"queue": "default", "expires": SEARCH_CATCH_UP_SECONDS * 2},
+}
 
 # --- credits (school.credits: ledger, scores, rankings) ---
 # Awards update aggregates incrementally; the set-based recompute (same numbers) also runs on a

@@ -20,9 +20,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Not HttpOnly: the study tracker and Swagger UI read the token from the cookie (Django's docs: an
+# HttpOnly CSRF cookie adds no protection, the token is in every form anyway).
+CSRF_COOKIE_HTTPONLY = False
+# The member site is never framed; school.security.csp sends SAMEORIGIN only under /admin/ (previews).
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -4,6 +4,7 @@ so that a real worker process can see what a test wrote."""
 
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR
+from .env import env_float
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,6 +15,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Each test sees the broker as it makes it (no memory of another test's outage); one test turns it on.
+TASKS_OUTBOX_RETRY_SECONDS = env_float("TASKS_OUTBOX_RETRY_SECONDS", 0.0, minimum=0.0)
 # Tests build their own data and never read ../shared/corpus (the demo seeders fall back to built-in samples).
 EXAMS_DEMO_QUESTIONS_FILE = ""
 COURSES_DEMO_CORPUS_DIR = VAR_DIR / "no-corpus-in-tests"

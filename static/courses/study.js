@@ -38,7 +38,7 @@
   Tracker.prototype.show = function (data) {
     if (data.required_seconds) {
       var share = Math.min(1, (data.watched_seconds || 0) / data.required_seconds);
-      this.bar.style.width = Math.round(share * 100) + "%";
+      this.bar.value = Math.round(share * 100);
       this.box.setAttribute("data-share", String(Math.round(share * 100)));
     }
     if (data.completed) {

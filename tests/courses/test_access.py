@@ -4,13 +4,15 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
-from courses.models import PolicyDocumentPage, StudyProgress
+from courses.models import LessonAttachment, PolicyDocumentPage, StudyProgress
 from courses.services import ensure_site_pages, import_documents
 from courses.services.tasks import create_task, tasks_for_member
 from media.access import can_watch
-from tests.courses.builders import make_course, make_video, make_video_lesson
+from tests.courses.builders import make_course, make_reading, make_video, make_video_lesson
 
 
 def test_it_lets_only_members_who_may_see_a_lesson_watch_its_video(personas: Any) -> None:
@@ -45,3 +47,21 @@ def test_it_counts_reading_a_document_as_study_in_a_task(personas: Any, client_f
     assert StudyProgress.objects.get(page=document).kind == "document"
     [row] = tasks_for_member(personas.member)
     assert row.complete and row.earned == row.required
+
+
+def test_it_serves_a_lessons_attachment_only_to_those_who_may_see_the_lesson(personas: Any, client_for: Any) -> None:
+    lesson = make_reading(make_course("A总支专题", allowed=[personas.branch_group_a]))
+    document = get_document_model().objects.create(title="A总支学习材料", file=ContentFile(b"%PDF-1.4 A", "a.pdf"))
+    LessonAttachment.objects.create(page=lesson, document=document)
+    lesson.save_revision().publish()
+    url = document.url
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    for user in (personas.member_x.user, personas.admin_x, personas.admin_a):
+        assert client_for(user).get(url).status_code == 404
+    for user in (personas.member.user, personas.member_a2.user, personas.trainer, personas.superuser):
+        response = client_for(user).get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 A"
+    unused = get_document_model().objects.create(title="未用的文件", file=ContentFile(b"%PDF-1.4 B", "b.pdf"))
+    assert client_for(personas.member.user).get(unused.url).status_code == 404
+    assert client_for(personas.trainer).get(unused.url).status_code == 200

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def lesson(personas: Any, tmp_path: Path) -> VideoLessonPage:
+def lesson(personas: Any, tmp_path: Path, wagtail_site: Any) -> VideoLessonPage:
     source = clip(tmp_path / "lesson.mp4", size="320x180", seconds=6)
     video = register_video_from_path(source, title="党课视频", queue=False)
     assert process_video(video.pk) == "ready"
@@ -45,11 +45,11 @@ def test_it_records_watching_resumes_after_reload_and_completes(personas: Any, l
     login(page, live_server.url, "xiaoming", PASSWORD)
     page.goto(f"{live_server.url}{lesson.url}")
     _tracker(page, "data-session", "live")
-    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("document.querySelector('video').currentTime >= 2.5", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('video').currentTime >= 2.5", timeout=20_000)
     page.evaluate("() => document.querySelector('video').pause()")
-    page.wait_for_function("Number(document.querySelector('[data-study-tracker]').getAttribute('data-share')) > 30")
+    page.wait_for_function("() => Number(document.querySelector('[data-study-tracker]').getAttribute('data-share')) > 30")
     shot(page, "courses-video-01-paused")
     progress = StudyProgress.objects.get(member=personas.member, page=lesson)
     assert progress.position >= 2.5 and progress.completed_at is None
@@ -57,7 +57,7 @@ def test_it_records_watching_resumes_after_reload_and_completes(personas: Any, l
 
     page.reload()
     _tracker(page, "data-session", "live")
-    page.wait_for_function(f"Math.abs(document.querySelector('video').currentTime - {paused_at}) < 1.0")
+    page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {paused_at}) < 1.0")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     _tracker(page, "data-completed", "true")
     shot(page, "courses-video-02-completed")

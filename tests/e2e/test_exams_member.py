@@ -39,7 +39,7 @@ def test_it_lets_a_member_pass_an_exam_and_verify_the_certificate(personas, live
         letter = to_displayed(version.answer, item["p"])[0]
         page.evaluate("document.getElementById('save-status').textContent = ''")
         page.check(f"input[name=q_{version.pk}][value={letter}]")
-        page.wait_for_function("document.getElementById('save-status').textContent === '已保存'")
+        page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
     assert attempt.answers.count() == 5  # autosaved before the submit
     page.reload()  # resume: the saved answers are still checked
     first = attempt.paper[0]

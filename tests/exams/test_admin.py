@@ -174,3 +174,42 @@ def test_it_creates_an_exam_with_a_blueprint_in_the_admin(personas, client_for) 
     assert client_for(personas.trainer).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
     exam.refresh_from_db()
     assert exam.status == Exam.Status.PUBLISHED
+
+
+def test_it_answers_404_for_another_subtrees_certificate_on_every_certificate_screen(personas, client_for,
+                                                                                      graded) -> None:
+    certificate = Certificate.objects.get(member=personas.member)
+    outsider, admin = client_for(personas.admin_x), client_for(personas.admin_a)
+    screens = [f"/admin/exams_certificate/edit/{certificate.pk}/", f"/admin/exams_certificate/history/{certificate.pk}/",
+               f"/admin/exams_certificate/history-results/{certificate.pk}/",
+               f"/admin/exams_certificate/usage/{certificate.pk}/"]
+    for url in screens:
+        assert outsider.get(url).status_code == 404, url
+        assert admin.get(url).status_code == 200, url
+    assert outsider.post(screens[0], {"revoke_reason": "改掉"}).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.revoke_reason == "" and certificate.is_valid
+
+
+def test_it_keeps_a_valid_certificates_reason_empty_and_audits_a_corrected_reason(personas, client_for,
+                                                                                  graded) -> None:
+    from school.models.audit import AuditEvent
+
+    certificate = Certificate.objects.get(member=personas.member)
+    admin = client_for(personas.admin_a)
+    edit = f"/admin/exams_certificate/edit/{certificate.pk}/"
+    refused = admin.post(edit, {"revoke_reason": "随便写写"})
+    assert refused.status_code == 200 and "此证书有效" in refused.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.is_valid and certificate.revoke_reason == ""
+    admin.post(f"/admin/exams-tools/certificates/{certificate.pk}/revoke/", {"reason": "考试作弊"})
+    assert admin.post(edit, {"revoke_reason": ""}).status_code == 200
+    certificate.refresh_from_db()
+    assert certificate.revoke_reason == "考试作弊"
+    assert admin.post(edit, {"revoke_reason": "考试中替考"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.revoke_reason == "考试中替考"
+    corrected = AuditEvent.objects.filter(action="certificate_revoked", target_id=str(certificate.pk)).order_by("pk")
+    assert corrected.count() == 2
+    assert corrected.last().data == {"reason": "考试中替考", "previous_reason": "考试作弊"}
+    assert corrected.last().actor == personas.admin_a

@@ -4,7 +4,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from school import audit
 from school.excel import import_members
+from school.models import AuditAction
 
 
 class Command(BaseCommand):
@@ -20,13 +22,23 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         user = _acting_user(options["as_user"])
-        with path.open("rb") as fh:
-            result = import_members(fh, user=user)
+        with audit.acting_as("manage.py import_members", saved_or_none(user)):
+            with path.open("rb") as fh:
+                result = import_members(fh, user=user)
+            if result.ok:
+                audit.record(AuditAction.MEMBER_IMPORT,
+                             f"党员导入 {path.name}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
+                             data={"file": str(path), "created": result.created, "updated": result.updated})
         if not result.ok:
             for e in result.errors:
                 self.stderr.write(f"第 {e.row} 行 {e.column}: {e.message}" if e.row else e.message)
             raise CommandError(f"{len(result.errors)} problem(s); nothing was imported.")
         self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+def saved_or_none(user: Any) -> Any:
+    """The user a command acts as, for the audit log (None for the built-in whole-tree user)."""
+    return user if getattr(user, "pk", None) is not None else None
 
 
 def _acting_user(username: str | None) -> Any:

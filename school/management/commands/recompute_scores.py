@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from school import audit
 from school.credits import recompute
 from school.credits.periods import PeriodError, parse
 
@@ -23,5 +24,7 @@ class Command(BaseCommand):
                 parse(key)
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
-        for key in recompute.recompute(keys or None):
+        with audit.acting_as("manage.py recompute_scores"):
+            done = recompute.recompute(keys or None)
+        for key in done:
             self.stdout.write(f"recomputed {key}")

@@ -5,6 +5,8 @@ of a versioned index. ``rebuild`` creates new indices, bulk-loads them and swaps
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -14,6 +16,8 @@ from django.utils import timezone
 from ...core import SearchDocument, SearchQuery, SearchResults, SearchUnavailable, Viewer
 from .documents import CourseDoc, PolicyDocumentDoc, analysis, to_es
 from .queries import build_search, read_response
+
+logger = logging.getLogger(__name__)
 
 KINDS = {"documents": PolicyDocumentDoc, "courses": CourseDoc}
 
@@ -52,6 +56,8 @@ class ElasticsearchBackend:
         self.analyzer = settings.SEARCH_ES_ANALYZER
         self.refresh: bool | str = False  # tests set "wait_for" to search right after writing
         self._client: Any = None
+        self.down_until = 0.0  # monotonic time until which the cluster is taken to be down
+        self.down_reason = ""
 
     @property
     def client(self) -> Any:
@@ -65,16 +71,28 @@ class ElasticsearchBackend:
         return f"{self.prefix}-{kind}"
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Engine failures become ``SearchUnavailable``; after one, calls fail at once for
+        ``SEARCH_ES_RETRY_SECONDS`` (no search waits for the timeout of a cluster known to be down)."""
         from elasticsearch import ApiError, TransportError
 
+        if time.monotonic() < self.down_until:
+            raise SearchUnavailable(self.down_reason)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except TransportError as exc:  # connection refused, timeout: retry later
-            raise SearchUnavailable(str(exc)) from exc
+            raise self._down(exc) from exc
         except ApiError as exc:
             if getattr(exc, "status_code", 500) >= 500 or getattr(exc, "status_code", 0) == 429:
-                raise SearchUnavailable(str(exc)) from exc
+                raise self._down(exc) from exc
             raise
+        self.down_until = 0.0
+        return result
+
+    def _down(self, exc: Exception) -> SearchUnavailable:
+        self.down_reason = f"{type(exc).__name__}: {exc}"
+        self.down_until = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
+        logger.warning("search: Elasticsearch unavailable (%s)", self.down_reason)
+        return SearchUnavailable(self.down_reason)
 
     def _indices_of(self, alias: str) -> list[str]:
         if not self._call(self.client.indices.exists_alias, name=alias):

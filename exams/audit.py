@@ -1,0 +1,39 @@
+"""Changes to an exam after members have attempted it are audited (who changed which field, old →
+new), whatever path made them: the Wagtail exam editor with its blueprint sections, services, the shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed
+
+from school import audit
+from school.audit_signals import watch_changes
+from school.models import AuditAction
+
+from .models import Attempt, Exam, ExamSection
+
+
+def _exam_attempted(exam: Exam) -> bool:
+    return exam.pk is not None and Attempt.objects.filter(exam_id=exam.pk).exists()
+
+
+def _section_attempted(section: ExamSection) -> bool:
+    return Attempt.objects.filter(exam_id=section.exam_id).exists()
+
+
+def _targets_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None,
+                     **kwargs: Any) -> None:
+    if reverse or action not in ("post_add", "post_remove", "post_clear") or not _exam_attempted(instance):
+        return
+    if action != "post_clear" and not pk_set:
+        return
+    verb = {"post_add": "增加", "post_remove": "移除", "post_clear": "清空"}[action]
+    audit.record(AuditAction.EXAM_CHANGED, f"修改考试：{instance}（参考组织{verb}）", target=instance,
+                 data={"target_organizations": {action: sorted(pk_set or [])}})
+
+
+def connect() -> None:
+    watch_changes(Exam, AuditAction.EXAM_CHANGED, "考试", only_if=_exam_attempted)
+    watch_changes(ExamSection, AuditAction.EXAM_CHANGED, "考试题型设置", only_if=_section_attempted)
+    m2m_changed.connect(_targets_changed, sender=Exam.target_organizations.through, dispatch_uid="audit-exam-targets")

@@ -1,0 +1,37 @@
+"""A test-only app for worker processes (tests/faults/worker_settings.py): it registers an organization
+metrics provider that, for the period named in FAULTS_BLOCK_PERIOD, signals that the recompute reached
+it (touches FAULTS_BLOCK_DIR/reached) and then waits until FAULTS_BLOCK_DIR/release exists. The
+recompute calls the providers inside that period's transaction, after rewriting its member totals,
+so a test can kill the worker exactly in the middle of a period."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.apps import AppConfig
+
+
+def blocking_metrics(period: Any) -> Iterator[tuple[int, str, int, int]]:
+    if period.key == os.environ.get("FAULTS_BLOCK_PERIOD"):
+        folder = Path(os.environ["FAULTS_BLOCK_DIR"])
+        (folder / "reached").touch()
+        deadline = time.monotonic() + 60
+        while not (folder / "release").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    yield from ()
+
+
+class BlockingConfig(AppConfig):
+    name = "tests.faults.blocking"
+    label = "faults_blocking"
+
+    def ready(self) -> None:
+        from wagtail import hooks
+
+        from school.hooks import ORG_METRICS
+
+        hooks.register(ORG_METRICS, blocking_metrics)

@@ -1,0 +1,127 @@
+"""Rules for the member site, its files, the JSON API and the page tree (not a test module).
+
+The objects are inside subtree A and belong to 小明 (``member``, branch A1) where they belong to a
+member: ``member`` sees their own, ``admin_a`` manages A, ``admin_x`` administers another committee
+and gets 404 on everything of A's, the trainer sees content but no one's results.
+"""
+
+from __future__ import annotations
+
+from .rules import (
+    BAD,
+    FORBIDDEN,
+    LOGIN,
+    MISSING,
+    NOT_ALLOWED,
+    OK,
+    Case,
+    Rule,
+    by,
+    cases,
+    every,
+    rule,
+    to,
+)
+
+NOT_MEMBER = FORBIDDEN  # member-only API endpoints, for users without a member profile
+API_ANON = FORBIDDEN  # DRF session authentication: 403 with {"detail": …} for anonymous requests
+# Pages only members (and trainers/superusers previewing) may open: log in first, then 404 if not allowed.
+MEMBER_CONTENT = by(LOGIN, OK, OK, OK, OK, OK)
+A_CONTENT = by(LOGIN, OK, OK, MISSING, MISSING, OK)  # a course restricted to subtree A
+
+SITE: list[Rule] = [
+    rule("home", every(OK, anon=LOGIN)),
+    rule("my_study", every(OK, anon=LOGIN)),
+    rule("health", every(OK)),
+    rule("login", every(to("home"), anon=OK), every(to("home"), anon=OK)),
+    # Any logged-in user changes their own password; an empty POST re-renders the form with errors.
+    rule("password_change", every(OK, anon=LOGIN), every(OK, anon=LOGIN)),
+    rule("logout", every(NOT_ALLOWED), every(to("login")), why="Django 5 logs out by POST only"),
+    rule("set_language", every(to("home")), every(to("home"))),
+    rule("courses:my_tasks", every(OK, anon=LOGIN)),
+    rule("search", every(OK, anon=LOGIN)),
+    # The OpenAPI schema and its docs are public (they describe endpoints, not data).
+    rule(("api-schema", "api-docs"), every(OK)),
+    rule("api-me", by(API_ANON, OK, MISSING, MISSING, MISSING, MISSING), why="the member's own profile"),
+    rule("api-search", every(OK, anon=API_ANON), query="q=党章"),
+    rule("api-organizations", every(OK, anon=API_ANON), marker="第一党支部", marker_for=("admin_a", "superuser")),
+    rule("api-organization", by(API_ANON, MISSING, MISSING, OK, MISSING, OK), kwargs=lambda w: {"pk": w.personas.a1.pk},
+         why="the organization API is for administrators; a member reads their own through /api/v1/me/"),
+    rule("api-members", every(OK, anon=API_ANON), marker="小明", marker_for=("admin_a", "superuser")),
+    cases("api-member",
+          Case(by(API_ANON, MISSING, MISSING, OK, MISSING, OK), kwargs=lambda w: {"pk": w.personas.member.pk},
+               label="self"),
+          Case(by(API_ANON, MISSING, MISSING, OK, MISSING, OK), kwargs=lambda w: {"pk": w.personas.member_a2.pk},
+               label="another member of A")),
+    # Videos: trainers manage them; members watch those of lessons they may see (A's course).
+    rule("media:preview", by(LOGIN, MISSING, OK, MISSING, MISSING, OK), kwargs=lambda w: {"pk": w.video_a.pk}),
+    rule("media:hls", by(MISSING, OK, OK, MISSING, MISSING, OK),
+         kwargs=lambda w: {"pk": w.video_a.pk, "name": "master.m3u8"}, content_type="mpegurl"),
+    rule("media:poster", by(MISSING, OK, OK, MISSING, MISSING, OK),
+         kwargs=lambda w: {"pk": w.video_a.pk, "size": "full"}, content_type="image/jpeg"),
+    # Progress of a lesson of A's course: members only (the trainer is not a member).
+    rule("courses:ping", every(OK, anon=API_ANON), every(OK, anon=API_ANON)),
+    rule("courses:progress_start", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, OK, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"page_id": w.video_lesson_a.pk}),
+    rule("courses:progress_heartbeat", every(NOT_ALLOWED, anon=API_ANON), every(BAD, anon=API_ANON),
+         kwargs=lambda w: {"page_id": w.video_lesson_a.pk},
+         why="the body's syntax is checked first (it reveals nothing); a well-formed beat from a non-member is 404"),
+    # Exams: the member of A takes A's exam; nobody else sees it on the member pages.
+    rule("exams:list", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING), marker="党章知识测试", marker_for=("member",)),
+    rule("exams:detail", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING), kwargs=lambda w: {"pk": w.exam.pk}),
+    rule("exams:start", every(NOT_ALLOWED), by(LOGIN, to("exams:attempt"), MISSING, MISSING, MISSING,
+                                                             MISSING), kwargs=lambda w: {"pk": w.exam.pk}),
+    cases("exams:attempt",
+          Case(by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING), kwargs=lambda w: {"pk": w.attempt_open.pk},
+               label="open"),
+          Case(by(LOGIN, to("exams:result"), MISSING, MISSING, MISSING, MISSING),
+               kwargs=lambda w: {"pk": w.attempt_done.pk}, label="submitted")),
+    rule("exams:submit", every(NOT_ALLOWED), by(LOGIN, to("exams:result"), MISSING, MISSING, MISSING,
+                                                              MISSING), kwargs=lambda w: {"pk": w.attempt_open.pk}),
+    rule("exams:result", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING), kwargs=lambda w: {"pk": w.attempt_done.pk}),
+    rule("exams:practice", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING)),
+    rule("exams:practice_answer", every(NOT_ALLOWED),
+         by(LOGIN, to("exams:practice"), MISSING, MISSING, MISSING, MISSING)),
+    # The exams API answers users without a member profile 403 ("only members take exams").
+    rule("exams:api_exams", by(API_ANON, OK, *[NOT_MEMBER] * 4)),
+    rule("exams:api_practice", by(API_ANON, OK, *[NOT_MEMBER] * 4), by(API_ANON, BAD, *[NOT_MEMBER] * 4)),
+    rule("exams:api_exam_start", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, OK, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"pk": w.exam.pk}),
+    rule(("exams:api_attempt", "exams:api_attempt_result"), by(API_ANON, OK, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"pk": w.attempt_done.pk}),
+    rule("exams:api_attempt_answer", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, BAD, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"pk": w.attempt_open.pk}, write="PUT"),
+    rule("exams:api_attempt_submit", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, OK, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"pk": w.attempt_open.pk}),
+    # A certificate: its member and the administrators of its subtree download it; verifying is public.
+    rule("exams:certificate_pdf", by(LOGIN, OK, MISSING, OK, MISSING, OK),
+         kwargs=lambda w: {"serial": w.certificate.serial}, content_type="application/pdf"),
+    cases("exams:certificate_verify",
+          Case(every(OK), kwargs=lambda w: {"code": w.certificate.code}, label="known"),
+          Case(every(MISSING), kwargs=lambda w: {"code": "NOSUCHCODE"}, label="unknown")),
+    # Wagtail documents: a file attached to a lesson of A's course.
+    # school.views.files wraps Wagtail's view (attachments, sandbox).
+    rule("wagtaildocs_serve", by(LOGIN, OK, OK, MISSING, MISSING, OK),
+         kwargs=lambda w: {"document_id": w.document_a.pk, "document_filename": w.document_a.filename}),
+    # Wagtail image renditions (MEDIA_URL + images/…): logged-in users only; nothing else under /uploads/.
+    cases("media:rendition",
+          Case(every(OK, anon=MISSING), kwargs=lambda w: {"name": w.rendition.file.name.split("/")[-1]},
+               label="rendition"),
+          Case(every(MISSING), kwargs=lambda w: {"name": w.image.file.name.split("/")[-1]}, label="original")),
+    rule("wagtaildocs_authenticate_with_password", every(OK), kwargs=lambda w: {
+        "restriction_id": w.collection_restriction.pk}),
+    rule("wagtailcore_authenticate_with_password", every(OK), kwargs=lambda w: {
+        "page_view_restriction_id": w.page_restriction.pk, "page_id": w.password_page.pk}),
+    rule("wagtailcore_login", every(OK)),
+    # The page tree (Wagtail's catch-all): member-only pages; A's course only for A (and content staff).
+    cases("wagtail_serve",
+          Case(MEMBER_CONTENT, path=lambda w: w.catalog.url, label="catalog", marker="A支部专题课",
+               marker_for=("member", "trainer", "superuser")),
+          Case(MEMBER_CONTENT, path=lambda w: w.course_open.url, label="open course"),
+          Case(A_CONTENT, path=lambda w: w.course_a.url, label="A's course"),
+          Case(A_CONTENT, path=lambda w: w.reading_a.url, label="A's reading lesson"),
+          Case(A_CONTENT, path=lambda w: w.video_lesson_a.url, label="A's video lesson"),
+          Case(MEMBER_CONTENT, path=lambda w: w.library.url, label="library"),
+          Case(MEMBER_CONTENT, path=lambda w: w.policy_document.url, label="policy document"),
+          Case(every(MISSING), path=lambda w: "/" + w.draft_page.url_path.split("/", 2)[2], label="draft")),
+]

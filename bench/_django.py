@@ -39,7 +39,7 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
 
 
 def metric(name: str, value: float) -> None:
-    print(f"metric {name} {value:.4g}", flush=True)
+    print(f"metric {name} {value if isinstance(value, int) else format(value, '.4g')}", flush=True)
 
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # treebeard's default path alphabet, 4 characters a step

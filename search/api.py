@@ -10,8 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from school.api.schema import error_responses
+
 from .core import CONTENT_TYPES, ORDERS, VALIDITIES, SearchResults, SearchUnavailable
-from .params import InvalidSearch, parse_query
+from .params import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, MAX_YEAR, MIN_YEAR, InvalidSearch, parse_query
 from .service import run_search
 
 
@@ -68,18 +70,20 @@ PARAMETERS = [
     OpenApiParameter("category", str),
     OpenApiParameter("issuer", str),
     OpenApiParameter("validity", str, enum=list(VALIDITIES)),
-    OpenApiParameter("year_from", int),
-    OpenApiParameter("year_to", int),
+    OpenApiParameter("year_from", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}),
+    OpenApiParameter("year_to", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
+                     description="Not before year_from"),
     OpenApiParameter("order", str, enum=list(ORDERS)),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                     description=f"Default {DEFAULT_PAGE_SIZE}"),
 ]
 
 
 class SearchView(APIView):
     """Published documents, courses and lessons the user may see, best match first."""
 
-    @extend_schema(parameters=PARAMETERS, responses=ResultsSerializer, operation_id="search")
+    @extend_schema(parameters=PARAMETERS, responses={200: ResultsSerializer, **error_responses(503)}, operation_id="search")
     def get(self, request: Request) -> Response:
         try:
             query = parse_query(request.query_params)

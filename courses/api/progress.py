@@ -10,7 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from school.api.schema import error_responses
+
 from ..services.progress import ProgressError, record_heartbeat, start_session
+from . import serializers as s
 
 
 def _error(exc: ProgressError) -> Response:
@@ -20,11 +23,11 @@ def _error(exc: ProgressError) -> Response:
 class PingView(APIView):
     """Authenticated no-op: answers ``{"ok": true}`` (clients check their session; benchmarks compare)."""
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses=s.PingSerializer)
     def post(self, request: Request) -> Response:
         return Response({"ok": True})
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=s.PingSerializer)
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
 
@@ -32,7 +35,7 @@ class PingView(APIView):
 class ProgressStartView(APIView):
     """Start (or take over) the playback session of a lesson or document; returns the resume position."""
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: s.ProgressStartSerializer, **error_responses(409)})
     def post(self, request: Request, page_id: int) -> Response:
         try:
             return Response(start_session(request.user, page_id))
@@ -43,7 +46,7 @@ class ProgressStartView(APIView):
 class ProgressHeartbeatView(APIView):
     """``{"session", "seq", "position", "start"?}``: the span ``[start, position]`` played since the last one."""
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request=s.HeartbeatInSerializer, responses={200: s.HeartbeatOutSerializer, **error_responses(409)})
     def post(self, request: Request, page_id: int) -> Response:
         try:
             payload = request.data

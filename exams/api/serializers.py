@@ -113,3 +113,42 @@ class ResultSerializer(serializers.Serializer[Any]):
     review = serializers.ListField(child=serializers.DictField(), allow_null=True,
                                    help_text="Per question, when the exam's review policy allows it.")
     certificate = serializers.DictField(allow_null=True)
+
+
+class PracticeDaySerializer(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    answered = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    points = serializers.IntegerField(help_text="Points earned today (capped).")
+
+
+class PracticeQuestionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="Question id (a question version): answer with it.")
+    number = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=["single", "multiple", "judge", "fill"])
+    stem = serializers.CharField()
+    options = OptionSerializer(many=True)
+    blanks = serializers.IntegerField()
+    answered = serializers.BooleanField()
+    response = serializers.JSONField(required=False, help_text="Once answered.")
+    is_correct = serializers.BooleanField(required=False, help_text="Once answered.")
+    correct_answer = serializers.JSONField(required=False, help_text="Once answered.")
+    explanation = serializers.CharField(required=False, allow_blank=True, help_text="Once answered.")
+
+
+class PracticeTodaySerializer(PracticeDaySerializer):
+    questions = PracticeQuestionSerializer(many=True)
+
+
+class PracticeAnswerInSerializer(serializers.Serializer[Any]):
+    question = serializers.IntegerField()
+    response = serializers.JSONField(
+        help_text='single/judge: "B"; multiple: ["A", "C"]; fill: ["text of blank 1", "text of blank 2"].')
+
+
+class PracticeFeedbackSerializer(serializers.Serializer[Any]):
+    question = serializers.IntegerField()
+    is_correct = serializers.BooleanField()
+    correct_answer = serializers.JSONField()
+    explanation = serializers.CharField(allow_blank=True)
+    day = PracticeDaySerializer()

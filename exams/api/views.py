@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from school.api.schema import error_responses
 from school.models import Member
 from school.permissions import member_of
 
@@ -54,7 +55,8 @@ class ExamList(APIView):
 
 
 class StartAttempt(APIView):
-    @extend_schema(request=None, responses={200: s.AttemptSummarySerializer, 201: s.AttemptSummarySerializer},
+    @extend_schema(request=None, responses={200: s.AttemptSummarySerializer, 201: s.AttemptSummarySerializer,
+                                            **error_responses(409)},
                    summary="Start an attempt (201), or get the open one back (200)")
     def post(self, request: Request, pk: int) -> Response:
         member = require_member(request)
@@ -75,7 +77,8 @@ class AttemptDetail(APIView):
 
 
 class SaveAnswer(APIView):
-    @extend_schema(request=s.AnswerInSerializer, responses=s.AnswerOutSerializer, summary="Autosave one answer")
+    @extend_schema(request=s.AnswerInSerializer, responses={200: s.AnswerOutSerializer, **error_responses(409)},
+                   summary="Autosave one answer")
     def put(self, request: Request, pk: int) -> Response:
         attempt = own_attempt(request, pk)
         data = s.AnswerInSerializer(data=request.data)
@@ -91,7 +94,8 @@ class SaveAnswer(APIView):
 
 
 class SubmitAttempt(APIView):
-    @extend_schema(request=s.SubmitInSerializer, responses=s.ResultSerializer, summary="Submit and grade")
+    @extend_schema(request=s.SubmitInSerializer, responses={200: s.ResultSerializer, **error_responses(409)},
+                   summary="Submit and grade")
     def post(self, request: Request, pk: int) -> Response:
         attempt = own_attempt(request, pk)
         data = s.SubmitInSerializer(data=request.data)
@@ -108,7 +112,8 @@ class SubmitAttempt(APIView):
 
 
 class AttemptResult(APIView):
-    @extend_schema(responses=s.ResultSerializer, summary="Score, section marks and review per policy")
+    @extend_schema(responses={200: s.ResultSerializer, **error_responses(409)},
+                   summary="Score, section marks and review per policy")
     def get(self, request: Request, pk: int) -> Response:
         attempt = own_attempt(request, pk)
         if attempt.is_open:

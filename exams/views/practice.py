@@ -11,15 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from school.api.schema import error_responses
 from school.models import Member
 from school.permissions import member_of
 
+from ..api import serializers as s
 from ..api.views import Refused
 from ..models import PracticeDay, QuestionType, QuestionVersion
 from ..presenters import correct_display, displayed_options
@@ -94,11 +95,6 @@ def practice_answer(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("exams:practice") + f"#q{vid[:12]}")
 
 
-class PracticeAnswerIn(serializers.Serializer[Any]):
-    question = serializers.IntegerField()
-    response = serializers.JSONField()
-
-
 class PracticeToday(APIView):
     def _member(self, request: Request) -> Member:
         member = member_of(request.user)
@@ -106,16 +102,17 @@ class PracticeToday(APIView):
             raise PermissionDenied(_("This account has no member profile."))
         return member
 
-    @extend_schema(responses={200: dict}, summary="Today's practice questions (answers only once answered)")
+    @extend_schema(responses=s.PracticeTodaySerializer, summary="Today's practice questions (answers only once answered)")
     def get(self, request: Request) -> Response:
         day = practice_day(self._member(request))
         return Response({**day_summary(day), "questions": practice_items(day)})
 
-    @extend_schema(request=PracticeAnswerIn, responses={200: dict},
+    @extend_schema(request=s.PracticeAnswerInSerializer, responses={200: s.PracticeFeedbackSerializer,
+                                                                    **error_responses(409)},
                    summary="Answer one practice question: instant feedback and explanation")
     def post(self, request: Request) -> Response:
         member = self._member(request)
-        data = PracticeAnswerIn(data=request.data)
+        data = s.PracticeAnswerInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             answer, day = do_answer_practice(member, data.validated_data["question"], data.validated_data["response"])

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from school.models import Member, Organization
+from school.models.members import Education, Gender
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -27,6 +28,9 @@ class MemberSerializer(serializers.ModelSerializer):
                                       help_text="Always masked.")
     phone = serializers.CharField(source="phone_masked", read_only=True, help_text="Always masked.")
     username = serializers.CharField(source="user.username", read_only=True)
+    # Optional in the register: "" when unknown (ModelSerializer drops allow_blank on read-only fields).
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, read_only=True)
+    education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Member

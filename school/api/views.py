@@ -11,7 +11,11 @@ from school.models import Member, Organization
 from school.models.members import MemberStatus, PoliticalStatus
 from school.permissions import member_of, members_visible_to, organizations_visible_to
 
+from .schema import error_responses
 from .serializers import MemberSerializer, OrganizationSerializer
+
+MAX_ID = 2**62
+POSITIVE_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -22,13 +26,13 @@ def _int_param(request: Request, name: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise ValidationError({name: _("Must be a whole number.")}) from None
-    if value < 1 or value > 2**62:
+    if value < 1 or value > MAX_ID:
         raise ValidationError({name: _("Must be a positive number.")})
     return value
 
 
 class MeView(APIView):
-    @extend_schema(responses=MemberSerializer)
+    @extend_schema(responses={200: MemberSerializer, **error_responses(404)})
     def get(self, request: Request) -> Response:
         member = member_of(request.user)
         if member is None:
@@ -42,7 +46,7 @@ class OrganizationList(generics.ListAPIView):
     serializer_class = OrganizationSerializer
 
     @extend_schema(parameters=[
-        OpenApiParameter("parent", int, description="Only the direct children of this organization."),
+        OpenApiParameter("parent", POSITIVE_ID, description="Only the direct children of this organization."),
         OpenApiParameter("q", str, description="Part of a name or code."),
     ])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -93,7 +97,7 @@ class MemberList(generics.ListAPIView):
     serializer_class = MemberSerializer
 
     @extend_schema(parameters=[
-        OpenApiParameter("organization", int, description="Members of this organization's whole subtree."),
+        OpenApiParameter("organization", POSITIVE_ID, description="Members of this organization's whole subtree."),
         OpenApiParameter("status", str, enum=MemberStatus.values),
         OpenApiParameter("political_status", str, enum=PoliticalStatus.values),
         OpenApiParameter("q", str, description="Part of a name."),

@@ -125,7 +125,7 @@ def test_it_refuses_submit_after_deadline_and_double_submit(personas, client_for
     client = client_for(personas.member.user)
     state = start(client, exam)
     Attempt.objects.filter(pk=state["id"]).update(deadline=timezone.now() - dt.timedelta(minutes=5))
-    r = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/")
+    r = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/", content_type="application/json")
     assert r.status_code == 409 and "时间" in r.json()["detail"]
     r = client.put(f"/api/v1/exams/attempts/{state['id']}/answers/",
                    {"question": Attempt.objects.get(pk=state["id"]).paper[0]["v"], "response": "A"},
@@ -133,9 +133,9 @@ def test_it_refuses_submit_after_deadline_and_double_submit(personas, client_for
     assert r.status_code == 409
     assert Attempt.objects.get(pk=state["id"]).submitted_at is None
     Attempt.objects.filter(pk=state["id"]).update(deadline=timezone.now() + dt.timedelta(minutes=5))
-    assert client.post(f"/api/v1/exams/attempts/{state['id']}/submit/").status_code == 200
+    assert client.post(f"/api/v1/exams/attempts/{state['id']}/submit/", content_type="application/json").status_code == 200
     submitted = Attempt.objects.get(pk=state["id"])
-    again = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/")
+    again = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/", content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "already_submitted"
     assert Attempt.objects.get(pk=state["id"]).submitted_at == submitted.submitted_at
 
@@ -162,3 +162,26 @@ def test_it_documents_the_api(personas, client_for) -> None:
     assert schema.status_code == 200
     paths = json.loads(schema.content)["paths"]
     assert "/api/v1/exams/{id}/start/" in paths and "/api/v1/exams/attempts/{id}/answers/" in paths
+
+
+def test_it_answers_invalid_input_in_the_api_error_shape(personas, client_for, exam) -> None:
+    client = client_for(personas.member.user)
+    state = start(client, exam)
+    r = client.put(f"/api/v1/exams/attempts/{state['id']}/answers/", {"response": "A"}, content_type="application/json")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["code"] == "required" and body["detail"].startswith("question: ")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]) and list(body["errors"]) == ["question"]
+    assert Answer.objects.count() == 0
+
+
+def test_it_takes_json_bodies_only(personas, client_for, exam) -> None:
+    client = client_for(personas.member.user)
+    state = start(client, exam)
+    item = Attempt.objects.get(pk=state["id"]).paper[0]
+    r = client.put(f"/api/v1/exams/attempts/{state['id']}/answers/", f"question={item['v']}&response=A",
+                   content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_media_type"
+    r = client.post(f"/api/v1/exams/attempts/{state['id']}/submit/", {"seed": state["seed"]})  # multipart
+    assert r.status_code == 415
+    assert Answer.objects.count() == 0 and Attempt.objects.get(pk=state["id"]).submitted_at is None

@@ -59,3 +59,21 @@ def test_it_answers_bad_filters_with_400_in_chinese(personas, client_for, query)
 def test_it_refuses_writes(personas, client_for):
     response = client_for(personas.superuser).post("/api/v1/members/", {"name": "x"})
     assert response.status_code == 405
+
+
+def test_it_answers_api_paths_no_view_matches_with_the_json_error(personas, client_for):
+    client = client_for(personas.admin_a)
+    for url in ("/api/v1/members/-1/", "/api/v1/exams/attempts/-5/answers/", "/api/v1/nothing-here/"):
+        response = client.get(url)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json", url
+        assert response.json()["code"] == "not_found" and any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["detail"])
+    assert "text/html" in client.get("/no-such-page/").get("Content-Type", "")
+
+
+def test_it_documents_unknown_gender_and_education_as_blank(personas, client_for):
+    me = client_for(personas.member.user).get("/api/v1/me/").json()
+    assert me["gender"] == "" and me["education"] == ""
+    components = client_for(personas.member.user).get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert components["BlankEnum"]["enum"] == [""]
+    for name in ("gender", "education"):
+        assert {"$ref": "#/components/schemas/BlankEnum"} in components["Member"]["properties"][name]["oneOf"]

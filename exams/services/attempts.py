@@ -191,11 +191,13 @@ def do_submit_attempt(attempt_id: int, now: dt.datetime | None = None, auto: boo
         Answer.objects.bulk_update([a for a in graded if a.pk], ["points", "is_correct"])
         Answer.objects.bulk_create([a for a in graded if not a.pk])
         attempt.refresh_from_db()
-        stats.record_attempt(attempt, correctness)
         if passed and attempt.exam.certificate_on_pass:
             from .certificates import issue_certificate
 
             issue_certificate(attempt)
+        # Last before the commit: the statistics rows are shared by everyone taking the exam, and their
+        # row locks are held until the commit (PostgreSQL), so the shorter that window the better.
+        stats.record_attempt(attempt, correctness)
         payload = {"member_id": attempt.member_id, "exam_id": attempt.exam_id, "attempt_id": attempt.pk,
                    "score": total, "passed": passed}
 

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--pairs", type=int, default=4, help="task/bare pairs for pipeline_overhead")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     options = parser.parse_args()
 
@@ -118,9 +119,9 @@ def main() -> None:
           f"{separate:.1f} s wall, {separate_cpu:.1f} s CPU", flush=True)
 
     # 2. The whole task vs the bare ffmpeg command that it runs (with its poster branch), on the first
-    #    20 s of the clip (fixed costs weigh more on a short clip, so this is the harder case), in three
-    #    pairs whose order alternates (task first, bare first, task first: a machine that speeds up or
-    #    slows down during the run favours neither side), keeping the best of each side.
+    #    20 s of the clip (fixed costs weigh more on a short clip, so this is the harder case), in
+    #    ``--pairs`` pairs whose order alternates (task, bare, bare, task, task, bare, ...: a machine that
+    #    speeds up or slows down during the run favours neither side), keeping the best of each side.
     from media.models import Video, VideoState
 
     cut = scratch / "source-cut.mp4"
@@ -153,12 +154,11 @@ def main() -> None:
         bare_cpus.append(bare_cpu)
         print(f"# bare {attempt + 1}: {bare_wall:.1f} s wall / {bare_cpu:.1f} s CPU", flush=True)
 
-    run_task(0)  # the task first: it tells the bench the exact command
-    run_bare(0)
-    run_bare(1)
-    run_task(1)
-    run_task(2)
-    run_bare(2)
+    # The task first (it tells the bench the exact command); pairs alternate: TB BT TB BT ...
+    for attempt in range(options.pairs):
+        order = (run_task, run_bare) if attempt % 2 == 0 else (run_bare, run_task)
+        for run in order:
+            run(attempt)
     print(f"# CPU-time ratios: ladder_vs_separate_runs {separate_cpu / one_decode_cpu:.3f}, pipeline_overhead "
           f"{min(task_cpus) / min(bare_cpus):.3f}", flush=True)
 

@@ -37,7 +37,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from school.credits import recompute, scoring  # noqa: E402
+from school.credits import recompute, scoring, totals  # noqa: E402
 from school.credits.models import (  # noqa: E402
     CreditEntry,
     CreditRule,
@@ -163,8 +163,8 @@ def dashboard(org: Organization) -> float:
 def profile_steps() -> None:
     recompute._tune_connection()
     period = parse(PERIOD)
-    steps = [("caps", recompute.reapply_caps), ("member totals", recompute.member_totals),
-             ("metrics", recompute.metrics), ("organization scores", recompute.organization_scores)]
+    steps = [("caps and member totals", totals.rebuild), ("metrics", recompute.metrics),
+             ("organization scores", recompute.organization_scores)]
     parts = []
     for name, fn in steps:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from school.credits.models import (
     Basis,
@@ -80,6 +81,35 @@ def test_it_recomputes_exactly_the_incremental_numbers(personas: Personas, mode:
     from school.models import Member
 
     assert district.members == Member.objects.filter(organization__path__startswith=personas.district.path).count()
+
+
+@pytest.mark.django_db
+def test_it_repairs_tampered_caps_totals_and_scores(personas: Personas) -> None:
+    """The recompute writes only rows that differ; every kind of wrong stored number must still be put
+    right: a cap undone, a cap applied where none binds, a changed total, a total that should not
+    exist, a missing total, changed sums and scores, a missing organization row."""
+    _random_history(personas, seed=11)
+    idle = make_member(personas.a1)  # never studies: has no totals
+    keys = ["2026-09", "2026-10", "2026-11", "2026-12", "2026-Q3", "2026-Q4", "2026", "all"]
+    call_command("recompute_scores", *[f"--period={k}" for k in keys])
+    good = _snapshot()
+    cut = CreditEntry.objects.filter(points__lt=F("raw_points")).first()
+    whole = CreditEntry.objects.filter(points=F("raw_points"), raw_points__gt=0, rule__code="video").first()
+    assert cut is not None and whole is not None
+    CreditEntry.objects.filter(pk=cut.pk).update(points=F("raw_points"))
+    CreditEntry.objects.filter(pk=whole.pk).update(points=0)
+    totals = list(MemberCredit.objects.filter(period="2026-11").order_by("pk")[:3])
+    MemberCredit.objects.filter(pk=totals[0].pk).update(points=F("points") + 7)
+    MemberCredit.objects.filter(pk=totals[1].pk).update(entries=F("entries") + 1)
+    MemberCredit.objects.filter(pk=totals[2].pk).delete()
+    MemberCredit.objects.create(member=idle, period="2026-Q3", points=Decimal("99"), entries=3)
+    scores = list(OrganizationScore.objects.filter(period="2026-Q4", participants__gt=0).order_by("pk")[:3])
+    OrganizationScore.objects.filter(pk=scores[0].pk).update(points=F("points") + 1, score=0)
+    OrganizationScore.objects.filter(pk=scores[1].pk).update(members=F("members") + 5)
+    OrganizationScore.objects.filter(pk=scores[2].pk).delete()
+    assert _snapshot() != good
+    call_command("recompute_scores", *[f"--period={k}" for k in keys])
+    assert _snapshot() == good
 
 
 @pytest.mark.django_db

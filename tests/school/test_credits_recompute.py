@@ -9,9 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
+from school.credits import rules
 from school.credits.models import (
     Basis,
     CreditEntry,
+    CreditRuleVersion,
     MemberCredit,
     OrganizationScore,
     Repeat,
@@ -110,6 +112,32 @@ def test_it_repairs_tampered_caps_totals_and_scores(personas: Personas) -> None:
     assert _snapshot() != good
     call_command("recompute_scores", *[f"--period={k}" for k in keys])
     assert _snapshot() == good
+
+
+@pytest.mark.django_db
+def test_it_caps_each_period_with_the_cap_of_its_own_rule_version(personas: Personas) -> None:
+    """October's version caps videos at 4 points a day, November's at 2; a recompute of the year
+    re-applies each day's own cap (after the cuts were undone by hand) and sums the months."""
+    rule = make_rule("video", "lesson", points="1.5", daily_cap="4")
+    rules.save_rule_version(CreditRuleVersion(rule=rule, points=Decimal("1.5"), daily_cap=Decimal("2"),
+                                              effective_from=dt.date(2026, 11, 1)), allow_backdate=True)
+    with fake_sources() as fake:
+        for lesson, day in [(1, 5), (2, 5), (3, 5), (4, 5)]:
+            for month in (10, 11):
+                source_id = lesson + 10 * month
+                fake.complete("lesson", personas.member.pk, source_id)
+                post_credit(personas.member.pk, "lesson", source_id, at(dt.date(2026, month, day), 9, lesson))
+    totals = dict(MemberCredit.objects.filter(member=personas.member).values_list("period", "points"))
+    assert (totals["2026-10"], totals["2026-11"], totals["2026"]) == (Decimal("4"), Decimal("2"), Decimal("6"))
+    CreditEntry.objects.update(points=F("raw_points"))
+    MemberCredit.objects.all().delete()
+    call_command("recompute_scores", "--period=2026")
+    points = list(CreditEntry.objects.order_by("earned_at", "id").values_list("month", "points"))
+    assert points == [("2026-10", Decimal("1.5")), ("2026-10", Decimal("1.5")), ("2026-10", Decimal("1")),
+                      ("2026-10", Decimal("0")), ("2026-11", Decimal("1.5")), ("2026-11", Decimal("0.5")),
+                      ("2026-11", Decimal("0")), ("2026-11", Decimal("0"))]
+    totals = dict(MemberCredit.objects.filter(member=personas.member).values_list("period", "points"))
+    assert (totals["2026-10"], totals["2026-11"], totals["2026"]) == (Decimal("4"), Decimal("2"), Decimal("6"))
 
 
 @pytest.mark.django_db

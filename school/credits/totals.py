@@ -2,8 +2,8 @@
 
 1. The scan groups the period's ledger rows by (month, member) into a temporary table: each
    member-month's points and row count, and whether a daily cap could change anything in it (see
-   ``_scan_sql``: if no capped version's raw points over the whole month exceed its cap, no day's can,
-   and rows already cut may have to be restored). Ledger data is sparse per member and day, so few
+   ``_scan_sql``: if no capped version's raw points over the whole month exceed its cap, no day's can;
+   rows already cut may have to be restored). Ledger data is sparse per member and day, so few
    member-months qualify.
 2. Within those member-months, only the (rule, day) groups over their cap or with a row already cut
    go through the cap window (same (earned_at, id) order as the incremental path); the member-months'
@@ -15,21 +15,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 
 from .models import CreditEntry, CreditRuleVersion, MemberCredit
 from .periods import OVERALL, Period
 from .scratch import Param, sync
 
 AGG = "credits_member_months"
+EXACT_FLAGS = 8  # up to this many capped versions in a period, one exact test per version
 SUM_ROWS = f"SELECT member_id, ROUND(SUM(points), 2) AS points, SUM(entries) AS entries FROM {AGG} GROUP BY member_id"  # noqa: S608
 
 
 def rebuild(period: Period) -> None:
-    caps = dict(CreditRuleVersion.objects.filter(daily_cap__isnull=False).values_list("pk", "daily_cap"))
+    caps = _capped_versions(period)
     if period.key == OVERALL:
         where, params = "1 = 1", []
     else:
@@ -59,14 +62,29 @@ def _index() -> str:
     return " INDEXED BY credit_entry_period" if connection.vendor == "sqlite" else ""
 
 
+def _capped_versions(period: Period) -> dict[int, Decimal]:
+    """Capped versions valid during the period (a version's validity never shrinks below a day it
+    earned credits on, so every ledger row of the period refers to one of these or to no cap)."""
+    versions = CreditRuleVersion.objects.filter(daily_cap__isnull=False)
+    if period.months:
+        first = dt.date.fromisoformat(f"{period.months[0]}-01")
+        last = dt.date.fromisoformat(f"{period.months[-1]}-28")  # any day of the last month will do
+        versions = versions.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=first),
+                                   effective_from__lte=last + dt.timedelta(days=4))
+    return {pk: cap for pk, cap in versions.values_list("pk", "daily_cap") if cap is not None}
+
+
 def _scan_sql(where: str, capped: list[int]) -> str:
-    """The flag: some row already cut (SUM(raw) > SUM(points); no row has points > raw), or the
-    member-month's raw points of capped versions, each divided by its cap, sum to more than one (then
-    possibly one version's month — and so one of its days — exceeds its cap; otherwise none can).
-    One CASE per row whatever the number of capped versions."""
+    """The flag: some row already cut (SUM(raw) > SUM(points); no row has points > raw), or some capped
+    version's raw points over the member's month exceed its cap (otherwise none of its days can). With
+    many capped versions in the period, one CASE per row instead: the raw points of capped versions,
+    each divided by its cap, summing to more than one (a looser test: more member-months flagged)."""
     entry_t = CreditEntry._meta.db_table
     flag = "0"
-    if capped:
+    if capped and len(capped) <= EXACT_FLAGS:
+        over = " OR ".join(["SUM(CASE WHEN e.rule_version_id = %s THEN e.raw_points ELSE 0 END) > %s"] * len(capped))
+        flag = f"CASE WHEN SUM(e.raw_points) > SUM(e.points) OR {over} THEN 1 ELSE 0 END"
+    elif capped:
         shares = " ".join(["WHEN %s THEN e.raw_points * %s"] * len(capped))
         flag = (f"CASE WHEN SUM(e.raw_points) > SUM(e.points) OR SUM(CASE e.rule_version_id {shares} ELSE 0 END)"
                 " > 0.999999 THEN 1 ELSE 0 END")
@@ -76,11 +94,16 @@ def _scan_sql(where: str, capped: list[int]) -> str:
                FROM {entry_t} e{_index()} WHERE {where} GROUP BY e.month, e.member_id"""  # noqa: S608
 
 
-def _flag_params(caps: Mapping[int, Decimal | None]) -> list[Param]:
-    """(version, 1 / cap) pairs, the factor rounded up (a cap of 0: anything counts as over it)."""
+def _flag_params(caps: Mapping[int, Decimal]) -> list[Param]:
+    """(version, cap) pairs (raw points are exact to the cent, so a float cap decides as the decimal
+    would); for the looser test (version, 1 / cap), the factor rounded up (a cap of 0:
+    anything is over it)."""
     out: list[Param] = []
     for pk, cap in caps.items():
-        out += [pk, 1e12 if not cap else (1 / float(cap)) * (1 + 1e-9)]
+        if len(caps) <= EXACT_FLAGS:
+            out += [pk, float(cap)]  # a float: SQLite compares a number with a text parameter as text
+        else:
+            out += [pk, 1e12 if not cap else (1 / float(cap)) * (1 + 1e-9)]
     return out
 
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from school.credits import rules
+from school.credits import totals as credit_totals
 from school.credits.models import (
     Basis,
     CreditEntry,
@@ -115,9 +116,13 @@ def test_it_repairs_tampered_caps_totals_and_scores(personas: Personas) -> None:
 
 
 @pytest.mark.django_db
-def test_it_caps_each_period_with_the_cap_of_its_own_rule_version(personas: Personas) -> None:
+@pytest.mark.parametrize("exact_flags", [8, 0], ids=["exact-test-per-version", "shares-of-cap"])
+def test_it_caps_each_period_with_the_cap_of_its_own_rule_version(personas: Personas, exact_flags: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """October's version caps videos at 4 points a day, November's at 2; a recompute of the year
-    re-applies each day's own cap (after the cuts were undone by hand) and sums the months."""
+    re-applies each day's own cap (after the cuts were undone by hand) and sums the months — with
+    either test of which member-months a cap can change."""
+    monkeypatch.setattr(credit_totals, "EXACT_FLAGS", exact_flags)
     rule = make_rule("video", "lesson", points="1.5", daily_cap="4")
     rules.save_rule_version(CreditRuleVersion(rule=rule, points=Decimal("1.5"), daily_cap=Decimal("2"),
                                               effective_from=dt.date(2026, 11, 1)), allow_backdate=True)

@@ -169,6 +169,7 @@ def profile_steps() -> None:
     for name, fn in steps:
         started = time.perf_counter()
         with transaction.atomic():
+            recompute._work_mem()
             fn(period)
         parts.append(f"{name} {time.perf_counter() - started:.2f} s")
     print("#   steps: " + ", ".join(parts), flush=True)

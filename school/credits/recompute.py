@@ -40,6 +40,14 @@ def _tune_connection() -> None:
             cursor.execute("PRAGMA temp_store = MEMORY")
 
 
+def _work_mem() -> None:
+    """PostgreSQL's default work_mem (4 MB) sends the recompute's sorts and hashes of a district's
+    ledger to disk; this transaction may take more (recomputes never run two at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+
+
 def recompute(keys: list[str] | None = None) -> list[str]:
     _tune_connection()
     done = []
@@ -47,6 +55,7 @@ def recompute(keys: list[str] | None = None) -> list[str]:
         period = parse(key)
         with transaction.atomic():
             locks.recompute_exclusive()
+            _work_mem()
             totals.rebuild(period)
             metrics(period)
             organization_scores(period)

@@ -44,6 +44,7 @@ def sync(table: str, keys: Sequence[str], values: Sequence[str], select_sql: str
                 FROM {new} s LEFT JOIN {table} ON {match} AND {in_scope}
                 WHERE {table}.id IS NULL OR {differs}""",  # noqa: S608
             scope_params)
+        cursor.execute(f"CREATE INDEX {CHANGED}_target ON {CHANGED} (target_id)")  # for the UPDATE below
         if connection.vendor == "postgresql":  # temporary tables have no statistics otherwise
             cursor.execute(f"ANALYZE {new}")
             cursor.execute(f"ANALYZE {CHANGED}")

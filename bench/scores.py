@@ -15,6 +15,9 @@ at 20,000 and at 200,000 members on the same database. Prints:
   at 1x;
 - ``dashboard_ms``: median time to build a committee's statistics page (its ~5,000-member subtree)
   through the Django test client, templates included.
+
+Comments: the step times of one recompute, and a recompute with every stored total and score of the
+period wrong (every derived row rewritten: the by-difference sync must stay linear).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +27,24 @@ def setup() -> Path:
 
     call_command("migrate", verbosity=0, interactive=False)
     return var
+
+
+def login_cookie(user: Any) -> tuple[str, str]:
+    """A logged-in session for ``user`` made directly in the session store (no login request): the
+    Cookie header to send and the CSRF token that goes with it."""
+    import secrets
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    csrf = secrets.token_hex(16)
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}", csrf
 
 
 def best_of(n: int, fn: Callable[[], object]) -> float:

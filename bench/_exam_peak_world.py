@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from _django import bulk_tree, path_segment
+from _django import bulk_tree, login_cookie, path_segment
 
 # 12 questions a paper: (type, count, points); 30 points, pass mark 18.
 SECTIONS = [("single", 6, 2), ("multiple", 2, 3), ("judge", 2, 2), ("fill", 2, 4)]
@@ -52,11 +52,9 @@ def _bank(owner: Any, tag: str) -> Any:
 
 
 def build(members: int) -> World:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
-    from django.utils.module_loading import import_string
 
     from exams.models import Exam, ExamSection
     from exams.services import publish_exam
@@ -85,18 +83,8 @@ def build(members: int) -> World:
         section.save()
     exam.target_organizations.set([root])
     publish_exam(exam)
-    store_class = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    sessions = []
     with transaction.atomic():
-        for user in users:
-            store = store_class()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            csrf = secrets.token_hex(16)
-            sessions.append((f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}",
-                             csrf))
+        sessions = [login_cookie(user) for user in users]
     print(f"# data: {members} members in {len(branches)} branches, {sum(c for _t, c, _p in SECTIONS)}-question exam, "
           f"sessions made, in {time.perf_counter() - t0:.1f}s", flush=True)
     return World(tag, exam.pk, sessions, [m.pk for m in created])

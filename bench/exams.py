@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import os
 import random
-import secrets
 import signal
 import socket
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _django import ROOT, best_of, metric, setup
+from _django import ROOT, best_of, login_cookie, metric, setup
 
 BIG = int(os.environ.get("BENCH_BIG", "200000"))
 STORM = int(os.environ.get("BENCH_STORM", "1000"))
@@ -108,10 +107,8 @@ def free_port() -> int:
 
 
 def storm(owner: Any, bank_exam: Any) -> None:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
 
     from exams.models import Attempt
@@ -125,15 +122,7 @@ def storm(owner: Any, bank_exam: Any) -> None:
     users = User.objects.bulk_create([User(username=f"bench{i}", password=pw) for i in range(members_n)])
     Member.objects.bulk_create([Member(user=u, name=f"党员{i}", organization=org) for i, u in enumerate(users)])
     exam = make_exam(bank_exam.sections.first().banks.first(), owner, "storm")
-    cookies = []
-    for user in users:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        csrf = secrets.token_hex(16)
-        cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={csrf}", csrf))
+    cookies = [login_cookie(user) for user in users]
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "school.settings.dev", "DEBUG": "0"}
     server = subprocess.Popen(

@@ -84,8 +84,8 @@ def organization_scores(period: Period) -> None:
     levels = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, max_depth + 1)) or "SELECT 1 AS k"
     sums = ["members", "participants", "points", "task_done", "task_total", "exam_passed", "exam_total"]
     sync(
-        score_t, ["organization_id"], sums,
-        f"""SELECT o.id AS organization_id, COALESCE(s.members, 0) AS members,
+        score_t, ["organization_id"], sums, scope={"period": period.key},
+        select_sql=f"""SELECT o.id AS organization_id, COALESCE(s.members, 0) AS members,
                    COALESCE(s.participants, 0) AS participants, COALESCE(s.points, 0) AS points,
                    COALESCE(s.task_done, 0) AS task_done, COALESCE(s.task_total, 0) AS task_total,
                    COALESCE(s.exam_passed, 0) AS exam_passed, COALESCE(s.exam_total, 0) AS exam_total
@@ -112,7 +112,7 @@ def organization_scores(period: Period) -> None:
               JOIN {org_t} a ON a.path = SUBSTR(od.path, 1, {steplen} * lv.k)
               GROUP BY a.id
             ) s ON s.org_id = o.id""",  # noqa: S608
-        [period.key, period.key, period.key, MemberStatus.ACTIVE], scope={"period": period.key},
+        params=[period.key, period.key, period.key, MemberStatus.ACTIVE],
         insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0})
     scheme = scoring.active_scheme()
     scoring.update_derived(period, scheme)

@@ -20,9 +20,9 @@ Param = int | str | float | Decimal
 NEW, CHANGED = "credits_scratch", "credits_changed"
 
 
-def sync(table: str, keys: Sequence[str], values: Sequence[str], select_sql: str, params: Sequence[Param],
-         scope: dict[str, Param | list[Param]], insert_defaults: dict[str, Param] | None = None,
-         source: str | None = None) -> None:
+def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[str, Param | list[Param]],
+         select_sql: str = "", params: Sequence[Param] = (), source: str | None = None,
+         insert_defaults: dict[str, Param] | None = None) -> None:
     """Make the rows of ``table`` within ``scope`` (column = value, or column IN list) equal to the rows
     of ``select_sql`` — or of the temporary table ``source``, kept — which have the columns ``keys`` and
     ``values`` (none of them NULL). Scope columns that are not keys are written into inserted rows, with

@@ -46,12 +46,12 @@ def rebuild(period: Period) -> None:
                 cursor.execute(_reread_sql())
     total_t, cols = MemberCredit._meta.db_table, ["points", "entries"]
     if period.kind == "month":
-        sync(total_t, ["member_id"], cols, "", [], scope={"period": period.key}, source=AGG)
+        sync(total_t, ["member_id"], cols, scope={"period": period.key}, source=AGG)
     else:
         if period.kind != "all":
             months: list[Param] = list(period.months)
-            sync(total_t, ["period", "member_id"], cols, "", [], scope={"period": months}, source=AGG)
-        sync(total_t, ["member_id"], cols, SUM_ROWS, [], scope={"period": period.key})
+            sync(total_t, ["period", "member_id"], cols, scope={"period": months}, source=AGG)
+        sync(total_t, ["member_id"], cols, scope={"period": period.key}, select_sql=SUM_ROWS)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {AGG}")
 

@@ -92,6 +92,19 @@ def login(page: Any, base_url: str, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
+def answer_correctly(page: Any, attempt: Any) -> None:
+    """Tick the right option of every question on the open paper, waiting for each autosave."""
+    from exams.models import QuestionVersion
+    from exams.services.grading import to_displayed
+
+    for item in attempt.paper:
+        version = QuestionVersion.objects.get(pk=item["v"])
+        letter = to_displayed(version.answer, item["p"])[0]
+        page.evaluate("document.getElementById('save-status').textContent = ''")
+        page.check(f"input[name=q_{version.pk}][value={letter}]")
+        page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+
+
 @pytest.fixture
 def wagtail_site(transactional_db: None) -> Any:
     """Wagtail's root page, locale and default site, which migrations create and the flush after an

@@ -8,7 +8,7 @@ import pytest
 
 from exams.models import Attempt, Certificate, QuestionVersion
 from exams.services.grading import to_displayed
-from tests.e2e.conftest import login, shot
+from tests.e2e.conftest import answer_correctly, login, shot
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import PASSWORD
 
@@ -34,12 +34,7 @@ def test_it_lets_a_member_pass_an_exam_and_verify_the_certificate(personas, live
     assert page.locator("#remaining").inner_text() != "--:--"
     shot(page, "exams-02-paper")
     attempt = Attempt.objects.get(member=personas.member, exam=exam)
-    for item in attempt.paper:
-        version = QuestionVersion.objects.get(pk=item["v"])
-        letter = to_displayed(version.answer, item["p"])[0]
-        page.evaluate("document.getElementById('save-status').textContent = ''")
-        page.check(f"input[name=q_{version.pk}][value={letter}]")
-        page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+    answer_correctly(page, attempt)
     assert attempt.answers.count() == 5  # autosaved before the submit
     page.reload()  # resume: the saved answers are still checked
     first = attempt.paper[0]

@@ -11,10 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from courses.models import StudyProgress
-from exams.models import Attempt, Certificate, QuestionVersion
-from exams.services.grading import to_displayed
+from exams.models import Attempt, Certificate
 from school.credits.models import CreditEntry
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, answer_correctly
 from tests.e2e.journey_steps import (
     COURSE,
     EXAM,
@@ -101,12 +100,7 @@ def test_it_takes_a_member_from_the_study_task_to_a_verified_certificate(journey
     page.click("#start-exam")
     page.wait_for_url("**/exams/attempts/*/")
     attempt = Attempt.objects.get(member=cast.member, exam_id=journey.ids["exam"])
-    for item in attempt.paper:
-        version = QuestionVersion.objects.get(pk=item["v"])
-        letter = to_displayed(version.answer, item["p"])[0]
-        page.evaluate("document.getElementById('save-status').textContent = ''")
-        page.check(f"input[name=q_{version.pk}][value={letter}]")
-        page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+    answer_correctly(page, attempt)
     shot(page, 2, "12-exam-answered")
     page.click("#submit-paper")
     page.wait_for_url("**/result/")

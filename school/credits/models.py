@@ -252,6 +252,9 @@ class MemberMetric(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "period", "metric"], name="member_metric_once")]
+        # The recompute deletes a period's rows and sums them by organization: both find the period's
+        # rows by this index instead of reading every period's.
+        indexes = [models.Index(fields=["period", "metric", "member"], name="member_metric_period")]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.period} {self.metric} {self.done}/{self.total}"

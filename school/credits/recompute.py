@@ -78,7 +78,6 @@ def metrics(period: Period) -> None:
 
 def organization_scores(period: Period) -> None:
     score_t, org_t = OrganizationScore._meta.db_table, Organization._meta.db_table
-    member_t, total_t, metric_t = Member._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
     max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
     steplen = Organization.steplen
     levels = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, max_depth + 1)) or "SELECT 1 AS k"
@@ -94,27 +93,43 @@ def organization_scores(period: Period) -> None:
                      ROUND(SUM(d.points), 2) AS points, SUM(d.task_done) AS task_done,
                      SUM(d.task_total) AS task_total, SUM(d.exam_passed) AS exam_passed,
                      SUM(d.exam_total) AS exam_total
-              FROM (
-                SELECT m.organization_id, COUNT(*) AS members,
-                       SUM(CASE WHEN mc.entries > 0 THEN 1 ELSE 0 END) AS participants,
-                       ROUND(COALESCE(SUM(mc.points), 0), 2) AS points,
-                       COALESCE(SUM(t.done), 0) AS task_done, COALESCE(SUM(t.total), 0) AS task_total,
-                       COALESCE(SUM(x.done), 0) AS exam_passed, COALESCE(SUM(x.total), 0) AS exam_total
-                FROM {member_t} m
-                LEFT JOIN {total_t} mc ON mc.member_id = m.id AND mc.period = %s
-                LEFT JOIN {metric_t} t ON t.member_id = m.id AND t.period = %s AND t.metric = 'tasks'
-                LEFT JOIN {metric_t} x ON x.member_id = m.id AND x.period = %s AND x.metric = 'exams'
-                WHERE m.status = %s
-                GROUP BY m.organization_id
+              FROM ({_direct_sums_sql()}
               ) d
               JOIN {org_t} od ON od.id = d.organization_id
               JOIN ({levels}) lv ON lv.k <= od.depth
               JOIN {org_t} a ON a.path = SUBSTR(od.path, 1, {steplen} * lv.k)
               GROUP BY a.id
             ) s ON s.org_id = o.id""",  # noqa: S608
-        params=[period.key, period.key, period.key, MemberStatus.ACTIVE],
+        params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
         insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0})
     scheme = scoring.active_scheme()
     scoring.update_derived(period, scheme)
     for depth in range(max_depth - 1, 0, -1):
         scoring.update_children_mode(period, scheme, depth)
+
+
+def _direct_sums_sql() -> str:
+    """Each organization's own active members: count, participants and points from their period totals
+    (one probe per member), task and exam sums from the period's metric rows only (by their period
+    index; most members have none). Parameters: period, status, period, status."""
+    member_t, total_t, metric_t = Member._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
+    return f"""SELECT c.organization_id, c.members, c.participants, c.points,
+                   COALESCE(k.task_done, 0) AS task_done, COALESCE(k.task_total, 0) AS task_total,
+                   COALESCE(k.exam_passed, 0) AS exam_passed, COALESCE(k.exam_total, 0) AS exam_total
+            FROM (
+              SELECT m.organization_id, COUNT(*) AS members,
+                     SUM(CASE WHEN mc.entries > 0 THEN 1 ELSE 0 END) AS participants,
+                     ROUND(COALESCE(SUM(mc.points), 0), 2) AS points
+              FROM {member_t} m LEFT JOIN {total_t} mc ON mc.member_id = m.id AND mc.period = %s
+              WHERE m.status = %s
+              GROUP BY m.organization_id
+            ) c LEFT JOIN (
+              SELECT m.organization_id,
+                     SUM(CASE WHEN x.metric = 'tasks' THEN x.done ELSE 0 END) AS task_done,
+                     SUM(CASE WHEN x.metric = 'tasks' THEN x.total ELSE 0 END) AS task_total,
+                     SUM(CASE WHEN x.metric = 'exams' THEN x.done ELSE 0 END) AS exam_passed,
+                     SUM(CASE WHEN x.metric = 'exams' THEN x.total ELSE 0 END) AS exam_total
+              FROM {metric_t} x JOIN {member_t} m ON m.id = x.member_id
+              WHERE x.period = %s AND m.status = %s
+              GROUP BY m.organization_id
+            ) k ON k.organization_id = c.organization_id"""  # noqa: S608

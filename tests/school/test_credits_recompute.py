@@ -159,6 +159,35 @@ def test_it_counts_members_without_study_as_zero(personas: Personas) -> None:
     assert group_a.score == round(100 * (40 * 0.5 + 30 * 0.5) / 70, 2)
 
 
+@pytest.mark.django_db
+def test_it_sums_task_and_exam_metrics_of_active_members_over_subtrees(personas: Personas,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks and exams come from the providers' rows of the period only; a member transferred out
+    counts in no organization, and an organization whose members have no metric rows has no rates."""
+    from school.credits import recompute as credit_recompute
+    from school.models.members import MemberStatus
+
+    gone = make_member(personas.a1, status=MemberStatus.TRANSFERRED)
+    rows = {"2026-11": [(personas.member.pk, "tasks", 1, 2), (personas.member.pk, "exams", 1, 1),
+                        (personas.member_a2.pk, "tasks", 2, 2), (personas.member_a2.pk, "exams", 0, 1),
+                        (gone.pk, "tasks", 0, 5), (gone.pk, "exams", 0, 3)],
+            "2026-10": [(personas.member.pk, "tasks", 0, 9)]}
+    monkeypatch.setattr(credit_recompute, "collect", lambda _hook, period: rows.get(period.key, []))
+    call_command("recompute_scores", "--period=2026-10", "--period=2026-11")
+    scores = {(s.organization_id, s.period): s for s in OrganizationScore.objects.all()}
+    a1, group_a = scores[personas.a1.pk, "2026-11"], scores[personas.branch_group_a.pk, "2026-11"]
+    assert (a1.members, a1.task_done, a1.task_total, a1.exam_passed, a1.exam_total) == (1, 1, 2, 1, 1)
+    assert (a1.task_rate, a1.pass_rate) == (0.5, 1.0)
+    assert (group_a.members, group_a.task_done, group_a.task_total, group_a.exam_passed, group_a.exam_total) == (
+        2, 3, 4, 1, 2)
+    assert (group_a.task_rate, group_a.pass_rate) == (0.75, 0.5)
+    assert scores[personas.district.pk, "2026-11"].task_total == 4  # the district adds nothing of its own
+    october = scores[personas.a1.pk, "2026-10"]
+    assert (october.task_done, october.task_total, october.exam_total, october.pass_rate) == (0, 9, 0, None)
+    x1 = scores[personas.x1.pk, "2026-11"]
+    assert (x1.task_total, x1.exam_total, x1.task_rate, x1.pass_rate) == (0, 0, None, None)
+
+
 def test_it_rejects_unknown_periods() -> None:
     from django.core.management.base import CommandError
 

@@ -7,10 +7,14 @@
 Builds the data twice as big in two steps (a tenth, then the rest), so that the recompute is timed
 at 20,000 and at 200,000 members on the same database. Prints:
 
-- ``setbased_vs_loop``: a per-organization Python loop computing every organization's subtree sums
-  and score (one query per organization; timed on a sample of organizations and extrapolated to all
-  of them) ÷ the whole set-based recompute of the same period (ledger caps, member totals,
-  organization sums and scores);
+- ``setbased_vs_loop``: the naive recompute, a Python loop over organizations doing for each what the
+  set-based recompute does for all (``_score_loops.full_loop``: its members' daily caps and month and
+  period totals, then its subtree sums and score; a few queries per organization; timed on a sample of
+  organizations, best of two runs, extrapolated to all of them; it must leave every number as the
+  set-based recompute made it) ÷ the whole set-based recompute of the same period (best of five);
+- ``setbased_vs_org_only_loop``: the same with the lighter loop printed first (subtree sums straight
+  from the ledger, one aggregate query per organization: no caps, no member totals, two of the four
+  score components);
 - ``recompute_growth_10x``: set-based recompute at 10x the members, organizations and ledger rows ÷
   at 1x;
 - ``dashboard_ms``: median time to build a committee's statistics page (its ~5,000-member subtree)
@@ -33,6 +37,7 @@ import _django
 
 _django.setup()
 
+import _score_loops  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, F, Sum  # noqa: E402
@@ -40,7 +45,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from school.credits import recompute, scoring, totals  # noqa: E402
+from school.credits import recompute, totals  # noqa: E402
 from school.credits.models import (  # noqa: E402
     CreditEntry,
     CreditRule,
@@ -48,7 +53,7 @@ from school.credits.models import (  # noqa: E402
     MemberCredit,
     OrganizationScore,
 )
-from school.credits.periods import parse  # noqa: E402
+from school.credits.periods import Period, parse  # noqa: E402
 from school.models import Member, Organization  # noqa: E402
 
 PERIOD = "2026-Q4"
@@ -126,27 +131,33 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def loop_recompute(sample: list[Organization], period: str) -> float:
-    """The naive way, from the same ledger: for each organization, query its subtree's members and
-    their ledger rows of the period, compute the numbers in Python and save the row (it does not even
-    apply the daily caps, which the set-based recompute does)."""
-    scheme = scoring.active_scheme()
-    p = parse(period)
-    target = float(scheme.monthly_target) * p.month_count
-    started = time.perf_counter()
-    for org in sample:
-        members = Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
-        agg = CreditEntry.objects.filter(month__in=p.months, member__in=members).aggregate(
-            points=Sum("points"), participants=Count("member_id", distinct=True))
-        n = members.count()
-        pts = float(agg["points"] or 0)
-        avg = pts / n if n else 0.0
-        part = (agg["participants"] or 0) / n if n else 0.0
-        score = 100 * (scheme.weight_credits * min(1.0, avg / target) + scheme.weight_participation * part) / (
-            scheme.weight_credits + scheme.weight_participation)
-        OrganizationScore.objects.filter(organization=org, period=period).update(
-            members=n, participants=agg["participants"] or 0, avg_points=round(avg, 4), score=round(score, 2))
-    return time.perf_counter() - started
+def score_rows(orgs: list[Organization], period: str) -> list[tuple[object, ...]]:
+    return sorted(OrganizationScore.objects.filter(organization__in=orgs, period=period).values_list(
+        "organization_id", "members", "participants", "points", "avg_points", "participation_rate", "score"))
+
+
+def member_totals(period: Period) -> tuple[dict[str, object], dict[str, object]]:
+    """The period's member totals and capped ledger points, summed: a naive loop that computed other
+    totals or cuts would change them."""
+    return (MemberCredit.objects.filter(period__in=[*period.months, period.key]).aggregate(
+                rows=Count("pk"), points=Sum("points"), entries=Sum("entries")),
+            CreditEntry.objects.filter(month__in=period.months).aggregate(points=Sum("points")))
+
+
+def loops(orgs: list[Organization], sample_size: int, big_time: float) -> None:
+    """Both naive loops over the same sample (best of two runs each), extrapolated to every organization;
+    the full loop must leave every number of the sample as the set-based recompute made it."""
+    period = parse(PERIOD)
+    sample = random.Random(3).sample(orgs, min(sample_size, len(orgs)))
+    scale = len(orgs) / len(sample)
+    before = score_rows(sample, PERIOD), member_totals(period)
+    full = min(_score_loops.full_loop(sample, period) for _ in range(2)) * scale
+    assert (score_rows(sample, PERIOD), member_totals(period)) == before, "the naive loop disagrees with the recompute"
+    org_only = min(_score_loops.org_only_loop(sample, period) for _ in range(2)) * scale
+    print(f"# loops over {len(sample)} sampled organizations, extrapolated to {len(orgs)}: the full loop "
+          f"{full:.1f} s, the organization-only loop {org_only:.1f} s", flush=True)
+    _django.metric("setbased_vs_loop", full / big_time)
+    _django.metric("setbased_vs_org_only_loop", org_only / big_time)
 
 
 def changed_recompute(period: str) -> float:
@@ -203,7 +214,7 @@ def main() -> None:
     build_ledger(small_members, round(500_000 * s), rules, seed=1)
     analyze()
     recompute.recompute([PERIOD])  # warm-up (applies the daily caps once)
-    small_time = _django.best_of(3, lambda: recompute.recompute([PERIOD]))
+    small_time = _django.best_of(5, lambda: recompute.recompute([PERIOD]))
     profile_steps()
     small_orgs = Organization.objects.count()
     print(f"# {connection.vendor}: 1x = {small_orgs} organizations, {Member.objects.count()} members, "
@@ -216,22 +227,19 @@ def main() -> None:
     build_ledger(big_members, round(4_500_000 * s), rules, seed=2)
     analyze()
     recompute.recompute([PERIOD])
-    big_time = _django.best_of(3, lambda: recompute.recompute([PERIOD]))
+    big_time = _django.best_of(5, lambda: recompute.recompute([PERIOD]))
     profile_steps()
     changed = changed_recompute(PERIOD)
     orgs = list(Organization.objects.order_by("path"))
     print(f"# 10x = {len(orgs)} organizations, {Member.objects.count()} members, "
           f"{CreditEntry.objects.count()} ledger rows; built in {time.perf_counter() - t0:.0f} s; "
           f"recompute {PERIOD} {big_time:.2f} s; with every total and score of it wrong {changed:.2f} s", flush=True)
-    sample = random.Random(3).sample(orgs, min(args.loop_sample, len(orgs)))
-    loop_time = loop_recompute(sample, PERIOD) * len(orgs) / len(sample)
-    print(f"# loop over {len(sample)} sampled organizations, extrapolated to {len(orgs)}: {loop_time:.1f} s", flush=True)
+    loops(orgs, args.loop_sample, big_time)
     committee = Organization.objects.filter(code__startswith="B", depth=2).order_by("path").first()
     assert committee is not None
     size = Member.objects.filter(Organization.subtree_q(committee.path, "organization__path")).count()
     dash = dashboard(committee)
     print(f"# dashboard of a committee with {size} members", flush=True)
-    _django.metric("setbased_vs_loop", loop_time / big_time)
     _django.metric("recompute_growth_10x", big_time / small_time)
     _django.metric("dashboard_ms", dash)
 

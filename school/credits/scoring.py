@@ -43,25 +43,29 @@ def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequen
     target = float(Decimal(scheme.monthly_target) * period.month_count)
     wc, wp, wt, we = (scheme.weight_credits, scheme.weight_participation, scheme.weight_tasks, scheme.weight_exams)
     extra, extra_params = _in(organization_ids, "organization_id")
+    derived = {
+        "avg_points": "CASE WHEN members > 0 THEN ROUND(points * 1.0 / members, 4) ELSE 0 END",
+        "participation_rate": "CASE WHEN members > 0 THEN ROUND(participants * 1.0 / members, 4) ELSE 0 END",
+        "task_rate": "CASE WHEN task_total > 0 THEN ROUND(task_done * 1.0 / task_total, 4) ELSE NULL END",
+        "pass_rate": "CASE WHEN exam_total > 0 THEN ROUND(exam_passed * 1.0 / exam_total, 4) ELSE NULL END",
+    }
+    # Rows whose numbers would not change are not written: on PostgreSQL every UPDATE of a row leaves
+    # a dead row version behind, and a scheduled recompute would otherwise rewrite every score row.
     sql = f"""
-        UPDATE {score_t} SET
-          avg_points = CASE WHEN members > 0 THEN ROUND(points * 1.0 / members, 4) ELSE 0 END,
-          participation_rate = CASE WHEN members > 0 THEN ROUND(participants * 1.0 / members, 4) ELSE 0 END,
-          task_rate = CASE WHEN task_total > 0 THEN ROUND(task_done * 1.0 / task_total, 4) ELSE NULL END,
-          pass_rate = CASE WHEN exam_total > 0 THEN ROUND(exam_passed * 1.0 / exam_total, 4) ELSE NULL END
-        WHERE period = %s{extra}"""  # noqa: S608
+        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}
+        WHERE period = %s{extra}
+          AND ({' OR '.join(f'COALESCE({column}, -1) <> COALESCE({expr}, -1)' for column, expr in derived.items())})"""  # noqa: S608
     weights = """(%s + %s + CASE WHEN task_rate IS NULL THEN 0 ELSE %s END
                    + CASE WHEN pass_rate IS NULL THEN 0 ELSE %s END)"""
-    score_sql = f"""
-        UPDATE {score_t} SET score = CASE WHEN {weights} = 0 THEN 0 ELSE ROUND(CAST(100.0 * (
+    score = f"""CASE WHEN {weights} = 0 THEN 0 ELSE ROUND(CAST(100.0 * (
             %s * (CASE WHEN avg_points / %s < 1 THEN avg_points / %s ELSE 1 END)
           + %s * participation_rate
-          + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END
-        WHERE period = %s{extra}"""  # noqa: S608
+          + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END"""
+    score_params = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
+    score_sql = f"UPDATE {score_t} SET score = {score} WHERE period = %s{extra} AND score <> {score}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [period.key, *extra_params])
-        cursor.execute(score_sql, [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we,
-                                   period.key, *extra_params])
+        cursor.execute(score_sql, [*score_params, period.key, *extra_params, *score_params])
 
 
 def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,

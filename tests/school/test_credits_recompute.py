@@ -106,10 +106,14 @@ def test_it_repairs_tampered_caps_totals_and_scores(personas: Personas) -> None:
     MemberCredit.objects.filter(pk=totals[1].pk).update(entries=F("entries") + 1)
     MemberCredit.objects.filter(pk=totals[2].pk).delete()
     MemberCredit.objects.create(member=idle, period="2026-Q3", points=Decimal("99"), entries=3)
-    scores = list(OrganizationScore.objects.filter(period="2026-Q4", participants__gt=0).order_by("pk")[:3])
+    scores = list(OrganizationScore.objects.filter(period="2026-Q4", participants__gt=0).order_by("pk")[:5])
     OrganizationScore.objects.filter(pk=scores[0].pk).update(points=F("points") + 1, score=0)
     OrganizationScore.objects.filter(pk=scores[1].pk).update(members=F("members") + 5)
     OrganizationScore.objects.filter(pk=scores[2].pk).delete()
+    # only a derived number wrong (the sums are right): a rate that should be empty, an average
+    assert scores[3].pass_rate is None
+    OrganizationScore.objects.filter(pk=scores[3].pk).update(pass_rate=0.5)
+    OrganizationScore.objects.filter(pk=scores[4].pk).update(avg_points=99)
     assert _snapshot() != good
     call_command("recompute_scores", *[f"--period={k}" for k in keys])
     assert _snapshot() == good

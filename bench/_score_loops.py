@@ -30,6 +30,7 @@ from school.credits.models import (
     ScoreScheme,
 )
 from school.credits.periods import Period
+from school.credits.services import capped_points
 from school.models import Member, Organization
 from school.models.members import MemberStatus
 
@@ -56,10 +57,9 @@ def _member_totals(member_ids: list[int], period: Period, caps: dict[int, Decima
     used: dict[tuple[int, int, dt.date], Decimal] = defaultdict(lambda: ZERO)
     totals: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for entry_id, member_id, rule_id, version_id, day, month, raw, points in rows:
-        cap = caps.get(version_id)
         before = used[member_id, rule_id, day]
         used[member_id, rule_id, day] = before + raw
-        new = raw if cap is None else max(ZERO, min(raw, cap - min(before, cap)))
+        new = capped_points(raw, before, caps.get(version_id))
         if new != points:
             CreditEntry.objects.filter(pk=entry_id).update(points=new)
         for key in (month, period.key):

@@ -102,9 +102,15 @@ def allocate_cap(member_id: int, rule_id: int, day: dt.date, version: CreditRule
     used = Decimal("0")
     new_total = Decimal("0")
     for entry_id, raw, points in rows:
-        new = raw if cap is None else max(Decimal("0"), min(raw, cap - min(used, cap)))
+        new = capped_points(raw, used, cap)
         used += raw
         new_total += new
         if new != points:
             CreditEntry.objects.filter(pk=entry_id).update(points=new)
     return new_total - old_total
+
+
+def capped_points(raw: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
+    """What a row of ``raw`` points counts when ``used`` raw points of its member, rule and day came
+    before it: the rest of the daily cap at most (the recompute's window function computes the same)."""
+    return raw if cap is None else max(Decimal("0"), min(raw, cap - min(used, cap)))

@@ -3,7 +3,7 @@
 Development serves the bytes from Python (``FileResponse`` streams, never loads a file). Production
 sets ``MEDIA_ACCEL_REDIRECT_PREFIX`` so that Django only checks permission and answers with an
 ``X-Accel-Redirect`` (nginx) or ``X-Sendfile`` (Apache, lighttpd) header naming the file; the web
-server then sends it (see the README).
+server then sends it (see docs/media.md).
 """
 
 from __future__ import annotations

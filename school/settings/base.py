@@ -1,5 +1,5 @@
 """Settings shared by every environment. Everything that differs per deployment comes from the
-environment through the helpers in ``env.py``; see the README's settings table."""
+environment through the helpers in ``env.py``; see docs/settings.md."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ MIDDLEWARE = [
 
 # Content Security Policy (django-csp). The member site: no inline script or style, no eval, nothing
 # from other origins, never framed. hls.js feeds the <video> through blob: URLs (Media Source) and
-# may run its demuxer in a blob: worker. See school/security/csp.py and the README's Security section.
+# may run its demuxer in a blob: worker. See school/security/csp.py and docs/security.md.
 _CSP_SELF, _CSP_NONE = "'self'", "'none'"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -31,6 +31,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 test-e2e-deps:
 	@bash bin/ensure-chromium.sh || true

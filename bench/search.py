@@ -46,14 +46,15 @@ def setup_django(var_dir: Path) -> None:
 
 
 def load_corpus(corpus: Path) -> int:
-    from search.bench_support import load_corpus as load
+    from _search_data import load_corpus as load
 
     return load(corpus)
 
 
 def run(args: argparse.Namespace) -> None:
+    from _search_data import like_baseline
+
     from search.backends import get_backend
-    from search.bench_support import like_baseline
     from search.core import Viewer
     from search.params import parse_query
 

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from school.hooks import DEMO_SEEDERS, HOME_PANELS, MEMBER_NAV_ITEMS, MY_STUDY_PANELS, NavItem, Panel
+from school.hooks import (
+    DEMO_SEEDERS,
+    HOME_PANELS,
+    MEMBER_NAV_ITEMS,
+    MY_STUDY_PANELS,
+    SEARCH_SOURCES,
+    NavItem,
+    Panel,
+    SearchSource,
+)
 from school.permissions import is_org_admin
 
 from . import admin_urls, panels
@@ -52,6 +61,14 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         NavItem("courses", str(_("Courses")), "/courses/", order=10, icon="book"),
         NavItem("library", str(_("Library")), "/library/", order=20, icon="doc"),
     ]
+
+
+@hooks.register(SEARCH_SOURCES)
+def search_sources() -> list[SearchSource]:
+    """Policy documents, courses and lessons, as the site search indexes them (``courses/search_sources.py``)."""
+    from .search_sources import PAGES
+
+    return [PAGES]
 
 
 @hooks.register(MY_STUDY_PANELS)

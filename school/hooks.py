@@ -12,16 +12,23 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
                       with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
                       taken) for that period; feeds the organization scores (see school/credits/scoring.py).
+``SEARCH_SOURCES``    fn() -> iterable of ``SearchSource``: the kinds of pages the site search indexes, each with
+                      how a page becomes a ``SearchDocument``; lets search index courses' pages (policy
+                      documents, courses, lessons) without importing courses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from wagtail import hooks
+
+if TYPE_CHECKING:
+    from wagtail.models import Page
 
 MEMBER_NAV_ITEMS = "school_member_nav_items"
 HOME_PANELS = "school_home_panels"
@@ -30,6 +37,7 @@ DEMO_SEEDERS = "school_demo_seeders"
 ORG_METRICS = "school_org_metrics"
 FINAL_EXAM_LINK = "school_final_exam_link"
 FINAL_EXAM_CHOICES = "school_final_exam_choices"
+SEARCH_SOURCES = "school_search_sources"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,69 @@ class Link:
     url: str
     label: str
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """An article-level chunk of a searchable page's text: ``label`` is e.g. "第十二条", ``anchor`` the id of
+    the element on the page, so a hit can link to ``url#anchor``."""
+
+    text: str
+    label: str = ""
+    chapter: str = ""
+    anchor: str = ""
+
+
+@dataclass
+class SearchDocument:
+    """One searchable page as search indexes it. ``key`` is unique across content types (e.g. "document:42");
+    ``content_type`` is one of search's ``CONTENT_TYPES`` ("document", "course", "lesson")."""
+
+    page_id: int
+    content_type: str
+    title: str
+    url: str
+    passages: list[Passage] = field(default_factory=list)
+    doc_number: str = ""
+    category: str = ""
+    issuer: str = ""
+    issue_date: dt.date | None = None
+    effective_date: dt.date | None = None
+    validity: str = ""
+    live: bool = True
+    # Tree paths of the organizations whose subtrees may see this page; empty means everyone.
+    visibility: list[str] = field(default_factory=list)
+    summary: str = ""
+    # When the source page last changed; ``search_index --update`` re-indexes pages newer than this.
+    updated_at: dt.datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.content_type}:{self.page_id}"
+
+    @property
+    def year(self) -> int | None:
+        return self.issue_date.year if self.issue_date else None
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """A kind of page the site search indexes (answer of ``SEARCH_SOURCES``).
+
+    ``models``     the page models: search re-indexes a page of these types (and the pages of these types
+                   below a page) when it is published, unpublished, moved, deleted or saved live.
+    ``document``   fn(specific page of one of ``models``) -> its ``SearchDocument`` (``live`` False when it
+                   must not be found), or None when it is not indexed.
+    ``documents``  fn() -> every live page's document (``search_index --rebuild`` and ``--update``).
+    """
+
+    models: tuple[type[Page], ...]
+    document: Callable[[Any], SearchDocument | None]
+    documents: Callable[[], Iterable[SearchDocument]]
+
+
+def search_sources() -> list[SearchSource]:
+    return collect(SEARCH_SOURCES)
 
 
 def first_answer(hook_name: str, *args: Any) -> Any:

@@ -8,6 +8,6 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from . import signals
+        from .signal_handlers import register_signal_handlers
 
-        signals.connect()
+        register_signal_handlers()

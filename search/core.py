@@ -7,6 +7,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+# What gets indexed is defined with the hook through which apps register their pages (school.hooks.SEARCH_SOURCES).
+from school.hooks import Passage as Passage
+from school.hooks import SearchDocument as SearchDocument
+
 ContentType = Literal["document", "course", "lesson"]
 CONTENT_TYPES: tuple[str, ...] = ("document", "course", "lesson")
 
@@ -17,48 +21,6 @@ VALIDITY_REPEALED = "repealed"
 VALIDITIES: tuple[str, ...] = (VALIDITY_CURRENT, VALIDITY_REVISED, VALIDITY_REPEALED)
 
 ORDERS: tuple[str, ...] = ("relevance", "date")
-
-
-@dataclass(frozen=True)
-class Passage:
-    """An article-level chunk of a document's text: ``label`` is e.g. "第十二条", ``anchor`` the id of
-    the element on the page, so a hit can link to ``url#anchor``."""
-
-    text: str
-    label: str = ""
-    chapter: str = ""
-    anchor: str = ""
-
-
-@dataclass
-class SearchDocument:
-    """One searchable page. ``key`` is unique across content types (e.g. "document:42")."""
-
-    page_id: int
-    content_type: str
-    title: str
-    url: str
-    passages: list[Passage] = field(default_factory=list)
-    doc_number: str = ""
-    category: str = ""
-    issuer: str = ""
-    issue_date: dt.date | None = None
-    effective_date: dt.date | None = None
-    validity: str = ""
-    live: bool = True
-    # Tree paths of the organizations whose subtrees may see this page; empty means everyone.
-    visibility: list[str] = field(default_factory=list)
-    summary: str = ""
-    # When the source page last changed; ``search_index --update`` re-indexes pages newer than this.
-    updated_at: dt.datetime | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.content_type}:{self.page_id}"
-
-    @property
-    def year(self) -> int | None:
-        return self.issue_date.year if self.issue_date else None
 
 
 @dataclass(frozen=True)

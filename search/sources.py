@@ -1,100 +1,44 @@
-"""What the courses app's pages look like to search: policy documents (one passage per article, the
-text before the first article in paragraphs), courses and lessons (summary and text), with the
-visibility rules of ``courses.access`` (a course restricted to organizations, and its lessons, are
-seen only by those subtrees; a page under an unpublished ancestor is not live)."""
+"""What search indexes: the kinds of pages other apps register through ``school.hooks.SEARCH_SOURCES``
+(courses registers its policy documents, courses and lessons in ``courses/search_sources.py``), so search
+never imports them. Each source turns its pages into ``SearchDocument``s; this module asks them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils.html import strip_tags
 from wagtail.models import Page
 
-from courses.documents import outline
-from courses.models import CoursePage, LessonPage, PolicyDocumentPage
-from school.models import Organization
+from school.hooks import SearchSource, search_sources
 
-from .core import Passage, SearchDocument
-
-SOURCE_MODELS: tuple[type[Page], ...] = (PolicyDocumentPage, CoursePage, LessonPage)
-CHUNK_CHARS = 400
+from .core import SearchDocument
 
 
-def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
-    """Paragraph groups of about ``size`` characters (a text not written in articles)."""
-    out: list[str] = []
-    current = ""
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
-        if current and len(current) + len(line) > size:
-            out.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        out.append(current)
-    return out
+def sources() -> list[SearchSource]:
+    return search_sources()
 
 
-def document_passages(body: str) -> list[Passage]:
-    parsed = outline(body)
-    passages = [Passage(text=piece) for piece in chunks(parsed.preamble)]
-    for heading in parsed.headings:
-        if heading.text.strip():
-            passages.extend(Passage(text=piece, label=heading.full, chapter=heading.full, anchor=heading.anchor)
-                            for piece in chunks(heading.text))
-    passages.extend(Passage(text=a.text if a.text.startswith(a.label) else f"{a.label}　{a.text}", label=a.label,
-                            chapter=a.chapter, anchor=a.anchor) for a in parsed.articles)
-    return passages
-
-
-def _live(page: Page) -> bool:
-    if not page.live:
-        return False
-    ancestors = [page.path[: i * page.steplen] for i in range(2, page.depth)]
-    return not Page.objects.filter(path__in=ancestors, live=False).exists()
-
-
-def _course_paths(course: CoursePage) -> list[str]:
-    return sorted(Organization.objects.filter(pk__in=course.allowed_organizations.values("pk"))
-                  .values_list("path", flat=True))
+def source_models() -> tuple[type[Page], ...]:
+    """The page models of every registered source."""
+    return tuple(model for source in sources() for model in source.models)
 
 
 def document_for(page: Page) -> SearchDocument | None:
-    """The search document of a page, or None when search does not index pages of its type."""
+    """The search document of a page, or None when no source indexes pages of its type."""
     specific = page.specific
-    common = {"page_id": page.pk, "title": page.title, "url": page.get_url() or page.url_path,
-              "live": _live(page), "updated_at": page.last_published_at or page.latest_revision_created_at}
-    if isinstance(specific, PolicyDocumentPage):
-        return SearchDocument(
-            content_type="document", passages=document_passages(specific.body), doc_number=specific.doc_number,
-            category=specific.category, issuer=specific.issuer, issue_date=specific.issue_date,
-            effective_date=specific.effective_date, validity=specific.validity, **common)
-    if isinstance(specific, CoursePage):
-        return SearchDocument(content_type="course", category=specific.category, issuer=specific.trainer_display,
-                              passages=[Passage(text=p) for p in chunks(specific.summary)], summary=specific.summary,
-                              visibility=_course_paths(specific), **common)
-    if isinstance(specific, LessonPage):
-        course = specific.course()
-        text = "\n".join(filter(None, [specific.summary, strip_tags(str(getattr(specific, "body", "") or "")),
-                                       strip_tags(str(getattr(specific, "notes", "") or ""))]))
-        return SearchDocument(content_type="lesson", passages=[Passage(text=p) for p in chunks(text)],
-                              summary=specific.summary, category=course.category if course else "",
-                              visibility=_course_paths(course) if course else [], **common)
+    for source in sources():
+        if isinstance(specific, source.models):
+            return source.document(page)
     return None
 
 
 def is_source(page: Page) -> bool:
-    return isinstance(page, SOURCE_MODELS) or issubclass(page.specific_class or Page, SOURCE_MODELS)
+    models = source_models()
+    return isinstance(page, models) or issubclass(page.specific_class or Page, models)
 
 
 def iter_documents() -> Iterator[SearchDocument]:
-    """Every live page search indexes (``search_index --rebuild``)."""
-    for model in SOURCE_MODELS:
-        qs = model.objects.live().order_by("path")
-        if model is LessonPage:
-            qs = qs.specific()
-        for page in qs.iterator(chunk_size=200):
-            doc = document_for(page)
-            if doc is not None and doc.live:
+    """Every live page search indexes (``search_index --rebuild``), source by source."""
+    for source in sources():
+        for doc in source.documents():
+            if doc.live:
                 yield doc

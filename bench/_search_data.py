@@ -1,4 +1,5 @@
-"""Helpers of bench/search.py that need Django: loading the corpus and the naive LIKE baseline."""
+"""Helpers of bench/search.py that need Django (call after ``django.setup()``): loading the corpus and the
+naive LIKE baseline. They live here, not in an app, because they join courses' importer to search's index."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from django.db.models import Q
 
 from courses.models import PolicyDocumentPage
 from courses.services.documents import import_documents, read_rows
-
-from . import indexing
+from search import indexing
 
 
 def load_corpus(corpus: Path) -> int:

@@ -5,7 +5,7 @@ the same middleware (/api/v1/ping/), in the same run.
     python bench/heartbeat.py [--workers 4] [--threads 8] [--seconds 8] [--rounds 2]
 
 Prints ``metric heartbeat_vs_noop`` (heartbeats/s ÷ no-op requests/s; goal ≥ 0.6) and
-``metric db_writes_per_heartbeat`` (goal ≤ 1), counted by courses.dbcount (COURSES_COUNT_DB_WRITES=1).
+``metric db_writes_per_heartbeat`` (goal ≤ 1), counted by bench/_dbcount.py (COURSES_COUNT_DB_WRITES=1).
 DATABASE_URL may point at a scratch PostgreSQL database; otherwise a throwaway SQLite file is used.
 """
 

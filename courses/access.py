@@ -98,3 +98,14 @@ def can_download_document(user: Any, document: Any) -> bool:
     page_ids.update(int(object_id) for object_id in ReferenceIndex.get_references_to(document).filter(
         base_content_type=page_type).values_list("object_id", flat=True))
     return any(can_view_page_id(user, page_id) for page_id in sorted(page_ids))
+
+
+def lesson_video_access(user: Any, video: Any) -> bool | None:
+    """media's check (``media.access``): a video used by lessons may be watched by whoever may see one of
+    those lessons; a video no lesson uses is not courses' to judge (None)."""
+    from .models import VideoLessonPage
+
+    lessons = list(VideoLessonPage.objects.filter(video=video).only("id", "path", "depth", "live"))
+    if not lessons:
+        return None
+    return any(can_view_page(user, lesson) for lesson in lessons)

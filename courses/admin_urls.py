@@ -1,11 +1,11 @@
 from django.urls import path
 
-from .admin_views import tasks
+from .admin_views import study_tasks
 
 app_name = "courses_admin"
 urlpatterns = [
-    path("tasks/", tasks.index, name="tasks"),
-    path("tasks/add/", tasks.create, name="task_add"),
-    path("tasks/<int:pk>/", tasks.detail, name="task_detail"),
-    path("tasks/<int:pk>/export/", tasks.export, name="task_export"),
+    path("tasks/", study_tasks.index, name="tasks"),
+    path("tasks/add/", study_tasks.create, name="task_add"),
+    path("tasks/<int:pk>/", study_tasks.detail, name="task_detail"),
+    path("tasks/<int:pk>/export/", study_tasks.export, name="task_export"),
 ]

@@ -7,9 +7,12 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses and documents")
 
     def ready(self) -> None:
-        from . import signal_handlers
+        from media.access import register_video_access_check
 
-        signal_handlers.connect()
-        from . import credits
+        from .access import lesson_video_access
+        from .credits import register_credit_sources
+        from .signal_handlers import register_signal_handlers
 
-        credits.connect()
+        register_signal_handlers()
+        register_credit_sources()
+        register_video_access_check(lesson_video_access)

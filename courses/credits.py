@@ -1,20 +1,19 @@
-"""Courses' side of the credit ledger (school.credits): verifiers that let the ledger check a lesson,
-document or course completion against StudyProgress, the handler that turns ``lesson_completed``
-into a queued award (after commit, queue ``default``), and the study-task metric for organization
-scores (``school.hooks.ORG_METRICS``). Connected from CoursesConfig.ready()."""
+"""Courses' credit sources for the ledger (school.credits): verifiers that let the ledger check a lesson,
+document or course completion against StudyProgress, with the authoritative quantities, and the
+study-task metric for organization scores (``school.hooks.ORG_METRICS``). Registered by
+``register_credit_sources()`` from CoursesConfig.ready(); the receiver that turns ``lesson_completed``
+into an award lives in ``signal_handlers.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from django.utils import timezone
 
 from school.credits.periods import Period, period_bounds
 from school.credits.registry import register_source_verifier
-from school.credits.tasks import post_credit_after_commit
 
 TWO = Decimal("0.01")
 
@@ -25,7 +24,7 @@ def _completed(member_id: int, page_id: int) -> bool:
     return StudyProgress.objects.filter(member_id=member_id, page_id=page_id, completed_at__isnull=False).exists()
 
 
-def _lesson_is(page_id: int, kind: str) -> bool:
+def lesson_is(page_id: int, kind: str) -> bool:
     from .models import LessonPage, PolicyDocumentPage
 
     model = LessonPage if kind == "lesson" else PolicyDocumentPage
@@ -33,11 +32,11 @@ def _lesson_is(page_id: int, kind: str) -> bool:
 
 
 def verify_lesson(member_id: int, page_id: int) -> bool:
-    return _lesson_is(page_id, "lesson") and _completed(member_id, page_id)
+    return lesson_is(page_id, "lesson") and _completed(member_id, page_id)
 
 
 def verify_document(member_id: int, page_id: int) -> bool:
-    return _lesson_is(page_id, "document") and _completed(member_id, page_id)
+    return lesson_is(page_id, "document") and _completed(member_id, page_id)
 
 
 def lesson_credit_hours(member_id: int, page_id: int) -> Decimal | None:
@@ -74,24 +73,10 @@ def verify_course(member_id: int, course_id: int) -> bool:
     return bool(lessons) and done == len(lessons)
 
 
-def on_lesson_completed(sender: Any, member_id: int, lesson_id: int, completed_at: dt.datetime,
-                        **kwargs: Any) -> None:
-    from .models import LessonPage
-
-    if _lesson_is(lesson_id, "document"):
-        post_credit_after_commit(member_id, "document", lesson_id, completed_at)
-        return
-    post_credit_after_commit(member_id, "lesson", lesson_id, completed_at)
-    lesson = LessonPage.objects.filter(pk=lesson_id).first()
-    course = lesson.course() if lesson is not None else None
-    if course is not None and verify_course(member_id, course.pk):
-        post_credit_after_commit(member_id, "course", course.pk, completed_at)
-
-
 def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
     """Per member: study tasks whose deadline falls in the period (assigned, completed)."""
     from .models import StudyTask
-    from .services.tasks import _units, earned_by_member, members_in_scope, required_credits, task_items
+    from .services.study_tasks import _units, earned_by_member, members_in_scope, required_credits, task_items
 
     bounds = period_bounds(period)
     tasks = StudyTask.objects.select_related("organization")
@@ -112,15 +97,12 @@ def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
         yield member_id, "tasks", done_count, total
 
 
-def connect() -> None:
+def register_credit_sources() -> None:
     from wagtail import hooks
 
     from school.hooks import ORG_METRICS
 
-    from .signals import lesson_completed
-
     register_source_verifier("lesson", verify_lesson, lesson_credit_hours)
     register_source_verifier("document", verify_document, document_minutes)
     register_source_verifier("course", verify_course)
-    lesson_completed.connect(on_lesson_completed, dispatch_uid="courses_credits_lesson_completed")
     hooks.register(ORG_METRICS, task_metrics)

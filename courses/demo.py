@@ -13,7 +13,7 @@ from django.utils import timezone
 from .models import CoursePage, PolicyDocumentPage, ReadingLessonPage, VideoLessonPage
 from .services import ensure_site_pages, import_documents
 from .services.documents import read_rows
-from .services.tasks import create_task
+from .services.study_tasks import create_task
 
 SAMPLE_DOCUMENTS: list[dict[str, Any]] = [
     {"title": "中国共产党廉洁自律准则", "category": "准则", "issuer": "中共中央", "date": "2015-10-12",

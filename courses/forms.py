@@ -1,16 +1,23 @@
+"""The app's forms: the study-task form of organization administrators, and the course editor's page form
+(the trainer is chosen among trainers by name, and the final exam by its title from the exams the exams app
+offers through ``school.hooks.FINAL_EXAM_CHOICES`` — the course stores only the exam's id, so courses never
+imports exams)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import Page
 
+from school.hooks import FINAL_EXAM_CHOICES, collect
 from school.models import Organization
 from school.models.members import PoliticalStatus
-from school.permissions import organizations_visible_to
-
-from .models import CoursePage, LessonPage, PolicyDocumentPage
+from school.permissions import TRAINER_GROUP, organizations_visible_to
 
 
 class StudyTaskForm(forms.Form):
@@ -35,6 +42,8 @@ class StudyTaskForm(forms.Form):
         org_field.queryset = organizations_visible_to(user).order_by("path")
         pages_field = self.fields["pages"]
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
+        from .models import CoursePage, LessonPage, PolicyDocumentPage  # models import this module
+
         pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by("path")
 
     def clean(self) -> dict[str, Any]:
@@ -42,3 +51,35 @@ class StudyTaskForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The deadline must not be before the start date."))
         return data
+
+
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        trainer = self.fields.get("trainer")
+        if isinstance(trainer, forms.ModelChoiceField):
+            current = Q(pk=self.instance.trainer_id) if self.instance.trainer_id else Q(pk__in=[])
+            trainer.queryset = get_user_model().objects.filter(
+                Q(groups__name=TRAINER_GROUP) | current, is_active=True).distinct().order_by("username")
+            trainer.label_from_instance = _person  # type: ignore[assignment,method-assign]
+        self._exam_ids: set[int] | None = None
+        exam = self.fields.get("final_exam_id")
+        choices = [(int(pk), str(label)) for pk, label in collect(FINAL_EXAM_CHOICES, self.for_user)]
+        if exam is not None and choices:
+            self._exam_ids = {pk for pk, _label in choices}
+            current_id = self.instance.final_exam_id
+            if current_id and current_id not in self._exam_ids:
+                choices.append((current_id, str(_("Exam no. %(id)s") % {"id": current_id})))
+                self._exam_ids.add(current_id)
+            exam.label = _("final exam")
+            exam.widget = forms.Select(choices=[("", "---------"), *choices])
+
+    def clean_final_exam_id(self) -> int | None:
+        value: int | None = self.cleaned_data.get("final_exam_id")
+        if value and self._exam_ids is not None and value not in self._exam_ids:
+            raise forms.ValidationError(_("Choose the final exam from the list."))
+        return value

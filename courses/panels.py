@@ -42,10 +42,10 @@ def my_study_panels(request: HttpRequest) -> list[Panel]:
 
 
 def home_panels(request: HttpRequest) -> list[Panel]:
-    from .services.tasks import tasks_for_member
+    from .services.study_tasks import tasks_for_member
 
     member = member_of(request.user)
     if member is None:
         return []
     rows = [row for row in tasks_for_member(member) if not row.complete and row.days_left >= 0]
-    return [Panel("courses/panels/home_tasks.html", order=20, context={"rows": rows[:3], "count": len(rows)})]
+    return [Panel("courses/panels/home_study_tasks.html", order=20, context={"rows": rows[:3], "count": len(rows)})]

@@ -1,33 +1,44 @@
-"""Keep the access cache in step with publishing, and tell media who may watch a lesson's video."""
+"""Every receiver of the courses app, connected by ``register_signal_handlers()`` from CoursesConfig.ready():
+keep the access cache in step with publishing, and turn ``lesson_completed`` into queued credit awards."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
-from .access import can_view_page, forget_page
+from school.credits.tasks import post_credit_after_commit
+
+from .access import forget_page
+from .credits import lesson_is, verify_course
+from .signals import lesson_completed
 
 
-def _forget_subtree(instance: Page, **kwargs: Any) -> None:
+def forget_subtree(instance: Page, **kwargs: Any) -> None:
+    """A page (un)published: its subtree's cached access gates are stale."""
     for page_id in Page.objects.descendant_of(instance, inclusive=True).values_list("pk", flat=True):
         forget_page(page_id)
 
 
-def lesson_video_access(user: Any, video: Any) -> bool | None:
-    """media's check: a video used by lessons may be watched by whoever may see one of those lessons."""
-    from .models import VideoLessonPage
+def award_lesson_completed(sender: Any, member_id: int, lesson_id: int, completed_at: dt.datetime,
+                           **kwargs: Any) -> None:
+    """Queue the awards (after commit, queue ``default``): the document or lesson, and the course when this
+    lesson completed it."""
+    from .models import LessonPage
 
-    lessons = list(VideoLessonPage.objects.filter(video=video).only("id", "path", "depth", "live"))
-    if not lessons:
-        return None
-    return any(can_view_page(user, lesson) for lesson in lessons)
+    if lesson_is(lesson_id, "document"):
+        post_credit_after_commit(member_id, "document", lesson_id, completed_at)
+        return
+    post_credit_after_commit(member_id, "lesson", lesson_id, completed_at)
+    lesson = LessonPage.objects.filter(pk=lesson_id).first()
+    course = lesson.course() if lesson is not None else None
+    if course is not None and verify_course(member_id, course.pk):
+        post_credit_after_commit(member_id, "course", course.pk, completed_at)
 
 
-def connect() -> None:
-    from media.access import register_video_access_check
-
-    page_published.connect(_forget_subtree, dispatch_uid="courses_forget_published")
-    page_unpublished.connect(_forget_subtree, dispatch_uid="courses_forget_unpublished")
-    register_video_access_check(lesson_video_access)
+def register_signal_handlers() -> None:
+    page_published.connect(forget_subtree, dispatch_uid="courses_forget_published")
+    page_unpublished.connect(forget_subtree, dispatch_uid="courses_forget_unpublished")
+    lesson_completed.connect(award_lesson_completed, dispatch_uid="courses_credits_lesson_completed")

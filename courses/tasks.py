@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 @shared_task(name="courses.tasks.send_task_reminders")
 def send_task_reminders() -> int:
-    from .services.tasks import send_task_reminders as send
+    from .services.study_tasks import send_task_reminders as send
 
     return send()
 

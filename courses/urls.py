@@ -4,7 +4,7 @@ The catalog (/courses/) and the library (/library/) themselves are Wagtail pages
 from django.urls import path
 
 from .api import progress
-from .views import tasks
+from .views import study_tasks
 
 app_name = "courses"
 urlpatterns = [
@@ -12,5 +12,5 @@ urlpatterns = [
     path("api/v1/progress/<int:page_id>/start/", progress.ProgressStartView.as_view(), name="progress_start"),
     path("api/v1/progress/<int:page_id>/heartbeat/", progress.ProgressHeartbeatView.as_view(),
          name="progress_heartbeat"),
-    path("tasks/", tasks.my_tasks, name="my_tasks"),
+    path("tasks/", study_tasks.my_tasks, name="my_tasks"),
 ]

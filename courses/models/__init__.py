@@ -12,7 +12,7 @@ from .catalog import (
 )
 from .documents import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
 from .progress import ProgressKind, StudyProgress
-from .tasks import Notification, StudyTask, StudyTaskItem, TaskReminder
+from .study_tasks import Notification, StudyTask, StudyTaskItem, TaskReminder
 
 __all__ = [
     "CourseCatalogPage",

@@ -20,7 +20,7 @@ from wagtail.search import index
 
 from school.hooks import FINAL_EXAM_LINK, first_answer
 
-from ..page_forms import CoursePageForm
+from ..forms import CoursePageForm
 from .gate import MemberOnlyPageMixin
 
 

@@ -1,25 +1,167 @@
-"""Playback sessions and heartbeats: one conditional UPDATE per accepted heartbeat."""
+"""Video and reading progress, in one place: the pure engine (what a heartbeat may credit, on merged
+interval sets), playback sessions and heartbeats (one SELECT and one conditional UPDATE per accepted
+heartbeat, in plain SQL), and the member's progress by page. Models: ``courses/models/progress.py``;
+API views: ``courses/api/progress.py``.
+
+Rules (see README "Progress"): a heartbeat reports the span ``[start, position]`` played since the
+previous one. It is credited only if its length fits in the wall-clock time since the previous
+accepted heartbeat times the maximum playback rate; a longer span is a seek and credits nothing.
+Credit is the growth of the union of intervals, so watching a part again adds nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from school.models import Member
 from school.permissions import member_of
 
 from .. import signals
 from ..access import can_view_page, can_view_page_id
 from ..models import StudyProgress
-from ..progress import DURATION_SLACK, apply_span, is_number
-from . import progress_sql
+
+# --- the engine: pure functions on merged interval sets ---
+
+Interval = tuple[float, float]
+DURATION_SLACK = 1.0  # seconds a reported position may exceed the duration (player clocks round)
+
+
+def merge(intervals: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Sorted, non-overlapping, with touching intervals joined."""
+    result: list[list[float]] = []
+    for start, end in sorted((float(a), float(b)) for a, b in intervals if b > a):
+        if result and start <= result[-1][1] + 1e-6:
+            result[-1][1] = max(result[-1][1], end)
+        else:
+            result.append([start, end])
+    return result
+
+
+def covered(intervals: Sequence[Sequence[float]]) -> float:
+    return sum(end - start for start, end in intervals)
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Step:
+    intervals: list[list[float]]
+    watched: float
+    credited: float
+    seek: bool
+
+
+def apply_span(intervals: Sequence[Sequence[float]], start: float, end: float, elapsed: float,
+               max_rate: float) -> Step:
+    """Credit ``[start, end]`` if real time allows it (``elapsed`` seconds at up to ``max_rate``)."""
+    current = merge(intervals)
+    before = covered(current)
+    length = end - start
+    if length <= 0:
+        return Step(current, before, 0.0, False)
+    if length > max(elapsed, 0.0) * max_rate:
+        return Step(current, before, 0.0, True)
+    merged = merge([*current, [start, end]])
+    after = covered(merged)
+    return Step(merged, after, after - before, False)
+
+
+# --- the heartbeat's two statements in plain SQL ---
+# The ORM spent more time building these queries than the database spent running them
+# (bench/heartbeat.py). Portable across SQLite and PostgreSQL; values go through the fields' own adapters.
+
+@dataclass
+class ProgressRow:
+    pk: int
+    member_id: int
+    kind: str
+    duration: float
+    required_seconds: float
+    intervals: list[list[float]]
+    furthest_position: float
+    position: float
+    completed: bool
+    session_token: str
+    last_seq: int
+    last_heartbeat_at: dt.datetime | None
+    page_live: bool
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+_SELECT = (
+    "SELECT p.id, p.member_id, p.kind, p.duration, p.required_seconds, p.intervals, p.furthest_position, "
+    "p.position, p.completed_at IS NOT NULL, p.session_token, p.last_seq, p.last_heartbeat_at, pg.live "
+    "FROM {progress} p INNER JOIN {member} m ON m.id = p.member_id "
+    "INNER JOIN {page} pg ON pg.id = p.page_id WHERE m.user_id = %s AND p.page_id = %s"
+)
+_UPDATE = "UPDATE {progress} SET {sets} WHERE id = %s AND session_token = %s AND last_seq = %s"
+
+
+def _select_sql() -> str:
+    # Identifiers come from model metadata; values are always parameters.
+    return _SELECT.format(progress=_q(StudyProgress._meta.db_table), member=_q(Member._meta.db_table),
+                          page=_q("wagtailcore_page"))
+
+
+def _fetch(user_id: int, page_id: int) -> ProgressRow | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_select_sql(), [user_id, page_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    intervals = row[5]
+    if isinstance(intervals, str | bytes):
+        intervals = json.loads(intervals)
+    last = row[11]
+    if isinstance(last, str):
+        last = dt.datetime.fromisoformat(last)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    return ProgressRow(int(row[0]), int(row[1]), str(row[2]), float(row[3]), float(row[4]), list(intervals or []),
+                       float(row[6]), float(row[7]), bool(row[8]), str(row[9] or ""), int(row[10]), last,
+                       bool(row[12]))
+
+
+def _update(row: ProgressRow, *, intervals: list[list[float]], watched: float, position: float, furthest: float,
+           seq: int, now: dt.datetime, completed_at: dt.datetime | None) -> bool:
+    """One conditional UPDATE: applies only if no other heartbeat of this session got in first."""
+    ops = connection.ops
+    field = StudyProgress._meta.get_field("intervals")
+    stamp = ops.adapt_datetimefield_value(now)
+    sets = ["intervals = %s", "watched_seconds = %s", "position = %s", "furthest_position = %s", "last_seq = %s",
+            "last_heartbeat_at = %s", "updated_at = %s"]
+    params: list[Any] = [field.get_db_prep_save(intervals, connection), watched, position, furthest, seq, stamp,
+                         stamp]
+    if completed_at is not None:
+        sets.append("completed_at = %s")
+        params.append(ops.adapt_datetimefield_value(completed_at))
+    sql = _UPDATE.format(progress=_q(StudyProgress._meta.db_table), sets=", ".join(sets))
+    if completed_at is not None:
+        sql += " AND completed_at IS NULL"
+    params += [row.pk, row.session_token, row.last_seq]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.rowcount == 1)
+
+
+# --- sessions and heartbeats ---
 
 MAX_SEQ = 2**53
 
@@ -114,7 +256,7 @@ def parse_heartbeat(payload: Any) -> tuple[str, int, float, float | None]:
 def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime | None = None) -> HeartbeatResult:
     """Validate, check the session and the sequence, credit what real time allows: one SELECT, one UPDATE."""
     session, seq, position, start = parse_heartbeat(payload)
-    row = progress_sql.fetch(int(user.pk), page_id)
+    row = _fetch(int(user.pk), page_id)
     # The access gate is cached per page (no query for open courses): an unpublished course or a
     # restriction added during playback stops the credit too.
     if row is None or not row.page_live or not can_view_page_id(user, page_id):
@@ -137,7 +279,7 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind))
     completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
     furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
-    if not progress_sql.update(row, intervals=step.intervals, watched=step.watched, position=position,
+    if not _update(row, intervals=step.intervals, watched=step.watched, position=position,
                                furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
     if completed_now:

@@ -332,7 +332,7 @@ COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
 # Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
 COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
 if COURSES_COUNT_DB_WRITES:
-    MIDDLEWARE = ["courses.dbcount.CountWritesMiddleware", *MIDDLEWARE]
+    MIDDLEWARE = ["bench._dbcount.CountWritesMiddleware", *MIDDLEWARE]
 # seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
 COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
 CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}

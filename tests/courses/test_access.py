@@ -10,7 +10,7 @@ from wagtail.documents import get_document_model
 
 from courses.models import LessonAttachment, PolicyDocumentPage, StudyProgress
 from courses.services import ensure_site_pages, import_documents
-from courses.services.tasks import create_task, tasks_for_member
+from courses.services.study_tasks import create_task, tasks_for_member
 from media.access import can_watch
 from tests.courses.builders import make_course, make_reading, make_video, make_video_lesson
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.credits import lesson_credit_hours, task_metrics
 from courses.models import StudyProgress
-from courses.services.tasks import create_task
+from courses.services.study_tasks import create_task
 from courses.signals import lesson_completed
 from school.credits.defaults import ensure_default_rules
 from school.credits.models import CreditEntry, MemberCredit, MemberMetric

@@ -1,4 +1,4 @@
-from courses.progress import apply_span, covered, merge
+from courses.services.progress import apply_span, covered, merge
 
 
 def test_it_merges_overlapping_and_touching_intervals() -> None:

@@ -91,7 +91,7 @@ def prepare_after_trainer(story: Story) -> None:
 
 def prepare_task(story: Story) -> None:
     from courses.models import CoursePage
-    from courses.services.tasks import create_task
+    from courses.services.study_tasks import create_task
 
     cast = story.cast
     today = timezone.localdate()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from courses.models import PolicyDocumentPage, VideoLessonPage
 from courses.services import ensure_site_pages, import_documents
-from courses.services.tasks import create_task
+from courses.services.study_tasks import create_task
 from media.services import process_video
 from media.services.registration import register_video_from_path
 from tests.courses.builders import make_course, make_reading

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from courses.services.tasks import create_task
+from courses.services.study_tasks import create_task
 from exams.services import do_start_attempt, do_submit_attempt
 from school.models import AuditEvent
 from tests.courses.builders import make_course

@@ -38,7 +38,7 @@ from wagtail.models import (
 
 from courses.models import CoursePage, LessonAttachment, PolicyDocumentPage, VideoLessonPage
 from courses.services import ensure_site_pages
-from courses.services.tasks import create_task
+from courses.services.study_tasks import create_task
 from exams.models import CertificateLayout, Question, QuestionVersion
 from exams.services import do_save_answer, do_start_attempt, do_submit_attempt
 from exams.services.certificates import issue_certificate

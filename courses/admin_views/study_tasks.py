@@ -14,7 +14,13 @@ from school.excel.workbook import Column, build_workbook
 from school.permissions import is_org_admin, organizations_visible_to
 
 from ..forms import StudyTaskForm
-from ..services.tasks import completion_by_organization, create_task, required_credits, task_items, tasks_visible_to
+from ..services.study_tasks import (
+    completion_by_organization,
+    create_task,
+    required_credits,
+    task_items,
+    tasks_visible_to,
+)
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -26,7 +32,7 @@ def _admin_only(request: HttpRequest) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     tasks = tasks_visible_to(request.user).order_by("-ends_on", "-pk")
-    return render(request, "courses/admin/tasks.html", {"tasks": tasks})
+    return render(request, "courses/admin/study_tasks.html", {"tasks": tasks})
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,7 +58,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     rows = completion_by_organization(task, organizations_visible_to(request.user))
     items = task_items(task)
-    return render(request, "courses/admin/task_detail.html", {
+    return render(request, "courses/admin/study_task_detail.html", {
         "task": task, "rows": rows, "items": items, "required": required_credits(task, items)})
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from courses.models import Notification, StudyProgress, StudyTask, TaskReminder
-from courses.services.tasks import (
+from courses.services.study_tasks import (
     completion_by_organization,
     create_task,
     send_task_reminders,

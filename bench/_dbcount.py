@@ -1,4 +1,5 @@
-"""Counts the database writes a request makes (only when COURSES_COUNT_DB_WRITES is on: benchmarks).
+"""Counts the database writes a request makes: a middleware installed only when COURSES_COUNT_DB_WRITES is on
+(bench/heartbeat.py turns it on).
 
 The count is returned in the ``X-DB-Writes`` response header; ``bench/heartbeat.py`` sums it."""
 

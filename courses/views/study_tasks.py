@@ -14,7 +14,7 @@ from school.permissions import member_of
 @require_GET
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    from ..services.tasks import tasks_for_member
+    from ..services.study_tasks import tasks_for_member
 
     member = member_of(request.user)
     from ..models import Notification
@@ -23,5 +23,5 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     unread = list(Notification.objects.filter(user_id=int(request.user.pk or 0), read_at__isnull=True)[:5])
     if unread:
         Notification.objects.filter(pk__in=[n.pk for n in unread]).update(read_at=timezone.now())
-    return render(request, "courses/my_tasks.html", {"member": member, "rows": rows, "notifications": unread,
+    return render(request, "courses/my_study_tasks.html", {"member": member, "rows": rows, "notifications": unread,
                                                      "nav_current": "my_study"})

@@ -17,7 +17,9 @@ _DURATION = re.compile(r"Duration: (?:(?P<h>\d+):(?P<m>\d\d):(?P<s>\d\d(?:\.\d+)
 _BITRATE = re.compile(r"bitrate: (\d+) kb/s")
 _STREAM = re.compile(r"^\s*Stream #0:(?P<index>\d+)[^:]*: (?P<kind>Video|Audio|Subtitle|Data|Attachment): (?P<rest>.*)$")
 _SIZE = re.compile(r"(?:^|[ ,])(\d{1,5})x(\d{1,5})(?=[ ,\[]|$)")
-_SAR = re.compile(r"\[SAR (\d+):(\d+) DAR \d+:\d+\]")
+# "[SAR 64:45 DAR 16:9]" is the codec's; a container's own (MP4 pasp, Matroska display size) follows
+# unbracketed when it differs, and it is the one ffmpeg's decoder applies.
+_SAR = re.compile(r"SAR (\d+):(\d+) DAR \d+:\d+")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
@@ -107,9 +109,9 @@ def parse(stderr: str) -> ProbeResult:
             fields.update(video_codec=codec, fps=_rate(_FPS.search(rest)), tbr=_rate(_TBR.search(rest)))
             if size:
                 fields.update(width=int(size.group(1)), height=int(size.group(2)))
-            sar = _SAR.search(rest)
-            if sar and int(sar.group(1)) and int(sar.group(2)):  # "SAR 0:1" means unknown: square
-                fields["sample_aspect"] = Fraction(int(sar.group(1)), int(sar.group(2)))
+            for sar in _SAR.finditer(rest):  # the last one wins; "SAR 0:1" means unknown: square
+                if int(sar.group(1)) and int(sar.group(2)):
+                    fields["sample_aspect"] = Fraction(int(sar.group(1)), int(sar.group(2)))
             for following in lines[number + 1 :]:  # the stream's metadata and side data
                 if _STREAM.match(following) or not following.startswith("    "):
                     break

@@ -134,13 +134,25 @@ def test_it_keeps_the_sources_rational_frame_rate_within_the_limit(
     assert output_fps(source, limit) == kept
 
 
-def test_it_reads_the_sample_aspect_and_shows_it_in_the_display_size() -> None:
+@pytest.mark.parametrize(
+    ("stream", "sample_aspect", "display_size"),
+    [
+        ("176x144 [SAR 128:117 DAR 1408:1053], 9 kb/s, 29.97 fps", Fraction(128, 117), (193, 144)),  # 192.5 wide
+        # A container's own aspect (MP4 pasp, Matroska) overrides the codec's, as ffmpeg's decoder does.
+        ("720x576 [SAR 64:45 DAR 16:9], 3621 kb/s, SAR 16:15 DAR 4:3, 25 fps", Fraction(16, 15), (768, 576)),
+        ("720x576 [SAR 0:1 DAR 0:1], 25 fps", Fraction(1), (720, 576)),  # unknown: square pixels
+        ("640x360, 25 fps", Fraction(1), (640, 360)),
+    ],
+)
+def test_it_reads_the_sample_aspect_into_the_display_size(
+    stream: str, sample_aspect: Fraction, display_size: tuple[int, int]
+) -> None:
     info = parse(
-        "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'carphone.mp4':\n"
+        "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'clip.mp4':\n"
         "  Duration: 00:00:04.00, start: 0.000000, bitrate: 14 kb/s\n"
-        "  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 176x144 "
-        "[SAR 128:117 DAR 1408:1053], 9 kb/s, 29.97 fps, 29.97 tbr, 30k tbn (default)\n"
+        f"  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), {stream}, "
+        "25 tbr, 30k tbn (default)\n"
     )
 
-    assert (info.width, info.height, info.sample_aspect) == (176, 144, Fraction(128, 117))
-    assert info.display_size == (193, 144)  # 176 × 128/117 = 192.5 square pixels wide
+    assert info.sample_aspect == sample_aspect
+    assert info.display_size == display_size

@@ -8,11 +8,18 @@ quality, ``-maxrate``/``-bufsize`` so the peak bitrate, which the master playlis
 BANDWIDTH, is bounded. Keyframes every segment length at a fixed frame rate (``fps`` filter, which
 also turns variable-frame-rate phone footage into constant frame rate) keep the rungs' segments
 aligned so players can switch between them.
+
+Sizes are planned from the display size (``ProbeResult.display_size``: sample aspect and rotation
+applied) and every rung is written in square pixels, so anamorphic sources (16:9 PAL DV is 720×576
+with SAR 64:45) keep their shape. The frame rate is the source's own rational rate (30000/1001 stays
+30000/1001, not 30), divided evenly when it is above ``max_fps``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import ffmpeg  # ffmpeg-python
@@ -55,7 +62,7 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def _level(width: int, height: int, fps: float) -> str:
+def _level(width: int, height: int, fps: Fraction | float) -> str:
     macroblocks_per_second = ((width + 15) // 16) * ((height + 15) // 16) * fps
     if macroblocks_per_second <= 40_500:
         return "3.0"
@@ -64,14 +71,42 @@ def _level(width: int, height: int, fps: float) -> str:
     return "4.0" if macroblocks_per_second <= 245_760 else "4.1"
 
 
-def output_fps(source_fps: float | None, max_fps: int) -> int:
+def output_fps(source_fps: float | None, max_fps: int) -> Fraction:
+    """The frame rate of every rung, as a fraction: the source's own rate when it is a known one.
+
+    ``ffmpeg -i`` prints rates with two decimals, so 29.97 is read back as the NTSC 30000/1001 (and
+    23.98, 59.94… likewise), 12.50 as 25/2; anything else (variable-frame-rate phone footage whose
+    average is 29.87) is rounded to whole frames per second. Above ``max_fps`` the rate is divided by
+    the smallest whole number that brings it under the limit (59.94 -> 29.97, 50 -> 25: frames are
+    dropped evenly) unless that falls below three quarters of the limit; then it is the limit.
+    """
     if not source_fps or source_fps <= 0:
-        return min(25, max_fps)
-    return max(1, min(max_fps, round(source_fps)))
+        return Fraction(min(25, max_fps))
+    ntsc = Fraction(round(source_fps * 1.001) * 1000, 1001)
+    halves = Fraction(round(source_fps * 2), 2)
+    if ntsc and abs(source_fps - ntsc) < 0.006:
+        rate = ntsc
+    elif abs(source_fps - halves) < 0.006:
+        rate = halves
+    else:
+        rate = Fraction(round(source_fps))
+    rate = max(rate, Fraction(1))
+    if rate <= max_fps:
+        return rate
+    divided = rate / math.ceil(rate / max_fps)
+    return divided if divided >= Fraction(3, 4) * max_fps else Fraction(max_fps)
 
 
-def plan(width: int, height: int, fps: int, settings: Settings, *, has_video: bool = True) -> list[Rung]:
-    """Rungs no larger than the source (short side compared, so portrait phone video works too)."""
+def keyframe_interval(fps: Fraction, segment_seconds: int) -> int:
+    """Frames per GOP: at least one segment long, so every keyframe ends a segment in every rung
+    (120 frames = 4.004 s at 30000/1001)."""
+    return max(1, math.ceil(fps * segment_seconds))
+
+
+def plan(width: int, height: int, fps: Fraction | float, settings: Settings, *, has_video: bool = True) -> list[Rung]:
+    """Rungs no larger than the source (short side compared, so portrait phone video works too).
+
+    ``width`` and ``height`` are the display size in square pixels (``ProbeResult.display_size``)."""
     if not has_video:
         return [Rung(AUDIO_NAME, 0, 0, settings.audio_only_kbps, settings.audio_only_kbps, "3.0")]
     short = min(width, height)
@@ -101,7 +136,7 @@ def build_command(
     workdir: str,
     rungs: list[Rung],
     settings: Settings,
-    fps: int,
+    fps: Fraction,
     has_audio: bool,
     poster_at: float | None,
     poster_dims: tuple[int, int] | None,
@@ -119,15 +154,16 @@ def build_command(
     outputs = []
     video_rungs = [rung for rung in rungs if not rung.is_audio]
     if video_rungs:
-        video = source_input["v:0"].filter("fps", fps=fps).filter("format", "yuv420p")
+        video = source_input["v:0"].filter("fps", fps=str(fps)).filter("format", "yuv420p")
         poster_branch = None
         if poster_at is not None:
             base = video.filter_multi_output("split", 2)
             video, poster_branch = base.stream(0), base.stream(1)
-        gop = fps * settings.segment_seconds
+        gop = keyframe_interval(fps, settings.segment_seconds)
         parent = video
         for index, rung in enumerate(video_rungs):
             # Cascade: each rung is scaled from the one above it (fewer pixels to read than the source).
+            # The rung's size already has the display shape, so its pixels are square: SAR 1.
             scaled = parent.filter("scale", rung.width, rung.height, flags="bicubic").filter("setsar", 1)
             if index + 1 < len(video_rungs):
                 pair = scaled.filter_multi_output("split", 2)
@@ -159,6 +195,7 @@ def build_command(
                 .filter("trim", end_frame=1)
                 .filter("setpts", "PTS-STARTPTS")
                 .filter("scale", poster_dims[0], poster_dims[1])
+                .filter("setsar", 1)
             )
             outputs.append(
                 ffmpeg.output(frame, f"{workdir}/poster-source.png", vframes=1, f="image2", update=1)

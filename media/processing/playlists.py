@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from .ladder import Rung
@@ -62,12 +63,12 @@ def measure(rung: Rung, playlist: MediaPlaylist) -> Measured:
     return Measured(rung, playlist, max(peak, average), average, total)
 
 
-def master_playlist(measured: list[Measured], fps: int, *, has_audio: bool = True) -> str:
+def master_playlist(measured: list[Measured], fps: Fraction | float, *, has_audio: bool = True) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for item in sorted(measured, key=lambda m: m.peak_bps, reverse=True):
         attributes = [f"BANDWIDTH={item.peak_bps}", f"AVERAGE-BANDWIDTH={item.average_bps}"]
         if not item.rung.is_audio:
-            attributes += [f"RESOLUTION={item.rung.width}x{item.rung.height}", f"FRAME-RATE={fps:.3f}"]
+            attributes += [f"RESOLUTION={item.rung.width}x{item.rung.height}", f"FRAME-RATE={float(fps):.3f}"]
         attributes.append(f'CODECS="{item.rung.codecs(has_audio=has_audio)}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{item.rung.name}/index.m3u8"]
     return "\n".join(lines) + "\n"

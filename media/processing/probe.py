@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .binary import ffmpeg_binary
 
@@ -16,6 +17,9 @@ _DURATION = re.compile(r"Duration: (?:(?P<h>\d+):(?P<m>\d\d):(?P<s>\d\d(?:\.\d+)
 _BITRATE = re.compile(r"bitrate: (\d+) kb/s")
 _STREAM = re.compile(r"^\s*Stream #0:(?P<index>\d+)[^:]*: (?P<kind>Video|Audio|Subtitle|Data|Attachment): (?P<rest>.*)$")
 _SIZE = re.compile(r"(?:^|[ ,])(\d{1,5})x(\d{1,5})(?=[ ,\[]|$)")
+# "[SAR 64:45 DAR 16:9]" is the codec's; a container's own (MP4 pasp, Matroska display size) follows
+# unbracketed when it differs, and it is the one ffmpeg's decoder applies.
+_SAR = re.compile(r"SAR (\d+):(\d+) DAR \d+:\d+")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
@@ -41,6 +45,7 @@ class ProbeResult:
     fps: float | None = None
     tbr: float | None = None
     rotation: int = 0
+    sample_aspect: Fraction = Fraction(1)  # SAR: the shape of one stored pixel (64:45 for 16:9 PAL DV)
     audio_codec: str = ""
     sample_rate: int | None = None
 
@@ -54,10 +59,12 @@ class ProbeResult:
 
     @property
     def display_size(self) -> tuple[int, int]:
-        """Width and height as shown, after the rotation a phone recorded is applied."""
+        """Width and height as shown, in square pixels: the stored width stretched (or narrowed) by the
+        sample aspect ratio, then the rotation a phone recorded applied. 720×576 at 64:45 is 1024×576."""
+        width = max(1, round(self.width * self.sample_aspect)) if self.width else 0
         if abs(self.rotation) % 180 == 90:
-            return self.height, self.width
-        return self.width, self.height
+            return self.height, width
+        return width, self.height
 
     @property
     def is_image(self) -> bool:
@@ -102,6 +109,9 @@ def parse(stderr: str) -> ProbeResult:
             fields.update(video_codec=codec, fps=_rate(_FPS.search(rest)), tbr=_rate(_TBR.search(rest)))
             if size:
                 fields.update(width=int(size.group(1)), height=int(size.group(2)))
+            for sar in _SAR.finditer(rest):  # the last one wins; "SAR 0:1" means unknown: square
+                if int(sar.group(1)) and int(sar.group(2)):
+                    fields["sample_aspect"] = Fraction(int(sar.group(1)), int(sar.group(2)))
             for following in lines[number + 1 :]:  # the stream's metadata and side data
                 if _STREAM.match(following) or not following.startswith("    "):
                     break

@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
-from school.imports import run_member_import
 from school.models import AuditEvent, MemberImport
+from school.services import run_member_import
 from tests.school.spreadsheets import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db

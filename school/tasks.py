@@ -1,7 +1,4 @@
-from typing import Any
-
 from celery import shared_task
-from celery.signals import worker_ready
 
 from . import outbox
 from .services.spreadsheets import run_member_import
@@ -19,11 +16,6 @@ def flush_task_outbox() -> int:
     """Beat (every TASKS_OUTBOX_FLUSH_SECONDS), at worker start and after a recovered send: publish the
     tasks the broker did not take. Safe to run twice or concurrently (rows are claimed)."""
     return outbox.flush().sent
-
-
-@worker_ready.connect
-def _flush_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
-    outbox.send(flush_task_outbox)
 
 
 # Register the ledger's tasks with the worker (autodiscovery looks at school.tasks only).

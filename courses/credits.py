@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from school.credits.periods import Period, period_bounds
-from school.credits.registry import register_source_verifier
+from school.credits.rules import register_source_verifier
 from school.credits.tasks import post_credit_after_commit
 
 TWO = Decimal("0.01")

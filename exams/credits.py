@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from school import outbox
 from school.credits.periods import Period, period_bounds
-from school.credits.registry import register_source_verifier
+from school.credits.rules import register_source_verifier
 from school.credits.tasks import post_credit_after_commit, post_credit_task
 
 

@@ -36,6 +36,6 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
 
 @shared_task(acks_late=True, queue="default")
 def snapshot_rankings_task() -> list[int]:
-    from . import snapshots
+    from . import rankings
 
-    return snapshots.scheduled_snapshots()
+    return rankings.scheduled_snapshots()

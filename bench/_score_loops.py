@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from school.credits import scoring
+from school.credits import recompute
 from school.credits.models import (
     CreditEntry,
     CreditRuleVersion,
@@ -40,7 +40,7 @@ ZERO = Decimal("0")
 def full_loop(sample: list[Organization], period: Period) -> float:
     caps = {pk: cap for pk, cap in CreditRuleVersion.objects.filter(daily_cap__isnull=False)
             .values_list("pk", "daily_cap") if cap is not None}
-    scheme = scoring.active_scheme()
+    scheme = recompute.active_scheme()
     started = time.perf_counter()
     for org in sample:
         member_ids = list(Member.objects.filter(organization=org).values_list("pk", flat=True))
@@ -106,7 +106,7 @@ def _organization_score(org: Organization, period: Period, scheme: ScoreScheme) 
 
 
 def org_only_loop(sample: list[Organization], period: Period) -> float:
-    scheme = scoring.active_scheme()
+    scheme = recompute.active_scheme()
     target = float(scheme.monthly_target) * period.month_count
     started = time.perf_counter()
     for org in sample:

@@ -11,31 +11,29 @@ import datetime as dt
 import io
 import random
 import time
+from collections.abc import Iterator
 
 import _django
 
 _django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
 
 from school import sensitive, services  # noqa: E402
 from school.excel import MEMBER_COLUMNS, import_members  # noqa: E402
+from school.excel.workbook import build_workbook  # noqa: E402
 from school.models import Member, Organization  # noqa: E402
 
 
 def workbook(n: int, branches: list[str], rng: random.Random) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet()
-    ws.append([c.header for c in MEMBER_COLUMNS])
-    for i in range(n):
-        birth = dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
-        first17 = f"{310000 + i % 9000:06d}{birth:%Y%m%d}{i % 1000:03d}"
-        ws.append([f"党员{i}", first17 + sensitive.id_number_check_digit(first17), rng.choice(branches), "正式党员",
-                   rng.choice(["男", "女"]), "汉族", "大学本科", "2005-07-01", "", f"139{i:08d}", "在册", ""])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    def rows() -> Iterator[list[str]]:
+        for i in range(n):
+            birth = dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
+            first17 = f"{310000 + i % 9000:06d}{birth:%Y%m%d}{i % 1000:03d}"
+            yield [f"党员{i}", first17 + sensitive.id_number_check_digit(first17), rng.choice(branches), "正式党员",
+                   rng.choice(["男", "女"]), "汉族", "大学本科", "2005-07-01", "", f"139{i:08d}", "在册", ""]
+
+    return build_workbook("党员信息", MEMBER_COLUMNS, rows())
 
 
 def main() -> None:

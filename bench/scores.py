@@ -45,7 +45,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from school.credits import recompute, totals  # noqa: E402
+from school.credits import recompute  # noqa: E402
 from school.credits.models import (  # noqa: E402
     CreditEntry,
     CreditRule,
@@ -190,7 +190,7 @@ def dashboard(org: Organization) -> float:
 def profile_steps() -> None:
     recompute._tune_connection()
     period = parse(PERIOD)
-    steps = [("caps and member totals", totals.rebuild), ("metrics", recompute.metrics),
+    steps = [("caps and member totals", recompute.rebuild), ("metrics", recompute.metrics),
              ("organization scores", recompute.organization_scores)]
     parts = []
     for name, fn in steps:

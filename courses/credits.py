@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from school.credits.periods import Period, period_bounds
-from school.credits.registry import register_source_verifier
+from school.credits.rules import register_source_verifier
 
 TWO = Decimal("0.01")
 

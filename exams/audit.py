@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models.signals import m2m_changed
 
 from school import audit
-from school.audit_signals import watch_changes
+from school.audit import watch_changes
 from school.models import AuditAction
 
 from .models import Attempt, Exam, ExamSection

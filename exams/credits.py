@@ -14,9 +14,9 @@ from celery import shared_task
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from school import tasks_outbox
+from school import outbox
 from school.credits.periods import Period, period_bounds
-from school.credits.registry import register_source_verifier
+from school.credits.rules import register_source_verifier
 from school.credits.tasks import post_credit_after_commit, post_credit_task
 
 
@@ -68,7 +68,7 @@ def post_practice_credits(days_back: int = 3) -> int:
     for day in PracticeDay.objects.filter(date__lt=today, date__gte=today - dt.timedelta(days=days_back),
                                           points__gt=0).only("pk", "member_id", "date"):
         earned = timezone.make_aware(dt.datetime.combine(day.date, dt.time(23, 59)))
-        tasks_outbox.send(post_credit_task, day.member_id, "practice", day.pk, earned.isoformat(), None)
+        outbox.send(post_credit_task, day.member_id, "practice", day.pk, earned.isoformat(), None)
         count += 1
     return count
 

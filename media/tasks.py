@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from school import tasks_outbox
+from school import outbox
 
 from . import services
 
@@ -28,5 +28,5 @@ def recover_stalled_videos() -> list[int]:
     one) rely on this; sending twice is harmless because ``process_video`` claims first."""
     ids = services.stalled_video_ids()
     for video_id in ids:
-        tasks_outbox.send(transcode_video, video_id)
+        outbox.send(transcode_video, video_id)
     return ids

@@ -7,8 +7,6 @@ class SchoolConfig(AppConfig):
     verbose_name = _("Organizations and members")
 
     def ready(self) -> None:
-        from . import audit, audit_signals
-        from .security import throttle  # noqa: F401  (connects the login signal receivers)
+        from .signal_handlers import register_signal_handlers
 
-        audit_signals.connect()
-        audit.connect_celery()
+        register_signal_handlers()

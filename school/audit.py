@@ -9,13 +9,14 @@ certificates, exams).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
 from .models.audit import AuditAction, AuditEvent
@@ -56,26 +57,21 @@ def acting_as(channel: str, actor: Any = None) -> Iterator[None]:
         _acting.reset(token)
 
 
+# Everything a Celery task (queued by a view, or by beat) records names the task as its channel
+# (``task_started``/``task_finished`` are connected to Celery's task_prerun/task_postrun in
+# ``school.signal_handlers``).
 _task_tokens: dict[str, Any] = {}
 
 
-def _task_started(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
+def task_started(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
     if _acting.get() is None:  # an eager task inside a command keeps the command's channel
         _task_tokens[task_id] = _acting.set(_Acting(None, f"celery {getattr(task, 'name', '')}".strip()))
 
 
-def _task_finished(task_id: str = "", **kwargs: Any) -> None:
+def task_finished(task_id: str = "", **kwargs: Any) -> None:
     token = _task_tokens.pop(task_id, None)
     if token is not None:
         _acting.reset(token)
-
-
-def connect_celery() -> None:
-    """Everything a Celery task (queued by a view, or by beat) records names the task as its channel."""
-    from celery.signals import task_postrun, task_prerun
-
-    task_prerun.connect(_task_started, weak=False, dispatch_uid="audit-task-prerun")
-    task_postrun.connect(_task_finished, weak=False, dispatch_uid="audit-task-postrun")
 
 
 def current_request() -> HttpRequest | None:
@@ -112,3 +108,54 @@ def record(
         data=data or {},
         address=address[:64],
     )
+
+
+_OLD = "_audit_old_values"
+# Bookkeeping columns that change on every save and say nothing about what was changed.
+_IGNORED = {"changed_at", "changed_by", "updated_at", "modified_at", "created_at"}
+
+
+def _shown(value: Any) -> str:
+    return str(value)[:200] if value is not None else ""
+
+
+def _values(instance: models.Model, fields: Iterable[models.Field[Any, Any]]) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in fields}
+
+
+def watch_changes(model: type[models.Model], action: AuditAction, label: str, *,
+                  only_if: Callable[[Any], bool] | None = None) -> None:
+    """Record creation, deletion and field changes of ``model`` rows (``only_if(instance)`` decides
+    whether a row is worth recording, e.g. an exam that members have already attempted)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in _IGNORED]
+
+    def before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if raw or instance.pk is None:
+            return
+        old = sender._base_manager.filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
+        setattr(instance, _OLD, old)
+
+    def after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+        if raw or (only_if is not None and not only_if(instance)):
+            return
+        old = getattr(instance, _OLD, None)
+        if created or old is None:
+            record(action, f"新增{label}：{instance}", target=instance)
+            return
+        new = _values(instance, fields)
+        changes = {name: [_shown(old[name]), _shown(value)] for name, value in new.items() if old[name] != value}
+        setattr(instance, _OLD, new)
+        if changes:
+            labels = {f.attname: str(f.verbose_name) for f in fields}
+            names = "、".join(labels[n] for n in changes)
+            record(action, f"修改{label}：{instance}（{names}）", target=instance, data={"changes": changes})
+
+    def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+        if only_if is not None and not only_if(instance):
+            return
+        record(action, f"删除{label}：{instance}", data={"target_id": str(instance.pk), "deleted": str(instance)})
+
+    uid = f"audit-{model._meta.label_lower}"
+    pre_save.connect(before, sender=model, weak=False, dispatch_uid=uid)
+    post_save.connect(after, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=uid)

@@ -1,10 +1,7 @@
-from typing import Any
-
 from celery import shared_task
-from celery.signals import worker_ready
 
-from . import tasks_outbox
-from .imports import run_member_import
+from . import outbox
+from .services.spreadsheets import run_member_import
 
 
 @shared_task(acks_late=True, queue="default")
@@ -18,12 +15,7 @@ def process_member_import(import_id: int) -> None:
 def flush_task_outbox() -> int:
     """Beat (every TASKS_OUTBOX_FLUSH_SECONDS), at worker start and after a recovered send: publish the
     tasks the broker did not take. Safe to run twice or concurrently (rows are claimed)."""
-    return tasks_outbox.flush().sent
-
-
-@worker_ready.connect
-def _flush_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
-    tasks_outbox.send(flush_task_outbox)
+    return outbox.flush().sent
 
 
 # Register the ledger's tasks with the worker (autodiscovery looks at school.tasks only).

@@ -21,11 +21,11 @@ from .sources import source_models
 def _queue(task_name: str, page_id: int) -> None:
     """Through the task outbox: the row is written in the publishing transaction and the task sent
     after commit; a broker outage keeps it for the outbox flush, never failing the publish."""
-    from school import tasks_outbox
+    from school import outbox
 
     from . import tasks
 
-    tasks_outbox.send_on_commit(getattr(tasks, task_name), page_id)
+    outbox.send_on_commit(getattr(tasks, task_name), page_id)
 
 
 def on_published(sender: Any, instance: Page, **kwargs: Any) -> None:

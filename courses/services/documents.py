@@ -7,12 +7,14 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from school.excel.workbook import ImportResult, RowError, read_records
 
 from ..models import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
 from .site import ensure_site_pages
@@ -23,26 +25,6 @@ _LAW_KINDS = {"国家法律", "法律", "行政法规", "法律法规"}
 _VALIDITY_WORDS = {"现行有效": Validity.CURRENT, "已修订": Validity.REVISED, "已修改": Validity.REVISED,
                    "已废止": Validity.REPEALED, **{v: v for v in Validity.values}}
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # 1-based line or spreadsheet row
-    field: str
-    message: str
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    pages: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass
@@ -171,7 +153,7 @@ def import_documents(rows: Iterable[Mapping[str, Any]], *, library: PolicyDocume
             result.updated += 1
         else:
             result.unchanged += 1
-        result.pages.append(page.pk)
+        result.ids.append(page.pk)
     relink_versions(row.values["title"] for row in cleaned)
     return result
 
@@ -190,17 +172,7 @@ def read_rows(path: Path) -> Iterable[dict[str, Any]]:
                     yield {"__error__": _("Line %(line)s is not JSON: %(error)s") % {"line": number, "error": exc}}
         return
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.active
-        assert sheet is not None
-        iterator = sheet.iter_rows(values_only=True)
-        header = [(_text(cell) or "") for cell in next(iterator, ())]
-        for values in iterator:
-            if values is None or all(v in (None, "") for v in values):
-                continue
-            yield {name: value for name, value in zip(header, values, strict=False) if name}
-        workbook.close()
+        for _number, record in read_records(path):  # a SpreadsheetError is a ValueError
+            yield record
         return
     raise ValueError(_("Unsupported file type: %(suffix)s (use .jsonl or .xlsx)") % {"suffix": suffix})

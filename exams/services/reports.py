@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from school.excel.workbook import Column, Sheet, build_sheets
 from school.models import Organization
 from school.permissions import admin_paths, is_org_admin, is_trainer
 
@@ -94,23 +95,8 @@ def build_exam_report(exam: Exam, user: Any, question_limit: int = 200) -> ExamR
 
 
 def report_workbook(report: ExamReport) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    first = True
-    for table in report.tables:
-        ws = wb.active if first else wb.create_sheet()
-        first = False
-        assert ws is not None
-        ws.title = table.title[:31]
-        ws.append(table.headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return build_sheets([
+        Sheet(table.title, [Column(str(i), str(header), width=40 if i == 0 else 14) for i, header in enumerate(table.headers)],
+              table.rows)
+        for table in report.tables
+    ])

@@ -49,11 +49,11 @@ def register_video_from_path(path: Path, *, title: str = "", uploaded_by: Any = 
 
 
 def _enqueue_after_commit(video_id: int) -> None:
-    from school import tasks_outbox
+    from school import outbox
 
     from ..tasks import transcode_video
 
-    tasks_outbox.send_on_commit(transcode_video, video_id)
+    outbox.send_on_commit(transcode_video, video_id)
 
 
 @transaction.atomic

@@ -8,11 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from school import audit, services
-from school.excel import export_members, member_template
+from school import services
+from school.excel import member_template
 from school.forms import MemberForm, UploadForm
-from school.imports import submit_member_import
-from school.models import AuditAction, Member, MemberImport, Organization
+from school.models import Member, MemberImport, Organization
 from school.models.members import MemberStatus, PoliticalStatus
 from school.permissions import can_see_full_identifiers, members_visible_to, organizations_visible_to
 
@@ -96,10 +95,8 @@ def export(request: HttpRequest) -> HttpResponse:
     qs, filters = _filtered(request)
     full = request.GET.get("full") == "1" and can_see_full_identifiers(request.user)
     described = {k: str(getattr(v, "code", v)) for k, v in filters.items()}
-    audit.record(AuditAction.MEMBER_EXPORT_FULL if full else AuditAction.MEMBER_EXPORT,
-                 f"导出党员 {qs.count()} 人" + ("（含完整身份证号和手机号）" if full else ""),
-                 request=request, data={"filters": described, "full": full})
-    return xlsx_response(export_members(qs.iterator(chunk_size=2000), full_identifiers=full), "党员信息.xlsx")
+    content = services.do_export_members(qs, full_identifiers=full, details={"filters": described})
+    return xlsx_response(content, "党员信息.xlsx")
 
 
 @org_admin_required
@@ -112,9 +109,7 @@ def template(request: HttpRequest) -> HttpResponse:
 def import_file(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        record = submit_member_import(form.cleaned_data["file"], user=request.user)
-        audit.record(AuditAction.MEMBER_IMPORT, f"上传党员导入文件 {record.original_name}", request=request,
-                     target=record)
+        record = services.do_submit_member_import(form.cleaned_data["file"], user=request.user)
         messages.success(request, _("The file was received and is being checked."))
         return redirect("school_admin:member_import", pk=record.pk)
     imports = MemberImport.objects.filter(uploaded_by_id=request.user.pk)[:20]

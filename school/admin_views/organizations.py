@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from school import audit, services
-from school.excel import export_organizations, import_organizations, organization_template
+from school import services
+from school.excel import export_organizations, organization_template
 from school.forms import OrganizationForm, UploadForm
-from school.models import AuditAction
 from school.permissions import organizations_visible_to
 
 from .common import org_admin_required, paginate, xlsx_response
@@ -109,11 +108,9 @@ def import_file(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = import_organizations(form.cleaned_data["file"], user=request.user)
+        upload = form.cleaned_data["file"]
+        result = services.do_import_organizations(upload, user=request.user, file_name=upload.name or "")
         if result.ok:
-            audit.record(AuditAction.ORGANIZATION_IMPORT,
-                         f"导入组织：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
-                         request=request, data={"file": form.cleaned_data["file"].name})
             messages.success(request, _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
                              % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
             return redirect("school_admin:organizations")

@@ -24,7 +24,7 @@ def index(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, org = form.cleaned_data["username"], form.cleaned_data["organization"]
-        services.grant_org_admin(user, org)  # role changes are audited by school.audit_signals
+        services.grant_org_admin(user, org)  # role changes are audited by school.signal_handlers
         messages.success(request, _("Administrator scope granted."))
         return redirect("school_admin:roles")
     scopes = AdminScope.objects.select_related("user", "organization").order_by("organization__path")

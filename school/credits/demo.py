@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import recompute, rules
-from .defaults import ensure_default_rules
 from .models import CreditEntry, CreditRule, Repeat
 from .periods import month_key, periods_of_month, recent_months
+from .rules import ensure_default_rules
 
 SYNTHETIC_BASE = 9_000_000_000  # synthetic source ids never collide with real rows
 QUANTITIES: dict[str, list[str]] = {"lesson": ["0.5", "1", "1.5", "2"], "course": ["1"],

@@ -1,4 +1,6 @@
-"""Rankings, computed by the database with window functions.
+"""Rankings (live, below) and ranking snapshots (frozen copies, at the end).
+
+Rankings are computed by the database with window functions.
 
 Competition ranking (SQL ``RANK()``, "1224"): equal numbers share a rank and the next rank skips.
 Within a rank, rows are listed by id (a stable order: the same data always gives the same list).
@@ -7,15 +9,22 @@ Members with no study in the period rank with 0 points, they are never left out.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.db.models import DecimalField, F, FilteredRelation, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, Length, Substr
 from django.db.models.functions.window import Rank
+from django.utils import timezone
 
 from school.models import Member, Organization
 from school.models.members import MemberStatus
+
+from . import recompute
+from .models import RankingKind, RankingSnapshot, RankingSnapshotRow
+from .periods import month_key, parse
 
 
 def members_with_points(scope: Organization, period: str) -> QuerySet[Any]:
@@ -66,3 +75,64 @@ def organizations_ranked(scope: Organization, period: str, *, among_siblings: bo
         partition = [Substr("path", 1, Length("path") - Organization.steplen)]
     qs = qs.annotate(rank=Window(Rank(), partition_by=partition or None, order_by=F("score").desc()))
     return qs.order_by("rank", "path")
+
+
+# --- Snapshots ------------------------------------------------------------------------------------
+# Ranking snapshots: a frozen copy of a ranking for a period. A published snapshot never changes
+# (the models refuse saves, updates and deletes); publishing is a conditional UPDATE, safe to repeat.
+
+@transaction.atomic
+def take_snapshot(kind: str, scope: Organization, period: str, user: Any = None) -> RankingSnapshot:
+    parse(period)
+    snapshot = RankingSnapshot.objects.create(kind=kind, scope=scope, period=period,
+                                              created_by=user if user is not None and user.is_authenticated else None)
+    rows: list[RankingSnapshotRow] = []
+    if kind == RankingKind.MEMBERS:
+        for m in members_ranked(scope, period):
+            rows.append(RankingSnapshotRow(snapshot=snapshot, rank=m.rank, object_id=m.pk, name=m.name,
+                                           organization_name=m.organization.name, value=float(m.points)))
+    else:
+        for o in organizations_ranked(scope, period):
+            rows.append(RankingSnapshotRow(snapshot=snapshot, rank=o.rank, object_id=o.pk, name=o.name,
+                                           organization_name=o.get_kind_display(), value=float(o.score)))
+    RankingSnapshotRow.objects.bulk_create(rows, batch_size=2000)
+    return snapshot
+
+
+def publish(snapshot_id: int) -> bool:
+    """True if this call published it; False if it was already published."""
+    return bool(RankingSnapshot.objects.filter(pk=snapshot_id, published=False)
+                .update(published=True, published_at=timezone.now()))
+
+
+def periods_closed_on(day: dt.date) -> list[str]:
+    """Periods that ended the day before ``day`` (the scheduled snapshot runs on the 1st)."""
+    if day.day != 1:
+        return []
+    last = day - dt.timedelta(days=1)
+    keys = [month_key(last)]
+    if last.month % 3 == 0:
+        keys.append(f"{last.year}-Q{last.month // 3}")
+    if last.month == 12:
+        keys.append(str(last.year))
+    return keys
+
+
+def scheduled_snapshots(day: dt.date | None = None) -> list[int]:
+    """Run by beat every few hours; acts on the 1st of a month only. Recompute the periods that just closed and publish member and organization rankings of each
+    root organization for them. Idempotent per (kind, scope, period): an existing published snapshot
+    is kept."""
+    keys = periods_closed_on(day or timezone.localdate())
+    if not keys:
+        return []
+    recompute.recompute(keys)
+    made = []
+    for root in Organization.objects.filter(depth=1):
+        for key in keys:
+            for kind in RankingKind.values:
+                if RankingSnapshot.objects.filter(kind=kind, scope=root, period=key, published=True).exists():
+                    continue
+                snapshot = take_snapshot(kind, root, key)
+                publish(snapshot.pk)
+                made.append(snapshot.pk)
+    return made

@@ -1,19 +1,28 @@
-"""The set-based recompute: a handful of statements per period, whatever the number of members or
+"""The aggregates of the ledger (member totals, metrics, organization scores): kept incrementally by
+each award (``apply_award``, at the end) and rebuilt by the set-based recompute.
+
+The set-based recompute: a handful of statements per period, whatever the number of members or
 organizations. Steps for a period key:
 
-1. daily caps and member totals from one grouped scan of the period's ledger rows (``totals``);
+1. daily caps and member totals from one grouped scan of the period's ledger rows (Totals, below);
 2. metrics from the providers registered under ``school.hooks.ORG_METRICS`` (bulk insert);
 3. organization sums over whole subtrees: one SELECT joining each organization's direct sums to every
    ancestor by path prefix (an equality join on the unique path index, one row per (organization,
    tree level)) and GROUP BY ancestor, synced into the score rows (only differing rows are written);
-4. rates and scores: the shared statements of ``scoring`` (children mode: one UPDATE per level, from
+4. rates and scores: the shared statements of Scoring (below) (children mode: one UPDATE per level, from
    the deepest up).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.backends.utils import CursorWrapper
+from django.db.models import F, Max, Q
+from django.db.models.functions import Round
 
 from school import audit
 from school.hooks import ORG_METRICS, collect
@@ -21,10 +30,16 @@ from school.models import Member, Organization
 from school.models.audit import AuditAction
 from school.models.members import MemberStatus
 
-from . import locks, scoring, totals
-from .models import MemberCredit, MemberMetric, OrganizationScore
-from .periods import Period, current_month, parse, periods_of_month
-from .scratch import sync
+from .models import (
+    CreditEntry,
+    CreditRuleVersion,
+    MemberCredit,
+    MemberMetric,
+    OrganizationScore,
+    ScoreMode,
+    ScoreScheme,
+)
+from .periods import OVERALL, Period, current_month, parse, periods_of_month
 
 
 def default_periods() -> list[str]:
@@ -54,9 +69,9 @@ def recompute(keys: list[str] | None = None) -> list[str]:
     for key in keys or default_periods():
         period = parse(key)
         with transaction.atomic():
-            locks.recompute_exclusive()
+            recompute_exclusive()
             _work_mem()
-            totals.rebuild(period)
+            rebuild(period)
             metrics(period)
             organization_scores(period)
         done.append(period.key)
@@ -102,10 +117,10 @@ def organization_scores(period: Period) -> None:
             ) s ON s.org_id = o.id""",  # noqa: S608
         params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
         insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0})
-    scheme = scoring.active_scheme()
-    scoring.update_derived(period, scheme)
+    scheme = active_scheme()
+    update_derived(period, scheme)
     for depth in range(max_depth - 1, 0, -1):
-        scoring.update_children_mode(period, scheme, depth)
+        update_children_mode(period, scheme, depth)
 
 
 def _direct_sums_sql() -> str:
@@ -133,3 +148,368 @@ def _direct_sums_sql() -> str:
               WHERE x.period = %s AND m.status = %s
               GROUP BY m.organization_id
             ) k ON k.organization_id = c.organization_id"""  # noqa: S608
+
+
+# --- Locks ----------------------------------------------------------------------------------------
+# A recompute must not interleave with awards (it rebuilds rows an award would update). On
+# PostgreSQL awards take a shared advisory transaction lock and the recompute an exclusive one; on
+# SQLite every write transaction is already serialized, so these are no-ops.
+
+_KEY = 60_06_2026
+
+
+def awards_shared() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_KEY])
+
+
+def recompute_exclusive() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_KEY])
+
+
+# --- Scratch tables -------------------------------------------------------------------------------
+# Rewrite a period's derived rows by difference.
+#
+# The recompute computes the rows a period should have into a temporary table and compares them with
+# the stored rows in one join: only rows whose numbers differ are updated, missing ones inserted, and
+# stored rows without a counterpart deleted (looked for only when the counts say there are some). The
+# result is the same as deleting and re-inserting everything, but a scheduled recompute over a ledger
+# that barely changed writes almost nothing, and on both databases writing (index maintenance, WAL) is
+# most of what a delete-and-insert costs.
+
+Param = int | str | float | Decimal
+NEW, CHANGED = "credits_scratch", "credits_changed"
+
+
+def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[str, Param | list[Param]],
+         select_sql: str = "", params: Sequence[Param] = (), source: str | None = None,
+         insert_defaults: dict[str, Param] | None = None) -> None:
+    """Make the rows of ``table`` within ``scope`` (column = value, or column IN list) equal to the rows
+    of ``select_sql`` — or of the temporary table ``source``, kept — which have the columns ``keys`` and
+    ``values`` (none of them NULL). Scope columns that are not keys are written into inserted rows, with
+    ``insert_defaults``."""
+    new = source or NEW
+    fixed = {c: v for c, v in scope.items() if c not in keys and not isinstance(v, list)}
+    fixed.update(insert_defaults or {})
+    in_scope, scope_params = _scope(table, scope)
+    match = " AND ".join(f"s.{k} = {table}.{k}" for k in keys)
+    differs = " OR ".join(f"s.{v} <> {table}.{v}" for v in values)
+    columns = [*keys, *values]
+    with connection.cursor() as cursor:
+        _drop(cursor)
+        if source is None:
+            cursor.execute(f"CREATE TEMP TABLE {NEW} AS {select_sql}", list(params))
+        cursor.execute(
+            f"""CREATE TEMP TABLE {CHANGED} AS
+                SELECT {', '.join(f's.{c}' for c in columns)}, {table}.id AS target_id
+                FROM {new} s LEFT JOIN {table} ON {match} AND {in_scope}
+                WHERE {table}.id IS NULL OR {differs}""",  # noqa: S608
+            scope_params)
+        cursor.execute(f"CREATE INDEX {CHANGED}_target ON {CHANGED} (target_id)")  # for the UPDATE below
+        if connection.vendor == "postgresql":  # temporary tables have no statistics otherwise
+            cursor.execute(f"ANALYZE {new}")
+            cursor.execute(f"ANALYZE {CHANGED}")
+        stored = _count(cursor, f"SELECT COUNT(*) FROM {table} WHERE {in_scope}", scope_params)  # noqa: S608
+        matched = _count(cursor, f"SELECT (SELECT COUNT(*) FROM {new})"  # noqa: S608
+                                 f" - (SELECT COUNT(*) FROM {CHANGED} WHERE target_id IS NULL)")
+        if stored > matched:  # some stored rows have no counterpart
+            cursor.execute(f"CREATE UNIQUE INDEX {new}_key ON {new} ({', '.join(keys)})")
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM {new} s WHERE {match})",  # noqa: S608
+                scope_params)
+        cursor.execute(
+            f"""UPDATE {table} SET ({', '.join(values)}) = (
+                  SELECT {', '.join(f'c.{v}' for v in values)} FROM {CHANGED} c WHERE c.target_id = {table}.id)
+                WHERE id IN (SELECT target_id FROM {CHANGED} WHERE target_id IS NOT NULL)""")  # noqa: S608
+        cursor.execute(
+            f"""INSERT INTO {table} ({', '.join([*fixed, *columns])})
+                SELECT {', '.join(['%s'] * len(fixed) + [f'c.{c}' for c in columns])}
+                FROM {CHANGED} c WHERE c.target_id IS NULL""",  # noqa: S608
+            list(fixed.values()))
+        _drop(cursor)
+
+
+def _scope(table: str, scope: dict[str, Param | list[Param]]) -> tuple[str, list[Param]]:
+    parts, params = [], []
+    for column, value in scope.items():
+        if isinstance(value, list):
+            parts.append(f"{table}.{column} IN ({', '.join(['%s'] * len(value))})")
+            params.extend(value)
+        else:
+            parts.append(f"{table}.{column} = %s")
+            params.append(value)
+    return " AND ".join(parts), params
+
+
+def _count(cursor: CursorWrapper, sql: str, params: Sequence[Param] = ()) -> int:
+    cursor.execute(sql, list(params))
+    return int(cursor.fetchone()[0])
+
+
+def _drop(cursor: CursorWrapper) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+    cursor.execute(f"DROP TABLE IF EXISTS {NEW}")
+
+
+# --- Totals ---------------------------------------------------------------------------------------
+# Daily caps and member totals of a period, from ONE grouped scan of its ledger rows.
+#
+# 1. The scan groups the period's ledger rows by (month, member) into a temporary table: each
+#    member-month's points and row count, and whether a daily cap could change anything in it (see
+#    ``_scan_sql``: if no capped version's raw points over the whole month exceed its cap, no day's can;
+#    rows already cut may have to be restored). Ledger data is sparse per member and day, so few
+#    member-months qualify.
+# 2. Within those member-months, only the (rule, day) groups over their cap or with a row already cut
+#    go through the cap window (same (earned_at, id) order as the incremental path); the member-months'
+#    totals are re-read if a row changed.
+# 3. Month, quarter, year or overall totals are synced from the scan (``scratch.sync``): only rows that
+#    differ are written. A quarter's or year's total is the sum of its month totals, as the incremental
+#    path keeps it.
+
+AGG = "credits_member_months"
+EXACT_FLAGS = 8  # up to this many capped versions in a period, one exact test per version
+SUM_ROWS = f"SELECT member_id, ROUND(SUM(points), 2) AS points, SUM(entries) AS entries FROM {AGG} GROUP BY member_id"  # noqa: S608
+
+
+def rebuild(period: Period) -> None:
+    caps = _capped_versions(period)
+    if period.key == OVERALL:
+        where, params = "1 = 1", []
+    else:
+        where, params = f"e.month IN ({', '.join(['%s'] * len(period.months))})", list(period.months)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {AGG}")
+        cursor.execute(_scan_sql(where, list(caps)), [*_flag_params(caps), *params])
+        if caps:
+            cursor.execute(_caps_sql())
+            if cursor.rowcount:
+                cursor.execute(_reread_sql())
+    total_t, cols = MemberCredit._meta.db_table, ["points", "entries"]
+    if period.kind == "month":
+        sync(total_t, ["member_id"], cols, scope={"period": period.key}, source=AGG)
+    else:
+        if period.kind != "all":
+            months: list[Param] = list(period.months)
+            sync(total_t, ["period", "member_id"], cols, scope={"period": months}, source=AGG)
+        sync(total_t, ["member_id"], cols, scope={"period": period.key}, select_sql=SUM_ROWS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {AGG}")
+
+
+def _index() -> str:
+    """SQLite's planner prefers walking the member_id index (to skip a sort) and then reads every
+    ledger row of every period; the covering period index is far cheaper. PostgreSQL plans well."""
+    return " INDEXED BY credit_entry_period" if connection.vendor == "sqlite" else ""
+
+
+def _capped_versions(period: Period) -> dict[int, Decimal]:
+    """Capped versions valid during the period (a version's validity never shrinks below a day it
+    earned credits on, so every ledger row of the period refers to one of these or to no cap)."""
+    versions = CreditRuleVersion.objects.filter(daily_cap__isnull=False)
+    if period.months:
+        first = dt.date.fromisoformat(f"{period.months[0]}-01")
+        last = dt.date.fromisoformat(f"{period.months[-1]}-28")  # any day of the last month will do
+        versions = versions.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=first),
+                                   effective_from__lte=last + dt.timedelta(days=4))
+    return {pk: cap for pk, cap in versions.values_list("pk", "daily_cap") if cap is not None}
+
+
+def _scan_sql(where: str, capped: list[int]) -> str:
+    """The flag: some row already cut (SUM(raw) > SUM(points); no row has points > raw), or some capped
+    version's raw points over the member's month exceed its cap (otherwise none of its days can). With
+    many capped versions in the period, one CASE per row instead: the raw points of capped versions,
+    each divided by its cap, summing to more than one (a looser test: more member-months flagged)."""
+    entry_t = CreditEntry._meta.db_table
+    flag = "0"
+    if capped and len(capped) <= EXACT_FLAGS:
+        over = " OR ".join(["SUM(CASE WHEN e.rule_version_id = %s THEN e.raw_points ELSE 0 END) > %s"] * len(capped))
+        flag = f"CASE WHEN SUM(e.raw_points) > SUM(e.points) OR {over} THEN 1 ELSE 0 END"
+    elif capped:
+        shares = " ".join(["WHEN %s THEN e.raw_points * %s"] * len(capped))
+        flag = (f"CASE WHEN SUM(e.raw_points) > SUM(e.points) OR SUM(CASE e.rule_version_id {shares} ELSE 0 END)"
+                " > 0.999999 THEN 1 ELSE 0 END")
+    return f"""CREATE TEMP TABLE {AGG} AS
+               SELECT e.month AS period, e.member_id, ROUND(SUM(e.points), 2) AS points, COUNT(*) AS entries,
+                      {flag} AS capped
+               FROM {entry_t} e{_index()} WHERE {where} GROUP BY e.month, e.member_id"""  # noqa: S608
+
+
+def _flag_params(caps: Mapping[int, Decimal]) -> list[Param]:
+    """(version, cap) pairs (raw points are exact to the cent, so a float cap decides as the decimal
+    would); for the looser test (version, 1 / cap), the factor rounded up (a cap of 0:
+    anything is over it)."""
+    out: list[Param] = []
+    for pk, cap in caps.items():
+        if len(caps) <= EXACT_FLAGS:
+            out += [pk, float(cap)]  # a float: SQLite compares a number with a text parameter as text
+        else:
+            out += [pk, 1e12 if not cap else (1 / float(cap)) * (1 + 1e-9)]
+    return out
+
+
+def _caps_sql() -> str:
+    entry_t, version_t = CreditEntry._meta.db_table, CreditRuleVersion._meta.db_table
+    return f"""
+        UPDATE {entry_t} SET points = x.new_points
+        FROM (
+          SELECT id, new_points FROM (
+          SELECT id, points, ROUND(CASE WHEN before_raw >= cap THEN 0
+                           WHEN before_raw + raw_points > cap THEN cap - before_raw
+                           ELSE raw_points END, 2) AS new_points
+          FROM (
+            SELECT e.id, e.raw_points, e.points, v.daily_cap AS cap,
+                   COALESCE(SUM(e.raw_points) OVER (
+                     PARTITION BY e.member_id, e.rule_id, e.day ORDER BY e.earned_at, e.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before_raw
+            FROM (
+              SELECT g.month, g.member_id, g.rule_id, g.day
+              FROM {AGG} a
+              JOIN {entry_t} g{_index()} ON g.month = a.period AND g.member_id = a.member_id
+              JOIN {version_t} gv ON gv.id = g.rule_version_id
+              WHERE a.capped = 1 AND gv.daily_cap IS NOT NULL
+              GROUP BY g.month, g.member_id, g.rule_id, g.day
+              HAVING SUM(g.raw_points) > MIN(gv.daily_cap) OR SUM(g.points) < SUM(g.raw_points)
+            ) grp
+            JOIN {entry_t} e{_index()} ON e.month = grp.month AND e.member_id = grp.member_id
+                 AND e.rule_id = grp.rule_id AND e.day = grp.day
+            JOIN {version_t} v ON v.id = e.rule_version_id
+            WHERE v.daily_cap IS NOT NULL
+          ) w
+          ) c WHERE c.new_points <> c.points
+        ) x
+        WHERE {entry_t}.id = x.id"""  # noqa: S608
+
+
+def _reread_sql() -> str:
+    entry_t = CreditEntry._meta.db_table
+    return f"""UPDATE {AGG} SET points = (
+                 SELECT ROUND(SUM(e.points), 2) FROM {entry_t} e
+                 WHERE e.month = {AGG}.period AND e.member_id = {AGG}.member_id)
+               WHERE capped = 1"""  # noqa: S608
+
+
+# --- Scoring --------------------------------------------------------------------------------------
+# The SQL that turns an organization's subtree sums into rates and a score. The incremental path and
+# the set-based recompute run the SAME statements (the incremental one restricted to the organizations
+# it touched), so both give identical numbers.
+#
+# score = 100 × Σ wᵢ·cᵢ / Σ wᵢ over the components present: credits (average member points ÷ target,
+# capped at 1), participation rate, task completion rate, exam pass rate. A component whose metric is
+# not provided (no app registered it, or nobody in the subtree had a task/exam) drops out and the
+# remaining weights renormalize. In "children" mode an organization with child organizations scores
+# the plain average of its children's scores (a child with no row scores 0), computed bottom-up.
+
+DEFAULT_SCHEME = ScoreScheme(name="default")
+
+
+def active_scheme() -> ScoreScheme:
+    return ScoreScheme.objects.filter(active=True).order_by("-pk").first() or DEFAULT_SCHEME
+
+
+def _tables() -> tuple[str, str]:
+    return OrganizationScore._meta.db_table, Organization._meta.db_table
+
+
+def _in(ids: Sequence[int] | None, column: str) -> tuple[str, list[int]]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequence[int] | None = None) -> None:
+    score_t, _org = _tables()
+    target = float(Decimal(scheme.monthly_target) * period.month_count)
+    wc, wp, wt, we = (scheme.weight_credits, scheme.weight_participation, scheme.weight_tasks, scheme.weight_exams)
+    extra, extra_params = _in(organization_ids, "organization_id")
+    derived = {
+        "avg_points": "CASE WHEN members > 0 THEN ROUND(points * 1.0 / members, 4) ELSE 0 END",
+        "participation_rate": "CASE WHEN members > 0 THEN ROUND(participants * 1.0 / members, 4) ELSE 0 END",
+        "task_rate": "CASE WHEN task_total > 0 THEN ROUND(task_done * 1.0 / task_total, 4) ELSE NULL END",
+        "pass_rate": "CASE WHEN exam_total > 0 THEN ROUND(exam_passed * 1.0 / exam_total, 4) ELSE NULL END",
+    }
+    # Rows whose numbers would not change are not written: on PostgreSQL every UPDATE of a row leaves
+    # a dead row version behind, and a scheduled recompute would otherwise rewrite every score row.
+    sql = f"""
+        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}
+        WHERE period = %s{extra}
+          AND ({' OR '.join(f'COALESCE({column}, -1) <> COALESCE({expr}, -1)' for column, expr in derived.items())})"""  # noqa: S608
+    weights = """(%s + %s + CASE WHEN task_rate IS NULL THEN 0 ELSE %s END
+                   + CASE WHEN pass_rate IS NULL THEN 0 ELSE %s END)"""
+    score = f"""CASE WHEN {weights} = 0 THEN 0 ELSE ROUND(CAST(100.0 * (
+            %s * (CASE WHEN avg_points / %s < 1 THEN avg_points / %s ELSE 1 END)
+          + %s * participation_rate
+          + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END"""
+    score_params = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
+    score_sql = f"UPDATE {score_t} SET score = {score} WHERE period = %s{extra} AND score <> {score}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.key, *extra_params])
+        cursor.execute(score_sql, [*score_params, period.key, *extra_params, *score_params])
+
+
+def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
+                         organization_ids: Sequence[int] | None = None) -> None:
+    """Children mode, one tree level: every organization at ``depth`` that has children scores the
+    average of its children's scores. Run from the deepest level up."""
+    if scheme.mode != ScoreMode.CHILDREN:
+        return
+    score_t, org_t = _tables()
+    extra, extra_params = _in(organization_ids, "organization_id")
+    sql = f"""
+        UPDATE {score_t} SET score = COALESCE((
+            SELECT ROUND(CAST(AVG(COALESCE(cs.score, 0)) AS NUMERIC), 2)
+            FROM {org_t} p JOIN {org_t} c
+              ON c.path > p.path AND c.path <= p.path || 'ZZZZ' AND c.depth = p.depth + 1
+            LEFT JOIN {score_t} cs ON cs.organization_id = c.id AND cs.period = %s
+            WHERE p.id = {score_t}.organization_id), 0)
+        WHERE period = %s
+          AND organization_id IN (SELECT id FROM {org_t} WHERE depth = %s AND numchild > 0){extra}"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.key, period.key, depth, *extra_params])
+
+
+# --- Aggregates (the incremental path) ------------------------------------------------------------
+# The incremental path: each award updates the member's totals and the score rows of the member's
+# organization and its ancestors, inside the award's transaction (so a duplicate award, refused by the
+# ledger's unique key, changes nothing). Member counts of a subtree are taken when its row is first
+# created; membership changes (transfers, new members) are picked up by the scheduled recompute.
+
+def subtree_member_count(organization: Organization) -> int:
+    return Member.objects.filter(Organization.subtree_q(organization.path, "organization__path"),
+                                 status=MemberStatus.ACTIVE).count()
+
+
+def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:
+    """Add ``delta`` points and ``new_entries`` ledger rows of ``month`` to every period they count in."""
+    chain: list[Organization] | None = None
+    scheme = active_scheme()
+    for key in periods_of_month(month):
+        total, _created = MemberCredit.objects.select_for_update().get_or_create(member=member, period=key)
+        first_study = total.entries == 0 and new_entries > 0
+        MemberCredit.objects.filter(pk=total.pk).update(
+            points=Round(F("points") + delta, 2), entries=F("entries") + new_entries)
+        if member.status != MemberStatus.ACTIVE:
+            continue
+        if chain is None:
+            organization = member.organization
+            chain = [*Organization.objects.filter(path__in=organization.ancestor_paths()).order_by("depth"),
+                     organization]
+        _apply_to_chain(chain, key, delta, int(first_study))
+        period = parse(key)
+        ids = [org.pk for org in chain]
+        update_derived(period, scheme, ids)
+        for org in reversed(chain):  # children mode: bottom-up along the chain
+            update_children_mode(period, scheme, org.depth, [org.pk])
+
+
+def _apply_to_chain(chain: list[Organization], key: str, delta: Decimal, new_participant: int) -> None:
+    existing = set(OrganizationScore.objects.filter(period=key, organization__in=chain)
+                   .values_list("organization_id", flat=True))
+    for org in chain:
+        if org.pk not in existing:
+            OrganizationScore.objects.get_or_create(
+                organization=org, period=key, defaults={"members": subtree_member_count(org)})
+    OrganizationScore.objects.filter(period=key, organization__in=chain).update(
+        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant)

@@ -1,8 +1,13 @@
-"""Turning a rule version and an event's quantity into points, and keeping rule history intact."""
+"""Credit rules: turning a rule version and an event's quantity into points, keeping rule history
+intact, the default rule set (below), and the registry of source verifiers that the apps above
+``school`` fill (at the end)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -11,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Basis, CreditRule, CreditRuleVersion
+from .models import Basis, CreditRule, CreditRuleVersion, Repeat, ScoreMode, ScoreScheme
 
 CENT = Decimal("0.01")
 
@@ -91,3 +96,79 @@ def save_rule_version(version: CreditRuleVersion, *, user: Any = None, allow_bac
     CreditRule.objects.filter(pk=version.rule_id).update(
         changed_by=user if user is not None and user.is_authenticated else None, changed_at=timezone.now())
     return version
+
+
+# --- Defaults -------------------------------------------------------------------------------------
+# A starting rule set and score scheme (created by the demo; editable in the admin afterwards).
+
+DEFAULT_RULES = [
+    # code, name, source, basis, repeat, points, factor, bands, daily cap
+    ("lesson-hours", "课时学习（按学时）", "lesson", Basis.PER_UNIT, Repeat.ONCE, "0", "2", [], "10"),
+    ("course-complete", "完成课程", "course", Basis.FIXED, Repeat.ONCE, "5", "0", [], None),
+    ("exam-pass", "考试通过（按分数段）", "exam", Basis.SCORE_BANDS, Repeat.ONCE, "0", "0",
+     [[60, 2], [80, 4], [90, 6]], None),
+    ("daily-practice", "每日答题", "practice", Basis.PER_UNIT, Repeat.DAILY, "0", "0.5", [], "5"),
+    ("document-reading", "文件阅读（按分钟）", "document", Basis.PER_UNIT, Repeat.ONCE, "0", "0.1", [], "3"),
+]
+
+
+def ensure_default_rules(effective_from: dt.date) -> list[CreditRule]:
+    made = []
+    for code, name, source, basis, repeat, points, factor, bands, cap in DEFAULT_RULES:
+        rule, created = CreditRule.objects.get_or_create(
+            code=code, defaults={"name": name, "source_type": source, "basis": basis, "repeat": repeat})
+        if created:
+            save_rule_version(CreditRuleVersion(
+                rule=rule, points=Decimal(points), factor=Decimal(factor), bands=bands,
+                daily_cap=Decimal(cap) if cap else None, effective_from=effective_from, note="初始规则"),
+                allow_backdate=True)
+        made.append(rule)
+    if not ScoreScheme.objects.exists():
+        ScoreScheme.objects.create(name="年度学习考核方案", mode=ScoreMode.MEMBERS, monthly_target=Decimal("20"))
+    return made
+
+
+# --- Source verifiers (the registry) --------------------------------------------------------------
+# What the apps above ``school`` register so the ledger can trust their events.
+#
+# ``register_source_verifier(source_type, fn)``: ``fn(member_id, source_id) -> bool`` answers, from the
+# owning app's own tables, whether the member really completed/passed that source. The posting service
+# asks it before every award; a source type with no verifier awards nothing (forged or unknown events
+# are refused). Optionally ``quantity(member_id, source_id) -> Decimal | None`` gives the authoritative
+# quantity (credit hours, score, practice points, minutes) so the event cannot carry a forged number.
+
+Verifier = Callable[[int, int], bool]
+Quantity = Callable[[int, int], "Decimal | None"]
+
+
+@dataclass(frozen=True)
+class Source:
+    verify: Verifier
+    quantity: Quantity | None = None
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register_source_verifier(source_type: str, fn: Verifier, quantity: Quantity | None = None) -> None:
+    _SOURCES[source_type] = Source(fn, quantity)
+
+
+def source_for(source_type: str) -> Source | None:
+    return _SOURCES.get(source_type)
+
+
+@contextmanager
+def override_verifiers(**sources: Source | None) -> Iterator[None]:
+    """Swap verifiers for a block (tests, the demo's synthetic sources), restoring the old ones."""
+    saved = dict(_SOURCES)
+    try:
+        for key, source in sources.items():
+            if source is None:
+                _SOURCES.pop(key, None)
+            else:
+                _SOURCES[key] = source
+        yield
+    finally:
+        _SOURCES.clear()
+        _SOURCES.update(saved)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 
 from school.models import Member
 
-from . import aggregates, locks, registry, rules
+from . import recompute, rules
 from .models import CreditEntry, CreditRule, CreditRuleVersion, Repeat
 from .periods import local_day, month_key
 
@@ -34,7 +34,7 @@ class Award:
 def post_credit(member_id: int, source_type: str, source_id: int, earned_at: dt.datetime,
                 quantity: Decimal | None = None) -> list[Award]:
     """Award every active rule of ``source_type`` for this verified event; returns the new rows."""
-    source = registry.source_for(source_type)
+    source = rules.source_for(source_type)
     if source is None or not source.verify(member_id, source_id):
         log.warning("credit refused: unverified %s %s for member %s", source_type, source_id, member_id)
         return []
@@ -81,10 +81,10 @@ def _award(member: Member, rule: CreditRule, version: CreditRuleVersion, source_
                 member=member, rule=rule, rule_version=version, source_type=rule.source_type,
                 source_id=source_id, period_key=period_key, quantity=quantity, raw_points=raw,
                 points=raw, earned_at=earned_at, day=day, month=month_key(day))
-            locks.awards_shared()
+            recompute.awards_shared()
             Member.objects.select_for_update().filter(pk=member.pk).first()  # serializes one member's caps
             delta = allocate_cap(member.pk, rule.pk, day, version)
-            aggregates.apply_award(member, entry.month, raw + delta, 1)
+            recompute.apply_award(member, entry.month, raw + delta, 1)
     except IntegrityError:
         log.info("credit already awarded: member %s rule %s source %s", member.pk, rule.code, source_id)
         return None

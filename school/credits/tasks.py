@@ -28,14 +28,14 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
                              quantity: Decimal | None = None) -> None:
     """For the apps' signal handlers: queue the award once the current transaction commits (through
     the task outbox: a broker outage keeps it for a later flush)."""
-    from school import tasks_outbox
+    from school import outbox
 
-    tasks_outbox.send_on_commit(post_credit_task, member_id, source_type, source_id, earned_at.isoformat(),
+    outbox.send_on_commit(post_credit_task, member_id, source_type, source_id, earned_at.isoformat(),
                                 str(quantity) if quantity is not None else None)
 
 
 @shared_task(acks_late=True, queue="default")
 def snapshot_rankings_task() -> list[int]:
-    from . import snapshots
+    from . import rankings
 
-    return snapshots.scheduled_snapshots()
+    return rankings.scheduled_snapshots()

@@ -1,27 +1,34 @@
 """Statistics pages for organization departments (Wagtail admin, 统计). Thin views: scope from
-``school.permissions`` (another subtree → 404), rows from ``tables``, charts from ``charts``; every
+``school.permissions`` (another subtree → 404), rows from the table functions (Tables, below), chart
+data (Charts), the Excel export of a table (Exports) and the member-site panels (Member panels); every
 table exports with ``?format=xlsx`` through the same table function."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from school.admin_views.common import org_admin_required, paginate, xlsx_response
+from school.excel.workbook import Column, build_workbook
+from school.hooks import Panel
 from school.models import Member, Organization
-from school.permissions import admin_paths, members_visible_to, organizations_visible_to
+from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
 
-from . import charts, snapshots, tables
-from .exports import workbook
-from .models import MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
-from .periods import Period, PeriodError, current_month, parse, periods_of_month, recent_months
+from . import rankings
+from .models import CreditEntry, MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
+from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
 
 
 def bad_request(detail: str, code: str) -> JsonResponse:
@@ -52,7 +59,7 @@ def _breadcrumb(request: HttpRequest, org: Organization) -> list[Organization]:
     return list(visible.filter(path__in=org.ancestor_paths()).order_by("depth"))
 
 
-def _render_table(request: HttpRequest, table: tables.Table, context: dict[str, Any]) -> HttpResponse:
+def _render_table(request: HttpRequest, table: Table, context: dict[str, Any]) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return xlsx_response(workbook(table), f"{table.title}.xlsx")
     page = paginate(request, table.linked_rows, per_page=100)
@@ -92,14 +99,14 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     """A committee's (or any organization's) score, charts and its child organizations."""
     org = _org(request, pk)
     period = _period(request)
-    table = tables.children_table(org, period)
+    table = children_table(org, period)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(workbook(table), f"{table.title}.xlsx")
-    chart_list = [charts.participation_trend(org, period), charts.credit_distribution(org, period),
-                  *charts.by_child_organization(org, period)]
+    chart_list = [participation_trend(org, period), credit_distribution(org, period),
+                  *by_child_organization(org, period)]
     return render(request, "school/credits/organization.html", {
         "org": org, "period": period, "periods": _period_choices(period), "table": table,
-        "top_members": tables.member_ranking_table(org, period, limit=20),
+        "top_members": member_ranking_table(org, period, limit=20),
         "score": OrganizationScore.objects.filter(organization=org, period=period.key).first(),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
@@ -111,7 +118,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     period = _period(request)
     by_branch = request.GET.get("by") == "branch"
-    table = tables.member_ranking_table(org, period, by_branch=by_branch)
+    table = member_ranking_table(org, period, by_branch=by_branch)
     return _render_table(request, table, {"org": org, "period": period, "periods": _period_choices(period),
                                           "breadcrumb": _breadcrumb(request, org), "by_branch": by_branch})
 
@@ -120,7 +127,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 def idle(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     period = _period(request)
-    return _render_table(request, tables.idle_members_table(org, period), {
+    return _render_table(request, idle_members_table(org, period), {
         "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org)})
 
 
@@ -128,7 +135,7 @@ def idle(request: HttpRequest, pk: int) -> HttpResponse:
 def organization_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     period = _period(request)
-    return _render_table(request, tables.organization_ranking_table(org, period), {
+    return _render_table(request, organization_ranking_table(org, period), {
         "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org)})
 
 
@@ -138,7 +145,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     person: Member = get_object_or_404(members_visible_to(request.user), pk=pk)
     period = _period(request)
     total = MemberCredit.objects.filter(member=person, period=period.key).first()
-    return _render_table(request, tables.ledger_table(person, period), {
+    return _render_table(request, ledger_table(person, period), {
         "org": person.organization, "member": person, "period": period, "periods": _period_choices(period),
         "breadcrumb": [*_breadcrumb(request, person.organization), person.organization], "total": total})
 
@@ -166,7 +173,7 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
         return bad_request(str(exc), "bad_period")
     if kind not in RankingKind.values:
         return bad_request(_("Unknown ranking kind."), "bad_kind")
-    snapshots.take_snapshot(kind, org, period.key, request.user)
+    rankings.take_snapshot(kind, org, period.key, request.user)
     messages.success(request, _("Snapshot taken."))
     return redirect(reverse("credits_admin:snapshots", args=[org.pk]) + f"?period={period.key}")
 
@@ -175,7 +182,7 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def snapshot_publish(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = _snapshot(request, pk)
-    if snapshots.publish(snapshot.pk):
+    if rankings.publish(snapshot.pk):
         messages.success(request, _("Ranking published; it can no longer change."))
     else:
         messages.warning(request, _("A published ranking cannot be changed."))
@@ -186,7 +193,7 @@ def snapshot_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = _snapshot(request, pk)
     period = parse(snapshot.period)
-    return _render_table(request, tables.snapshot_table(snapshot), {
+    return _render_table(request, snapshot_table(snapshot), {
         "org": snapshot.scope, "period": period, "periods": _period_choices(period),
         "breadcrumb": _breadcrumb(request, snapshot.scope), "snapshot": snapshot})
 
@@ -196,3 +203,205 @@ def _snapshot(request: HttpRequest, pk: int) -> RankingSnapshot:
     if not organizations_visible_to(request.user).filter(pk=snapshot.scope_id).exists():
         raise Http404
     return snapshot
+
+
+# --- Tables ---------------------------------------------------------------------------------------
+# Every statistics table is built here, once: the page renders ``Table.rows`` and the Excel export
+# writes the very same rows (``exports.workbook``), so the two can never differ.
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+    links: list[str | None] = field(default_factory=list)  # drill-down link per row
+    link_column: int = 2  # 1-based column that carries the link
+
+    @property
+    def linked_rows(self) -> list[tuple[str | None, list[Any]]]:
+        return list(zip(self.links or [None] * len(self.rows), self.rows, strict=True))
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def num(value: Decimal | float | int) -> float:
+    return round(float(value), 2)
+
+
+def _org_link(org: Organization, period: Period) -> str:
+    return reverse("credits_admin:organization", args=[org.pk]) + f"?period={period.key}"
+
+
+def children_table(org: Organization, period: Period) -> Table:
+    table = Table("children", _("Organizations under %(org)s") % {"org": org.name}, [
+        Column("rank", _("Rank among siblings"), width=10), Column("name", _("Organization"), width=28),
+        Column("members", _("Members"), width=10), Column("participants", _("Studied"), width=10),
+        Column("participation", _("Participation rate"), width=12), Column("avg", _("Average points"), width=12),
+        Column("tasks", _("Task completion rate"), width=12), Column("exams", _("Exam pass rate"), width=12),
+        Column("score", _("Score"), width=10)])
+    for o in rankings.organizations_ranked(org, period.key, among_siblings=True, children_only=True):
+        table.rows.append([o.rank, o.name, o.members_count, o.participants, pct(o.participation_rate),
+                           num(o.avg_points), pct(o.task_rate), pct(o.pass_rate), num(o.score)])
+        table.links.append(_org_link(o, period))
+    return table
+
+
+def organization_ranking_table(org: Organization, period: Period) -> Table:
+    table = Table("org_ranking", _("Organization ranking in %(org)s") % {"org": org.name}, [
+        Column("rank", _("Rank"), width=8), Column("name", _("Organization"), width=28),
+        Column("kind", _("kind"), width=12), Column("members", _("Members"), width=10),
+        Column("participation", _("Participation rate"), width=12), Column("avg", _("Average points"), width=12),
+        Column("score", _("Score"), width=10)])
+    for o in rankings.organizations_ranked(org, period.key):
+        table.rows.append([o.rank, o.name, o.get_kind_display(), o.members_count, pct(o.participation_rate),
+                           num(o.avg_points), num(o.score)])
+        table.links.append(_org_link(o, period))
+    return table
+
+
+def member_ranking_table(org: Organization, period: Period, *, by_branch: bool = False,
+                         limit: int | None = None) -> Table:
+    title = _("Member ranking by organization") if by_branch else _("Member ranking in %(org)s") % {"org": org.name}
+    table = Table("members", title, [
+        Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name"), width=12),
+        Column("organization", _("Organization"), width=28), Column("points", _("Points"), width=10),
+        Column("entries", _("Credit entries"), width=10)])
+    ranked = rankings.members_ranked(org, period.key, by_branch=by_branch)
+    for m in ranked[:limit] if limit else ranked:
+        table.rows.append([m.rank, m.name, m.organization.name, num(m.points), m.entries])
+        table.links.append(reverse("credits_admin:member", args=[m.pk]) + f"?period={period.key}")
+    return table
+
+
+def idle_members_table(org: Organization, period: Period) -> Table:
+    """未学习名单: active members of the subtree without a single ledger row in the period."""
+    entries = CreditEntry.objects.filter(member=OuterRef("pk"))
+    if period.months:
+        entries = entries.filter(month__in=period.months)
+    qs = (Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
+          .filter(~Exists(entries)).select_related("organization").order_by("organization__path", "name", "pk"))
+    table = Table("idle", _("Members who have not studied (%(period)s)") % {"period": period.label}, link_column=1, columns=[
+        Column("name", pgettext("person", "Name"), width=12), Column("organization", _("Organization"), width=28),
+        Column("political_status", _("political status"), width=14), Column("phone", _("mobile phone"), width=16)])
+    for m in qs:
+        table.rows.append([m.name, m.organization.name, m.get_political_status_display(), m.phone_masked])
+        table.links.append(reverse("credits_admin:member", args=[m.pk]) + f"?period={period.key}")
+    return table
+
+
+def ledger_table(member: Member, period: Period) -> Table:
+    qs = CreditEntry.objects.filter(member=member).select_related("rule", "rule_version")
+    if period.months:
+        qs = qs.filter(month__in=period.months)
+    table = Table("ledger", _("Credit entries of %(name)s (%(period)s)") % {"name": member.name, "period": period.label}, [
+        Column("earned_at", _("Earned at"), width=18), Column("rule", _("Rule"), width=18),
+        Column("source", _("Source"), width=12), Column("source_id", _("Source number"), width=10),
+        Column("raw", _("Rule points"), width=10), Column("points", _("Counted points"), width=10),
+        Column("version", _("Rule version"), width=24)])
+    for e in qs.order_by("earned_at", "id"):
+        table.rows.append([timezone.localtime(e.earned_at).strftime("%Y-%m-%d %H:%M"), e.rule.name,
+                           e.get_source_type_display(), e.source_id, num(e.raw_points), num(e.points),
+                           str(e.rule_version)])
+        table.links.append(None)
+    return table
+
+
+def snapshot_table(snapshot: RankingSnapshot) -> Table:
+    members = snapshot.kind == RankingKind.MEMBERS
+    state = _("published") if snapshot.published else _("draft")
+    table = Table("snapshot", _("%(kind)s ranking %(period)s (%(state)s)") % {
+        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state}, [
+        Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name") if members else _("Organization"), width=24),
+        Column("organization", _("Organization") if members else _("kind"), width=24),
+        Column("value", _("Points") if members else _("Score"), width=10)])
+    for row in snapshot.rows.order_by("rank", "object_id"):
+        table.rows.append([row.rank, row.name, row.organization_name, round(row.value, 2)])
+        table.links.append(None)
+    return table
+
+
+# --- Charts ---------------------------------------------------------------------------------------
+# Data of the statistics charts (drawn by ECharts from static/vendor/echarts, see credits-charts.js).
+
+BINS = [0, 1, 5, 10, 20, 50]
+
+
+def participation_trend(org: Organization, period: Period) -> dict[str, Any]:
+    until = period.months[-1] if period.months else None
+    months = recent_months(12, until)
+    rows = dict(OrganizationScore.objects.filter(organization=org, period__in=months)
+                .values_list("period", "participation_rate"))
+    return {"title": _("Participation trend"), "type": "line", "labels": months,
+            "series": [{"name": _("Participation rate"), "data": [round(rows.get(m, 0) * 100, 1) for m in months]}],
+            "unit": "%"}
+
+
+def by_child_organization(org: Organization, period: Period) -> list[dict[str, Any]]:
+    children = list(rankings.organizations_ranked(org, period.key, children_only=True).order_by("path"))
+    labels = [c.name for c in children]
+
+    def rate(values: list[float | None]) -> list[float | None]:
+        return [None if v is None else round(v * 100, 1) for v in values]
+
+    charts: list[dict[str, Any]] = [
+        {"key": "completion", "title": _("Completion by organization"), "type": "bar", "labels": labels, "unit": "%",
+         "series": [{"name": _("Participation rate"), "data": rate([c.participation_rate for c in children])}]},
+        {"key": "pass_rate", "title": _("Exam pass rate by organization"), "type": "bar", "labels": labels,
+         "unit": "%", "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
+         "empty": all(c.pass_rate is None for c in children)},
+        {"key": "tasks", "title": _("Study task completion"), "type": "bar", "labels": labels, "unit": "%",
+         "series": [{"name": _("Task completion rate"), "data": rate([c.task_rate for c in children])}],
+         "empty": all(c.task_rate is None for c in children)},
+    ]
+    return charts
+
+
+def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
+    """Members of the subtree by points band (members with no study are in the first band); one query."""
+    bands = list(zip(BINS, [*BINS[1:], None], strict=True))
+    counts = rankings.members_with_points(org, period.key).aggregate(**{
+        f"b{i}": Count("pk", filter=Q(points__gte=low) & (Q() if high is None else Q(points__lt=high)))
+        for i, (low, high) in enumerate(bands)})
+    labels = [f"≥{low}" if high is None else f"{low}–{high}" for low, high in bands]
+    return {"title": _("Credit distribution"), "type": "bar", "labels": labels,
+            "series": [{"name": _("Members"), "data": [counts[f"b{i}"] for i in range(len(bands))]}], "unit": ""}
+
+
+# --- Exports --------------------------------------------------------------------------------------
+# Excel export of a statistics table: the rows the page shows, nothing recomputed.
+
+def workbook(table: Table) -> bytes:
+    return build_workbook(table.title[:31].replace("/", "-"), table.columns, table.rows)
+
+
+# --- Member panels --------------------------------------------------------------------------------
+# What a member sees of their own credits: points, rank in their organization, recent history.
+
+def _summary(request: HttpRequest) -> dict[str, Any] | None:
+    member = member_of(request.user)
+    if member is None:
+        return None
+    month = current_month()
+    keys = periods_of_month(month)
+    totals = dict(MemberCredit.objects.filter(member=member, period__in=keys).values_list("period", "points"))
+    rank = rankings.member_rank(member, month)
+    return {"member": member, "month": parse(month), "month_points": totals.get(month, 0),
+            "year_points": totals.get(keys[2], 0), "total_points": totals.get(OVERALL, 0),
+            "rank": rank[0] if rank else None, "rank_of": rank[1] if rank else None}
+
+
+def my_study_panel(request: HttpRequest) -> list[Panel]:
+    summary = _summary(request)
+    if summary is None:
+        return []
+    history = list(CreditEntry.objects.filter(member=summary["member"]).select_related("rule")
+                   .order_by("-earned_at", "-id")[:20])
+    return [Panel("school/credits/panel_my_study.html", order=10, context={**summary, "history": history})]
+
+
+def home_panel(request: HttpRequest) -> list[Panel]:
+    summary = _summary(request)
+    return [] if summary is None else [Panel("school/credits/panel_home.html", order=50, context=summary)]

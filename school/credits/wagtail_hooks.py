@@ -14,7 +14,7 @@ from school.permissions import is_org_admin
 
 from . import urls
 from .admin_rules import CreditRulesGroup
-from .member_panels import home_panel, my_study_panel
+from .views import home_panel, my_study_panel
 
 
 @hooks.register("register_admin_urls")

@@ -1,3 +1,9 @@
+"""The project's one spreadsheet module: every .xlsx the project writes or reads goes through here
+(openpyxl is imported nowhere else). Writing: ``build_workbook`` / ``build_sheets`` (bold header,
+column widths, frozen header row). Reading: ``read_rows`` (columns mapped by their Chinese headers)
+and ``read_records`` (rows as ``{header: value}``). One ``RowError`` and one ``ImportResult`` for
+every importer of every app."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -24,9 +31,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    title: str  # at most 31 characters (Excel's limit); longer titles are cut
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+
+
+@dataclass(frozen=True)
 class RowError:
-    row: int
-    column: str
+    row: int  # as the file shows it: spreadsheet row or 1-based line; 0 = the file as a whole
+    column: str  # column header or field name; "" = the whole row
     message: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -39,6 +53,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # primary keys written or found, in file order (if the importer keeps them)
 
     @property
     def ok(self) -> bool:
@@ -50,35 +65,64 @@ class SpreadsheetError(ValueError):
 
 
 def build_workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes:
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = title
-    ws.append([c.header for c in columns])
+    return build_sheets([Sheet(title, columns, rows)])
+
+
+def build_sheets(sheets: Sequence[Sheet]) -> bytes:
+    """One worksheet per ``Sheet``: bold header (required columns shaded), widths, frozen header row."""
+    wb = Workbook()
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FDE9D9")
-    for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=index)
-        cell.font = bold
-        if column.required:
-            cell.fill = required_fill
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A2"
-    for row in rows:
-        ws.append(list(row))
+    for number, sheet in enumerate(sheets):
+        ws = wb.active if number == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = sheet.title[:31]
+        ws.append([c.header for c in sheet.columns])
+        for index, column in enumerate(sheet.columns, start=1):
+            cell = ws.cell(row=1, column=index)
+            cell.font = bold
+            if column.required:
+                cell.fill = required_fill
+            ws.column_dimensions[get_column_letter(index)].width = column.width
+        ws.freeze_panes = "A2"
+        for row in sheet.rows:
+            ws.append(list(row))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _open(source: IO[bytes] | str | Path) -> Any:
+    try:
+        return load_workbook(source, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise SpreadsheetError(_("The file is not an Excel workbook (.xlsx).")) from None
+
+
+def _blank(values: Sequence[Any] | None) -> bool:
+    return values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def read_records(source: IO[bytes] | str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(row_number, {header: value})`` for each non-empty data row of the first sheet (for files
+    whose headers are field names; empty headers are skipped)."""
+    wb = _open(source)
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = [cell_text(h) for h in next(rows, ())]
+        for number, values in enumerate(rows, start=2):
+            if _blank(values):
+                continue
+            yield number, {name: value for name, value in zip(header, values, strict=False) if name}
+    finally:
+        wb.close()
 
 
 def read_rows(
     source: IO[bytes] | str, columns: Sequence[Column], *, max_rows: int
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(row_number, {key: value})`` for each non-empty data row (row numbers as Excel shows)."""
-    try:
-        wb = load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SpreadsheetError(_("The file is not an Excel workbook (.xlsx).")) from None
+    wb = _open(source)
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
@@ -88,7 +132,7 @@ def read_rows(
         positions = _header_positions(header, columns)
         count = 0
         for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            if _blank(values):
                 continue
             count += 1
             if count > max_rows:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxTask(models.Model):
-    """A Celery task the broker did not take (or not yet): sent again by ``school.tasks_outbox.flush``.
+    """A Celery task the broker did not take (or not yet): sent again by ``school.outbox.flush``.
 
     Written in the transaction of the data change (``send_on_commit`` inside a transaction; deleted
     once the broker took the message after commit) or right after the publish failed (``send``).

@@ -9,16 +9,28 @@ from .organizations import (
     move_organization,
     update_organization,
 )
+from .spreadsheets import (
+    do_export_members,
+    do_import_members,
+    do_import_organizations,
+    do_submit_member_import,
+    run_member_import,
+)
 
 __all__ = [
     "OrganizationError",
     "create_member",
     "create_organization",
     "delete_organization",
+    "do_export_members",
+    "do_import_members",
+    "do_import_organizations",
+    "do_submit_member_import",
     "grant_org_admin",
     "grant_trainer",
     "move_organization",
     "revoke_org_admin",
+    "run_member_import",
     "update_member",
     "update_organization",
 ]

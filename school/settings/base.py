@@ -231,7 +231,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # Publishing retries briefly (Celery's default is 3 retries); a task the broker does not take then goes
-# to the task outbox (school/tasks_outbox.py), which the beat entry below sends again.
+# to the task outbox (school/outbox.py), which the beat entry below sends again.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 TASKS_OUTBOX_FLUSH_SECONDS = env_float("TASKS_OUTBOX_FLUSH_SECONDS", 60.0, minimum=0.5)
 # After a failed publish, a process stores its tasks in the outbox without trying the broker for this long.

@@ -11,10 +11,10 @@ from courses.credits import lesson_credit_hours, task_metrics
 from courses.models import StudyProgress
 from courses.services.study_tasks import create_task
 from courses.signals import lesson_completed
-from school.credits.defaults import ensure_default_rules
 from school.credits.models import CreditEntry, MemberCredit, MemberMetric
 from school.credits.periods import parse
 from school.credits.recompute import recompute
+from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task
 from tests.courses.builders import make_reading
 

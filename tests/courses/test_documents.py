@@ -57,8 +57,8 @@ def test_it_reports_row_errors_and_imports_nothing(library: Any) -> None:
                                                                      "category": "小说", "date": "2020-13-45"}]
     result = import_documents(bad)
     assert not result.ok
-    assert {(e.row, e.field) for e in result.errors} == {(2, "title"), (3, "category"), (3, "date")}
-    messages = {e.field: e.message for e in result.errors}
+    assert {(e.row, e.column) for e in result.errors} == {(2, "title"), (3, "category"), (3, "date")}
+    messages = {e.column: e.message for e in result.errors}
     assert messages["title"] == "标题不能为空。" and messages["category"] == "未知分类：小说"
     assert PolicyDocumentPage.objects.count() == 0
 

@@ -30,7 +30,7 @@ def build_cast(story: Story) -> None:
     trainer's final exam for the new course, and one scheduled score recompute."""
     from courses.models import StudyProgress
     from courses.signals import lesson_completed
-    from school.credits.defaults import ensure_default_rules
+    from school.credits.rules import ensure_default_rules
     from school.credits.tasks import recompute_scores_task
     from tests.courses.builders import make_course, make_reading
     from tests.exams.builders import fill_bank, make_bank, make_exam

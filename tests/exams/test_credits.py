@@ -10,10 +10,10 @@ from django.utils import timezone
 from exams.credits import exam_metrics, post_practice_credits
 from exams.models import Attempt, PracticeDay
 from exams.signals import attempt_passed
-from school.credits.defaults import ensure_default_rules
 from school.credits.models import CreditEntry, OrganizationScore
 from school.credits.periods import parse
 from school.credits.recompute import recompute
+from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task
 from tests.exams.builders import fill_bank, make_bank, make_exam
 

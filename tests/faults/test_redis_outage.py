@@ -18,8 +18,8 @@ from django.utils import timezone
 from courses.models import StudyProgress
 from exams.models import Answer, Attempt, QuestionVersion
 from exams.services.grading import to_displayed
-from school.credits.defaults import ensure_default_rules
 from school.credits.models import CreditEntry, MemberCredit
+from school.credits.rules import ensure_default_rules
 from school.models import OutboxTask
 from tests.courses.builders import make_course, make_video_lesson
 from tests.exams.builders import fill_bank, make_bank, make_exam

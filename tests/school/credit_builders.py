@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from school.credits import registry, rules
+from school.credits import rules
 from school.credits.models import Basis, CreditRule, CreditRuleVersion, Repeat
 
 START = dt.date(2026, 1, 1)
@@ -36,8 +36,8 @@ class FakeSources:
         if quantity is not None:
             self.quantities[(source_type, member_id, source_id)] = Decimal(quantity)
 
-    def source(self, source_type: str) -> registry.Source:
-        return registry.Source(
+    def source(self, source_type: str) -> rules.Source:
+        return rules.Source(
             verify=lambda m, s: (source_type, m, s) in self.done,
             quantity=lambda m, s: self.quantities.get((source_type, m, s)))
 
@@ -45,7 +45,7 @@ class FakeSources:
 @contextmanager
 def fake_sources() -> Iterator[FakeSources]:
     fake = FakeSources()
-    with registry.override_verifiers(**{t: fake.source(t) for t in
+    with rules.override_verifiers(**{t: fake.source(t) for t in
                                         ("lesson", "course", "exam", "practice", "document")}):
         yield fake
 

@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
-from school.imports import run_member_import
 from school.models import AuditEvent, MemberImport
+from school.services import run_member_import
 from tests.school.spreadsheets import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,31 @@ def test_it_refuses_to_change_or_delete_events(personas):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE school_auditevent SET summary = 'x'")
     assert AuditEvent.objects.get(pk=event.pk).summary == "导出党员 1 人"
+
+
+def test_it_audits_each_member_export_and_import_once_whatever_the_channel(personas, client_for, tmp_path):
+    """The do_* action writes the audit row: the admin view, the worker and the commands add none of their own."""
+    from django.core.management import call_command
+
+    from school.models.audit import AuditAction
+    from tests.factories import id_number
+
+    def count(action: str) -> int:
+        return AuditEvent.objects.filter(action=action).count()
+
+    exports, imports = count(AuditAction.MEMBER_EXPORT), count(AuditAction.MEMBER_IMPORT)
+    client_for(personas.admin_a).get("/admin/school/members/export/")
+    assert count(AuditAction.MEMBER_EXPORT) == exports + 1
+    call_command("export_members", str(tmp_path / "out.xlsx"))
+    assert count(AuditAction.MEMBER_EXPORT) == exports + 2
+    assert AuditEvent.objects.filter(action=AuditAction.MEMBER_EXPORT).latest("pk").address == "manage.py export_members"
+
+    row = ["新党员", id_number(77), personas.a1.code, "正式党员", "男", "汉族", "大学本科", "2010-07-01", "", "", "在册", ""]
+    path = tmp_path / "in.xlsx"
+    path.write_bytes(workbook(MEMBER_HEADERS, [row]).getvalue())
+    call_command("import_members", str(path))
+    assert count(AuditAction.MEMBER_IMPORT) == imports + 1
+    client_for(personas.admin_a).post("/admin/school/members/import/", {"file": workbook(MEMBER_HEADERS, [row])})
+    assert count(AuditAction.MEMBER_IMPORT) == imports + 2  # the upload
+    run_member_import(MemberImport.objects.get().pk)
+    assert count(AuditAction.MEMBER_IMPORT) == imports + 3  # the applied file (nothing new in it: unchanged 1)

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from school.imports import submit_member_import
 from school.models import Member, MemberImport
+from school.services import do_submit_member_import
 from tests.factories import id_number
 from tests.school.spreadsheets import MEMBER_HEADERS, workbook
 
@@ -51,7 +51,7 @@ def test_it_processes_an_uploaded_import_in_a_real_worker(personas, worker):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = workbook(MEMBER_HEADERS, [["工人导入", id_number(901), "TA1", "正式党员"] + [""] * 8])
-    record = submit_member_import(SimpleUploadedFile("w.xlsx", upload.getvalue()), user=personas.admin_a)
+    record = do_submit_member_import(SimpleUploadedFile("w.xlsx", upload.getvalue()), user=personas.admin_a)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         record.refresh_from_db()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from school.credits import registry
+from school.credits import rules
 from school.credits.models import Basis, CreditEntry, MemberCredit, OrganizationScore, Repeat
 from school.credits.services import post_credit
 from tests.factories import Personas
@@ -40,7 +40,7 @@ def test_it_refuses_forged_events(personas: Personas) -> None:
         fake.complete("lesson", personas.member_a2.pk, 7)  # someone else completed lesson 7
         assert post_credit(personas.member.pk, "lesson", 7, at(DAY)) == []
         assert post_credit(personas.member.pk, "exam", 3, at(DAY)) == []  # exam not passed
-    with registry.override_verifiers(lesson=None):  # no verifier registered: nothing is trusted
+    with rules.override_verifiers(lesson=None):  # no verifier registered: nothing is trusted
         assert post_credit(personas.member.pk, "lesson", 7, at(DAY)) == []
     assert CreditEntry.objects.count() == 0
     assert MemberCredit.objects.count() == 0

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
+from school.credits import recompute as credit_recompute
 from school.credits import rules
-from school.credits import totals as credit_totals
 from school.credits.models import (
     Basis,
     CreditEntry,
@@ -126,7 +126,7 @@ def test_it_caps_each_period_with_the_cap_of_its_own_rule_version(personas: Pers
     """October's version caps videos at 4 points a day, November's at 2; a recompute of the year
     re-applies each day's own cap (after the cuts were undone by hand) and sums the months — with
     either test of which member-months a cap can change."""
-    monkeypatch.setattr(credit_totals, "EXACT_FLAGS", exact_flags)
+    monkeypatch.setattr(credit_recompute, "EXACT_FLAGS", exact_flags)
     rule = make_rule("video", "lesson", points="1.5", daily_cap="4")
     rules.save_rule_version(CreditRuleVersion(rule=rule, points=Decimal("1.5"), daily_cap=Decimal("2"),
                                               effective_from=dt.date(2026, 11, 1)), allow_backdate=True)
@@ -168,7 +168,6 @@ def test_it_sums_task_and_exam_metrics_of_active_members_over_subtrees(personas:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Tasks and exams come from the providers' rows of the period only; a member transferred out
     counts in no organization, and an organization whose members have no metric rows has no rates."""
-    from school.credits import recompute as credit_recompute
     from school.models.members import MemberStatus
 
     gone = make_member(personas.a1, status=MemberStatus.TRANSFERRED)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from school.credits import snapshots
+from school.credits import rankings
 from school.credits.models import RankingSnapshot, RankingSnapshotRow, SnapshotImmutable
 from school.credits.services import post_credit
 from tests.factories import Personas
@@ -27,11 +27,11 @@ def ranked(personas: Personas) -> Personas:
 
 @pytest.mark.django_db
 def test_it_never_changes_a_published_snapshot(ranked: Personas) -> None:
-    snapshot = snapshots.take_snapshot("members", ranked.district, "2026-Q4")
+    snapshot = rankings.take_snapshot("members", ranked.district, "2026-Q4")
     rows = list(snapshot.rows.values_list("rank", "name", "value"))
     assert rows == [(1, "小明", 5.0), (2, "小红", 0.0)]  # competition rank; no study counts as 0
-    assert snapshots.publish(snapshot.pk) is True
-    assert snapshots.publish(snapshot.pk) is False  # publishing twice changes nothing
+    assert rankings.publish(snapshot.pk) is True
+    assert rankings.publish(snapshot.pk) is False  # publishing twice changes nothing
     snapshot.refresh_from_db()
     published_at = snapshot.published_at
     snapshot.period = "2026-Q3"
@@ -76,9 +76,9 @@ def test_it_takes_and_publishes_snapshots_from_the_statistics_pages(ranked: Pers
 
 @pytest.mark.django_db
 def test_it_publishes_closed_periods_on_schedule(ranked: Personas) -> None:
-    made = snapshots.scheduled_snapshots(dt.date(2027, 1, 1))
+    made = rankings.scheduled_snapshots(dt.date(2027, 1, 1))
     keys = set(RankingSnapshot.objects.filter(pk__in=made).values_list("period", flat=True))
     assert keys == {"2026-12", "2026-Q4", "2026"}
     assert all(RankingSnapshot.objects.filter(pk__in=made).values_list("published", flat=True))
-    assert snapshots.scheduled_snapshots(dt.date(2027, 1, 1)) == []  # already published: kept
-    assert snapshots.scheduled_snapshots(dt.date(2027, 1, 2)) == []
+    assert rankings.scheduled_snapshots(dt.date(2027, 1, 1)) == []  # already published: kept
+    assert rankings.scheduled_snapshots(dt.date(2027, 1, 2)) == []

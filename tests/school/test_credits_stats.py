@@ -140,7 +140,7 @@ def test_it_refuses_statistics_to_members_and_bad_periods(studied: Personas, cli
 @pytest.mark.django_db
 def test_it_shows_members_their_points_and_rank(studied: Personas, client_for: Any,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("school.credits.member_panels.current_month", lambda: PERIOD)
+    monkeypatch.setattr("school.credits.views.current_month", lambda: PERIOD)
     client = client_for(studied.member.user)
     mine = client.get(reverse("my_study"))
     assert mine.status_code == 200

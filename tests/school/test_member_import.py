@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from school.excel import import_members
-from school.imports import run_member_import
 from school.models import Member, MemberImport
+from school.services import run_member_import
 from tests.factories import id_number
 from tests.school.spreadsheets import MEMBER_HEADERS, read, workbook
 

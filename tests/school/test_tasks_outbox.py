@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from school import tasks_outbox
+from school import outbox
 from school.celery import app
 from school.credits.tasks import post_credit_task, recompute_scores_task
 from school.models import OutboxTask
@@ -53,26 +53,26 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Broker]:
     for task in (post_credit_task, recompute_scores_task, transcode_video, process_member_import, index_page,
                  remove_page, post_practice_credits, flush_task_outbox):
         monkeypatch.setattr(task, "delay", fake.delay_for(task))
-    monkeypatch.setattr(tasks_outbox, "_request_flush", lambda: None)
-    monkeypatch.setattr(tasks_outbox, "_broker_down_until", 0.0)
+    monkeypatch.setattr(outbox, "_request_flush", lambda: None)
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
     yield fake
 
 
 def test_it_stores_a_task_the_broker_refused_and_sends_it_once_the_broker_is_back(broker: Broker) -> None:
     broker.down = True
-    assert tasks_outbox.send(post_credit_task, 7, "lesson", 12, "2026-11-02T10:00:00+08:00", None) is False
+    assert outbox.send(post_credit_task, 7, "lesson", 12, "2026-11-02T10:00:00+08:00", None) is False
     row = OutboxTask.objects.get()
     assert row.task == "school.credits.tasks.post_credit_task" and row.queue == "default"
     assert row.args == [7, "lesson", 12, "2026-11-02T10:00:00+08:00", None]
     assert "Connection refused" in row.reason and row.attempts == 1
 
-    still_down = tasks_outbox.flush()
+    still_down = outbox.flush()
     assert (still_down.sent, still_down.failed, still_down.remaining) == (0, 1, 1)
     row.refresh_from_db()
     assert row.attempts == 2 and row.next_attempt_at <= timezone.now()  # stays due: sent as soon as possible
 
     broker.down = False
-    result = tasks_outbox.flush()
+    result = outbox.flush()
     assert (result.sent, result.failed, result.remaining) == (1, 0, 0)
     assert broker.taken == [("school.credits.tasks.post_credit_task", (7, "lesson", 12, "2026-11-02T10:00:00+08:00",
                                                                         None))]
@@ -82,21 +82,21 @@ def test_it_stores_a_task_the_broker_refused_and_sends_it_once_the_broker_is_bac
 def test_it_does_not_try_a_broker_that_failed_moments_ago(broker: Broker, settings: Any) -> None:
     settings.TASKS_OUTBOX_RETRY_SECONDS = 60
     broker.down = True
-    tasks_outbox.send(post_credit_task, 1, "lesson", 2, "2026-11-02T10:00:00+08:00", None)
+    outbox.send(post_credit_task, 1, "lesson", 2, "2026-11-02T10:00:00+08:00", None)
     broker.down = False
     for source_id in (3, 4):  # a broker that does not answer at all would cost a timeout each time
-        assert tasks_outbox.send(post_credit_task, 1, "lesson", source_id, "2026-11-02T10:00:00+08:00", None) is False
+        assert outbox.send(post_credit_task, 1, "lesson", source_id, "2026-11-02T10:00:00+08:00", None) is False
     assert broker.tries == 1 and OutboxTask.objects.count() == 3
     assert "moments ago" in OutboxTask.objects.order_by("id").last().reason
-    assert tasks_outbox.flush().sent == 3  # the flush is the probe: it always tries
-    tasks_outbox._broker_down_until = 0.0  # TASKS_OUTBOX_RETRY_SECONDS later
-    assert tasks_outbox.send(post_credit_task, 1, "lesson", 5, "2026-11-02T10:00:00+08:00", None) is True
+    assert outbox.flush().sent == 3  # the flush is the probe: it always tries
+    outbox._broker_down_until = 0.0  # TASKS_OUTBOX_RETRY_SECONDS later
+    assert outbox.send(post_credit_task, 1, "lesson", 5, "2026-11-02T10:00:00+08:00", None) is True
 
 
 def test_it_writes_the_row_with_the_data_change_and_drops_it_once_the_broker_took_the_task(
         broker: Broker, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        tasks_outbox.send_on_commit(recompute_scores_task, ["2026-11"])
+        outbox.send_on_commit(recompute_scores_task, ["2026-11"])
         row = OutboxTask.objects.get()  # in the same transaction as the change it belongs to
         assert row.next_attempt_at > timezone.now() and broker.taken == []
     assert len(callbacks) == 1
@@ -108,7 +108,7 @@ def test_it_keeps_the_row_when_the_broker_is_down_at_commit(broker: Broker,
                                                             django_capture_on_commit_callbacks: Any) -> None:
     broker.down = True
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        tasks_outbox.send_on_commit(recompute_scores_task, ["2026-11"])
+        outbox.send_on_commit(recompute_scores_task, ["2026-11"])
     row = OutboxTask.objects.get()
     assert row.attempts == 1 and "OperationalError" in row.reason and row.next_attempt_at <= timezone.now()
 
@@ -118,7 +118,7 @@ def test_it_drops_the_row_and_the_task_with_a_rolled_back_change(broker: Broker,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                tasks_outbox.send_on_commit(recompute_scores_task, ["2026-11"])
+                outbox.send_on_commit(recompute_scores_task, ["2026-11"])
                 raise RuntimeError("the data change failed")
         except RuntimeError:
             pass
@@ -129,34 +129,34 @@ def test_it_sends_a_row_left_by_a_process_that_died_after_commit_once_its_grace_
                                                                                         settings: Any) -> None:
     settings.TASKS_OUTBOX_GRACE_SECONDS = 30
     with transaction.atomic():  # committed, but the process died before its after-commit send
-        tasks_outbox.send_on_commit(recompute_scores_task, ["2026-10"])
-    assert tasks_outbox.flush().sent == 0  # maybe its process is just about to send it
+        outbox.send_on_commit(recompute_scores_task, ["2026-10"])
+    assert outbox.flush().sent == 0  # maybe its process is just about to send it
     OutboxTask.objects.update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
-    assert tasks_outbox.flush().sent == 1
+    assert outbox.flush().sent == 1
     assert broker.taken == [("school.credits.tasks.recompute_scores_task", (["2026-10"],))]
 
 
 def test_it_does_not_send_a_row_claimed_by_another_flusher(broker: Broker) -> None:
     broker.down = True
-    tasks_outbox.send(recompute_scores_task, ["2026-10"])
+    outbox.send(recompute_scores_task, ["2026-10"])
     broker.down = False
-    OutboxTask.objects.update(next_attempt_at=timezone.now() + dt.timedelta(seconds=tasks_outbox.LEASE_SECONDS))
-    assert tasks_outbox.flush().sent == 0 and broker.taken == []
-    assert tasks_outbox.flush(everything=True).sent == 1  # the operator's --all
+    OutboxTask.objects.update(next_attempt_at=timezone.now() + dt.timedelta(seconds=outbox.LEASE_SECONDS))
+    assert outbox.flush().sent == 0 and broker.taken == []
+    assert outbox.flush(everything=True).sent == 1  # the operator's --all
 
 
 def test_it_backs_off_a_row_that_cannot_be_sent_and_sends_the_others(broker: Broker,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     broker.down = True
-    tasks_outbox.send(recompute_scores_task, ["2026-11"])
-    tasks_outbox.send(post_credit_task, 1, "lesson", 3, "2026-11-02T10:00:00+08:00", None)
+    outbox.send(recompute_scores_task, ["2026-11"])
+    outbox.send(post_credit_task, 1, "lesson", 3, "2026-11-02T10:00:00+08:00", None)
     broker.down = False
 
     def unserializable(*args: Any) -> None:
         raise kombu.exceptions.EncodeError("Object of type set is not JSON serializable")
 
     monkeypatch.setattr(recompute_scores_task, "delay", unserializable)
-    result = tasks_outbox.flush()
+    result = outbox.flush()
     assert (result.sent, result.failed, result.remaining) == (1, 1, 1)
     poisoned = OutboxTask.objects.get()
     assert poisoned.task == "school.credits.tasks.recompute_scores_task" and "EncodeError" in poisoned.reason
@@ -166,7 +166,7 @@ def test_it_backs_off_a_row_that_cannot_be_sent_and_sends_the_others(broker: Bro
 def test_it_lists_and_flushes_from_the_command(broker: Broker) -> None:
     broker.down = True
     for n in range(3):
-        tasks_outbox.send(post_credit_task, n, "lesson", 2, "2026-11-02T10:00:00+08:00", None)
+        outbox.send(post_credit_task, n, "lesson", 2, "2026-11-02T10:00:00+08:00", None)
     out = StringIO()
     call_command("task_outbox", stdout=out)
     assert "school.credits.tasks.post_credit_task: 3 waiting since" in out.getvalue()
@@ -189,7 +189,7 @@ def test_it_sends_by_name_to_the_stored_queue_a_task_this_process_does_not_know(
         (name, args, queue)))
     OutboxTask.objects.create(task="media.tasks.not_imported_here", args=[5], queue="media",
                               next_attempt_at=timezone.now())
-    assert tasks_outbox.flush().sent == 1
+    assert outbox.flush().sent == 1
     assert sent == [("media.tasks.not_imported_here", [5], "media")]
 
 
@@ -202,7 +202,7 @@ def test_it_stores_the_task_when_the_real_broker_refuses_the_connection(monkeypa
     with app.connection_for_write(closed) as conn:
         monkeypatch.setattr(recompute_scores_task, "delay",
                             lambda *args: recompute_scores_task.apply_async(args, connection=conn))  # type: ignore[call-arg]
-        assert tasks_outbox.send(recompute_scores_task, ["2026-11"]) is False
+        assert outbox.send(recompute_scores_task, ["2026-11"]) is False
     row = OutboxTask.objects.get()
     assert row.task == "school.credits.tasks.recompute_scores_task" and "Connection refused" in row.reason
 
@@ -216,7 +216,7 @@ def test_it_keeps_the_tasks_of_every_app_while_the_broker_is_down(
     from exams.credits import post_practice_credits
     from exams.models import PracticeDay
     from media.services import register_video_from_path
-    from school.imports import submit_member_import
+    from school.services import do_submit_member_import
     from tests.courses.builders import make_course, make_reading
     from tests.school.spreadsheets import MEMBER_HEADERS, workbook
 
@@ -232,7 +232,7 @@ def test_it_keeps_the_tasks_of_every_app_while_the_broker_is_down(
         clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
         video = register_video_from_path(clip)
         lesson.save_revision().publish()
-        record = submit_member_import(SimpleUploadedFile("m.xlsx", workbook(MEMBER_HEADERS, []).getvalue()),
+        record = do_submit_member_import(SimpleUploadedFile("m.xlsx", workbook(MEMBER_HEADERS, []).getvalue()),
                                       user=personas.admin_a)
         lesson_completed.send(sender=None, member_id=personas.member.pk, lesson_id=lesson.pk,
                               completed_at=timezone.now())
@@ -250,5 +250,5 @@ def test_it_keeps_the_tasks_of_every_app_while_the_broker_is_down(
     assert broker.taken == []
 
     broker.down = False
-    result = tasks_outbox.flush(everything=True)
+    result = outbox.flush(everything=True)
     assert result.remaining == 0 and result.sent == len(broker.taken) >= 5

@@ -25,6 +25,6 @@ class Command(BaseCommand):
         result = import_documents(rows, first_line=2 if path.suffix.lower() == ".xlsx" else 1)
         if result.errors:
             for error in result.errors:
-                self.stderr.write(f"row {error.row}: {error.field}: {error.message}")
+                self.stderr.write(f"row {error.row}: {error.column}: {error.message}")
             raise CommandError(f"{len(result.errors)} row error(s); nothing was imported")
         self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")

@@ -4,9 +4,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from school import audit
-from school.excel import export_members
-from school.models import AuditAction, Organization
+from school.models import Organization
 from school.permissions import members_visible_to
+from school.services import do_export_members
 
 from .import_members import _acting_user, saved_or_none
 
@@ -29,9 +29,8 @@ class Command(BaseCommand):
             qs = qs.filter(Organization.subtree_q(org.path, "organization__path"))
         qs = qs.order_by("organization__path", "name", "pk")
         count = qs.count()
-        options["file"].write_bytes(export_members(qs.iterator(chunk_size=2000)))
         with audit.acting_as("manage.py export_members", saved_or_none(user)):
-            audit.record(AuditAction.MEMBER_EXPORT, f"导出党员 {count} 人到 {options['file']}",
-                         data={"file": str(options["file"]), "organization": options["organization"] or "",
-                               "full": False})
+            content = do_export_members(qs, destination=str(options["file"]),
+                                        details={"organization": options["organization"] or ""})
+        options["file"].write_bytes(content)
         self.stdout.write(f"exported {count} members to {options['file']}")

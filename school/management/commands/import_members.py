@@ -5,8 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from school import audit
-from school.excel import import_members
-from school.models import AuditAction
+from school.services import do_import_members
 
 
 class Command(BaseCommand):
@@ -22,13 +21,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         user = _acting_user(options["as_user"])
-        with audit.acting_as("manage.py import_members", saved_or_none(user)):
-            with path.open("rb") as fh:
-                result = import_members(fh, user=user)
-            if result.ok:
-                audit.record(AuditAction.MEMBER_IMPORT,
-                             f"党员导入 {path.name}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
-                             data={"file": str(path), "created": result.created, "updated": result.updated})
+        with audit.acting_as("manage.py import_members", saved_or_none(user)), path.open("rb") as fh:
+            result = do_import_members(fh, user=user, file_name=path.name)
         if not result.ok:
             for e in result.errors:
                 self.stderr.write(f"第 {e.row} 行 {e.column}: {e.message}" if e.row else e.message)

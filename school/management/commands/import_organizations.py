@@ -4,8 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from school import audit
-from school.excel import import_organizations
-from school.models import AuditAction
+from school.services import do_import_organizations
 
 from .import_members import _acting_user, saved_or_none
 
@@ -22,13 +21,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         user = _acting_user(options["as_user"])
-        with audit.acting_as("manage.py import_organizations", saved_or_none(user)):
-            with path.open("rb") as fh:
-                result = import_organizations(fh, user=user)
-            if result.ok:
-                audit.record(AuditAction.ORGANIZATION_IMPORT,
-                             f"组织导入 {path.name}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
-                             data={"file": str(path)})
+        with audit.acting_as("manage.py import_organizations", saved_or_none(user)), path.open("rb") as fh:
+            result = do_import_organizations(fh, user=user, file_name=path.name)
         if not result.ok:
             for e in result.errors:
                 self.stderr.write(f"第 {e.row} 行 {e.column}: {e.message}" if e.row else e.message)

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Max, Min
 
-from school import tasks_outbox
+from school import outbox
 from school.models import OutboxTask
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["flush"]:
-            result = tasks_outbox.flush(everything=options["all"], limit=100_000)
+            result = outbox.flush(everything=options["all"], limit=100_000)
             self.stdout.write(f"task outbox: {result.sent} sent, {result.failed} failed, {result.remaining} left")
             if result.reason:
                 raise CommandError(f"the broker still refuses tasks: {result.reason}")
@@ -38,4 +38,4 @@ class Command(BaseCommand):
             last = OutboxTask.objects.filter(task=row["task"]).order_by("-id").values_list("reason", flat=True).first()
             self.stdout.write(f"{row['task']}: {row['n']} waiting since {row['oldest']:%Y-%m-%d %H:%M:%S}, "
                               f"up to {row['tries']} failed sends; last reason: {last or '-'}")
-        self.stdout.write(f"task outbox: {tasks_outbox.due()} due now")
+        self.stdout.write(f"task outbox: {outbox.due()} due now")

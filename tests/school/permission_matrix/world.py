@@ -45,7 +45,7 @@ from exams.services.certificates import issue_certificate
 from exams.services.grading import to_displayed
 from media.models import Video, VideoState
 from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
-from school.credits.snapshots import take_snapshot
+from school.credits.rankings import take_snapshot
 from school.models import AdminScope, MemberImport
 from school.permissions import TRAINER_GROUP
 from tests.courses.builders import make_course, make_reading

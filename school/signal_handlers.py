@@ -1,75 +1,33 @@
-"""Audit records written from model signals, so that every path that changes these rows is covered
-(admin views, Wagtail's own user and snippet screens, services, commands, tasks, the shell).
+"""Every signal receiver of ``school``, connected by ``register_signal_handlers()`` (called from
+``SchoolConfig.ready``).
+
+Audit records written from model signals, so that every path that changes these rows is covered
+(admin views, Wagtail's own user and snippet screens, services, commands, tasks, the shell):
 
 * Role changes: administrator scopes (``AdminScope`` rows), group membership (讲师 and Wagtail's
   groups; the 组织管理员 group follows the scope rows and is not recorded twice), the superuser flag.
-* Changes of rows watched with ``watch_changes`` (score rules and schemes here; exams register
-  theirs in ``exams.audit``): created, changed (which fields, old → new) and deleted.
-"""
+* Changes of rows watched with ``audit.watch_changes`` (score rules and schemes here; exams register
+  theirs in their own signal handlers): created, changed (which fields, old → new) and deleted.
+
+Login throttling: a failed login counts against the account and the address; a successful one clears
+the account's count. Celery: what a task records names the task as its channel; a starting worker
+flushes the task outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
+from celery.signals import task_postrun, task_prerun, worker_ready
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import models
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.http import HttpRequest
 
 from . import audit
 from .models import AdminScope, AuditAction
 from .permissions import ORG_ADMIN_GROUP, TRAINER_GROUP
-
-_OLD = "_audit_old_values"
-# Bookkeeping columns that change on every save and say nothing about what was changed.
-_IGNORED = {"changed_at", "changed_by", "updated_at", "modified_at", "created_at"}
-
-
-def _shown(value: Any) -> str:
-    return str(value)[:200] if value is not None else ""
-
-
-def _values(instance: models.Model, fields: Iterable[models.Field[Any, Any]]) -> dict[str, Any]:
-    return {f.attname: getattr(instance, f.attname) for f in fields}
-
-
-def watch_changes(model: type[models.Model], action: AuditAction, label: str, *,
-                  only_if: Callable[[Any], bool] | None = None) -> None:
-    """Record creation, deletion and field changes of ``model`` rows (``only_if(instance)`` decides
-    whether a row is worth recording, e.g. an exam that members have already attempted)."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in _IGNORED]
-
-    def before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-        if raw or instance.pk is None:
-            return
-        old = sender._base_manager.filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
-        setattr(instance, _OLD, old)
-
-    def after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-        if raw or (only_if is not None and not only_if(instance)):
-            return
-        old = getattr(instance, _OLD, None)
-        if created or old is None:
-            audit.record(action, f"新增{label}：{instance}", target=instance)
-            return
-        new = _values(instance, fields)
-        changes = {name: [_shown(old[name]), _shown(value)] for name, value in new.items() if old[name] != value}
-        setattr(instance, _OLD, new)
-        if changes:
-            labels = {f.attname: str(f.verbose_name) for f in fields}
-            names = "、".join(labels[n] for n in changes)
-            audit.record(action, f"修改{label}：{instance}（{names}）", target=instance, data={"changes": changes})
-
-    def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-        if only_if is not None and not only_if(instance):
-            return
-        audit.record(action, f"删除{label}：{instance}", data={"target_id": str(instance.pk), "deleted": str(instance)})
-
-    uid = f"audit-{model._meta.label_lower}"
-    pre_save.connect(before, sender=model, weak=False, dispatch_uid=uid)
-    post_save.connect(after, sender=model, weak=False, dispatch_uid=uid)
-    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=uid)
+from .security import throttle
 
 
 def _scope_saved(sender: Any, instance: AdminScope, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -136,7 +94,29 @@ def _user_after(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) ->
                  data={"user": instance.get_username(), "role": "superuser"})
 
 
-def connect() -> None:
+def _count_login_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                         **kwargs: Any) -> None:
+    throttle.record_failure(str(credentials.get("username") or ""), throttle.client_address(request))
+
+
+def _clear_login_failures(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    throttle.clear_account(user.get_username())
+
+
+def _flush_outbox_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
+    from . import outbox
+    from .tasks import flush_task_outbox
+
+    outbox.send(flush_task_outbox)
+
+
+def register_signal_handlers() -> None:
+    user_login_failed.connect(_count_login_failure, dispatch_uid="throttle-login-failed")
+    user_logged_in.connect(_clear_login_failures, dispatch_uid="throttle-logged-in")
+    task_prerun.connect(audit.task_started, weak=False, dispatch_uid="audit-task-prerun")
+    task_postrun.connect(audit.task_finished, weak=False, dispatch_uid="audit-task-postrun")
+    worker_ready.connect(_flush_outbox_when_a_worker_starts, weak=False, dispatch_uid="outbox-worker-ready")
+
     User = get_user_model()
     post_save.connect(_scope_saved, sender=AdminScope, dispatch_uid="audit-scope-saved")
     post_delete.connect(_scope_deleted, sender=AdminScope, dispatch_uid="audit-scope-deleted")
@@ -146,6 +126,6 @@ def connect() -> None:
 
     from .credits.models import CreditRule, CreditRuleVersion, ScoreScheme
 
-    watch_changes(CreditRule, AuditAction.SCORE_RULE_CHANGED, "积分规则")
-    watch_changes(CreditRuleVersion, AuditAction.SCORE_RULE_CHANGED, "积分规则版本")
-    watch_changes(ScoreScheme, AuditAction.SCORE_RULE_CHANGED, "组织评分方案")
+    audit.watch_changes(CreditRule, AuditAction.SCORE_RULE_CHANGED, "积分规则")
+    audit.watch_changes(CreditRuleVersion, AuditAction.SCORE_RULE_CHANGED, "积分规则版本")
+    audit.watch_changes(ScoreScheme, AuditAction.SCORE_RULE_CHANGED, "组织评分方案")

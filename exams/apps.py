@@ -7,7 +7,8 @@ class ExamsConfig(AppConfig):
     verbose_name = _("Exams")
 
     def ready(self) -> None:
-        from . import audit, credits
+        from .credits import register_credit_sources
+        from .signal_handlers import register_signal_handlers
 
-        credits.connect()
-        audit.connect()
+        register_credit_sources()
+        register_signal_handlers()

@@ -1,6 +1,14 @@
+"""Celery tasks of the exams app (queue ``default``). They take ids (or nothing) and are safe to run twice."""
+
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.utils import timezone
+
+from school import outbox
+from school.credits.tasks import post_credit_task
 
 from . import services
 
@@ -9,3 +17,19 @@ from . import services
 def sweep_expired_attempts() -> int:
     """Submit attempts left open past their deadline; safe to run twice (conditional claim per attempt)."""
     return services.sweep_expired_attempts()
+
+
+@shared_task(name="exams.tasks.post_practice_credits", acks_late=True, queue="default")
+def post_practice_credits(days_back: int = 3) -> int:
+    """Award closed practice days (the day's points are final once it is over). Safe to run again:
+    the ledger refuses a second award for the same day."""
+    from .models import PracticeDay
+
+    today = timezone.localdate()
+    count = 0
+    for day in PracticeDay.objects.filter(date__lt=today, date__gte=today - dt.timedelta(days=days_back),
+                                          points__gt=0).only("pk", "member_id", "date"):
+        earned = timezone.make_aware(dt.datetime.combine(day.date, dt.time(23, 59)))
+        outbox.send(post_credit_task, day.member_id, "practice", day.pk, earned.isoformat(), None)
+        count += 1
+    return count

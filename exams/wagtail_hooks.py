@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from school.hooks import DEMO_SEEDERS, FINAL_EXAM_CHOICES, FINAL_EXAM_LINK, MEMBER_NAV_ITEMS, Link, NavItem
+from school.credits.periods import Period
+from school.hooks import DEMO_SEEDERS, FINAL_EXAM_CHOICES, FINAL_EXAM_LINK, MEMBER_NAV_ITEMS, ORG_METRICS, Link, NavItem
 from school.permissions import member_of
 
 
@@ -37,6 +40,14 @@ def final_exam_choices(user: object) -> list[tuple[int, str]]:
 
     exams = Exam.objects.exclude(status=Exam.Status.ARCHIVED).order_by("-pk")[:200]
     return [(exam.pk, f"{exam.title}（{exam.get_status_display()}）") for exam in exams]
+
+
+@hooks.register(ORG_METRICS)
+def exam_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
+    """Exams passed / taken per member, for the organization scores (see ``credits.exam_metrics``)."""
+    from .credits import exam_metrics
+
+    return exam_metrics(period)
 
 
 @hooks.register(DEMO_SEEDERS)

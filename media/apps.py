@@ -8,4 +8,6 @@ class MediaConfig(AppConfig):
     verbose_name = _("Videos")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,24 +33,6 @@ def remaining_seconds(attempt: Attempt, now: dt.datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     return max(0, int((attempt.deadline - now).total_seconds()))
-
-
-@contextmanager
-def serialized_writes() -> Iterator[None]:
-    """On SQLite, queue writers on a file lock before BEGIN IMMEDIATE: SQLite's busy handler polls with
-    growing sleeps and lets some writers starve for seconds under a start storm; a blocking flock wakes the
-    next writer as soon as the lock is free. PostgreSQL needs nothing (the member row lock)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    directory = Path(settings.VAR_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / "exams-writes.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _limit_reached(exam: Exam, used: int) -> bool:
@@ -85,7 +63,7 @@ def do_start_attempt(member: Member, exam: Exam, now: dt.datetime | None = None)
     if exam.closes_at and exam.closes_at < deadline:
         deadline = exam.closes_at
     try:
-        with serialized_writes(), transaction.atomic():
+        with transaction.atomic():
             Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True).first()
             mine = Attempt.objects.filter(member=member, exam=exam)
             existing = mine.filter(submitted_at__isnull=True).first()

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from school.models import Member
 
@@ -49,24 +49,10 @@ def post_credit(member_id: int, source_type: str, source_id: int, earned_at: dt.
     day = local_day(earned_at)
     awards: list[Award] = []
     for rule, version in rules.active_rules(source_type, day):
-        award = _award_with_retry(member, rule, version, source_id, earned_at, day, quantity)
+        award = _award(member, rule, version, source_id, earned_at, day, quantity)
         if award is not None:
             awards.append(award)
     return awards
-
-
-def _award_with_retry(member: Member, rule: CreditRule, version: CreditRuleVersion, source_id: int,
-                      earned_at: dt.datetime, day: dt.date, quantity: Decimal | None) -> Award | None:
-    for attempt in range(5):
-        try:
-            return _award(member, rule, version, source_id, earned_at, day, quantity)
-        except OperationalError:  # SQLite "database is locked" under concurrent writers
-            if connection.vendor != "sqlite" or attempt == 4:
-                raise
-            import time
-
-            time.sleep(0.05 * (attempt + 1))
-    return None
 
 
 def _award(member: Member, rule: CreditRule, version: CreditRuleVersion, source_id: int,

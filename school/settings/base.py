@@ -373,9 +373,9 @@ CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "schedule": 6 * 3600.0,
     "options": {"queue": "default"},
 }
-# Practice days are awarded once they are over (exams.credits registers the task).
+# Practice days are awarded once they are over (the task is in exams/tasks.py).
 CELERY_BEAT_SCHEDULE["credits-practice-days"] = {
-    "task": "exams.credits.post_practice_credits",
+    "task": "exams.tasks.post_practice_credits",
     "schedule": 3600.0,
     "options": {"queue": "default"},
 }

@@ -44,7 +44,7 @@ class Broker:
 
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Broker]:
-    from exams.credits import post_practice_credits
+    from exams.tasks import post_practice_credits
     from media.tasks import transcode_video
     from school.tasks import flush_task_outbox, process_member_import
     from search.tasks import index_page, remove_page
@@ -213,8 +213,8 @@ def test_it_keeps_the_tasks_of_every_app_while_the_broker_is_down(
 
     from courses.services.site import ensure_site_pages
     from courses.signals import lesson_completed
-    from exams.credits import post_practice_credits
     from exams.models import PracticeDay
+    from exams.tasks import post_practice_credits
     from media.services import register_video_from_path
     from school.services import do_submit_member_import
     from tests.courses.builders import make_course, make_reading

@@ -1,17 +1,32 @@
-"""Changes to an exam after members have attempted it are audited (who changed which field, old →
-new), whatever path made them: the Wagtail exam editor with its blueprint sections, services, the shell."""
+"""Every receiver of the exams app, connected by ``register_signal_handlers()`` from ExamsConfig.ready().
+
+* Credits: when an attempt passes (``exams.signals.attempt_passed``, sent after commit), queue the award
+  of the ``exam`` credit source (``school.credits``, queue ``default``).
+* Audit: changes to an exam after members have attempted it are audited (who changed which field,
+  old → new), whatever path made them: the Wagtail exam editor with its blueprint sections, services,
+  the shell.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models.signals import m2m_changed
+from django.utils import timezone
 
 from school import audit
 from school.audit import watch_changes
+from school.credits.tasks import post_credit_after_commit
 from school.models import AuditAction
 
 from .models import Attempt, Exam, ExamSection
+from .signals import attempt_passed
+
+
+def on_attempt_passed(sender: Any, member_id: int, exam_id: int, attempt_id: int, **kwargs: Any) -> None:
+    attempt = Attempt.objects.filter(pk=attempt_id).only("submitted_at").first()
+    when = attempt.submitted_at if attempt is not None and attempt.submitted_at else timezone.now()
+    post_credit_after_commit(member_id, "exam", exam_id, when)
 
 
 def _exam_attempted(exam: Exam) -> bool:
@@ -33,7 +48,8 @@ def _targets_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_
                  data={"target_organizations": {action: sorted(pk_set or [])}})
 
 
-def connect() -> None:
+def register_signal_handlers() -> None:
+    attempt_passed.connect(on_attempt_passed, dispatch_uid="exams_credits_attempt_passed")
     watch_changes(Exam, AuditAction.EXAM_CHANGED, "考试", only_if=_exam_attempted)
     watch_changes(ExamSection, AuditAction.EXAM_CHANGED, "考试题型设置", only_if=_section_attempted)
     m2m_changed.connect(_targets_changed, sender=Exam.target_organizations.through, dispatch_uid="audit-exam-targets")

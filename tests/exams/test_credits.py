@@ -11,7 +11,6 @@ from exams.credits import exam_metrics
 from exams.models import Attempt, PracticeDay
 from exams.signals import attempt_passed
 from exams.tasks import post_practice_credits
-from school.credits.rules import ensure_default_rules
 from school.credits.models import CreditEntry, OrganizationScore
 from school.credits.periods import parse
 from school.credits.recompute import recompute

@@ -93,4 +93,4 @@ def export_rows(bank: QuestionBank) -> list[list[Any]]:
 
 
 def export_workbook(bank: QuestionBank) -> bytes:
-    return build_workbook(bank.name[:31], COLUMNS, export_rows(bank))
+    return build_workbook(bank.name, COLUMNS, export_rows(bank))

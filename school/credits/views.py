@@ -374,7 +374,7 @@ def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
 # Excel export of a statistics table: the rows the page shows, nothing recomputed.
 
 def workbook(table: Table) -> bytes:
-    return build_workbook(table.title[:31].replace("/", "-"), table.columns, table.rows)
+    return build_workbook(table.title, table.columns, table.rows)
 
 
 # --- Member panels --------------------------------------------------------------------------------

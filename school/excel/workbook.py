@@ -2,7 +2,16 @@
 (openpyxl is imported nowhere else). Writing: ``build_workbook`` / ``build_sheets`` (bold header,
 column widths, frozen header row). Reading: ``read_rows`` (columns mapped by their Chinese headers)
 and ``read_records`` (rows as ``{header: value}``). One ``RowError`` and one ``ImportResult`` for
-every importer of every app."""
+every importer of every app.
+
+Formula injection (OWASP "CSV injection"): a text cell that starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is a formula to Excel and LibreOffice (``=HYPERLINK(...)`` in a member's
+name, opened by the administrator who exported full ID numbers). Every text cell written here goes
+through ``neutralise``: such text gets a leading single quote (``'=1+2``), which spreadsheet programs
+show as text and never evaluate. The scheme is reversible: text that already starts with quotes
+followed by one of those characters (``'=1``) gets one more quote, so every reader here strips exactly
+one leading quote from ``'…`` followed by quotes and a formula character (``restore``), and an
+exported file re-imports unchanged. Numbers, dates and other non-text values are written as they are."""
 
 from __future__ import annotations
 
@@ -20,6 +29,26 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS = "[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
+_NEUTRALISED = re.compile("^'+" + _STARTS)
+_DANGEROUS = re.compile("^'*" + _STARTS)
+
+
+def neutralise(value: Any) -> Any:
+    """The value to write: text that a spreadsheet would evaluate (or text that looks neutralised
+    already) gets one leading single quote; everything else is unchanged."""
+    if isinstance(value, str) and _DANGEROUS.match(value):
+        return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    """The inverse of ``neutralise``, for every value read from a workbook."""
+    if isinstance(value, str) and _NEUTRALISED.match(value):
+        return value[1:]
+    return value
 
 
 @dataclass(frozen=True)
@@ -76,8 +105,8 @@ def build_sheets(sheets: Sequence[Sheet]) -> bytes:
     for number, sheet in enumerate(sheets):
         ws = wb.active if number == 0 else wb.create_sheet()
         assert ws is not None
-        ws.title = sheet.title[:31]
-        ws.append([c.header for c in sheet.columns])
+        ws.title = sheet_title(sheet.title)
+        ws.append([neutralise(c.header) for c in sheet.columns])
         for index, column in enumerate(sheet.columns, start=1):
             cell = ws.cell(row=1, column=index)
             cell.font = bold
@@ -86,10 +115,19 @@ def build_sheets(sheets: Sequence[Sheet]) -> bytes:
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
         for row in sheet.rows:
-            ws.append(list(row))
+            ws.append([neutralise(value) for value in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def sheet_title(title: str) -> str:
+    """A title Excel accepts: none of ``\\ / * ? : [ ]`` (an organization or exam named with a URL),
+    no quote at either end, at most 31 characters."""
+    return _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31].strip("'") or "Sheet"
 
 
 def _open(source: IO[bytes] | str | Path) -> Any:
@@ -109,11 +147,11 @@ def read_records(source: IO[bytes] | str | Path) -> Iterator[tuple[int, dict[str
     wb = _open(source)
     try:
         rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = [cell_text(h) for h in next(rows, ())]
+        header = [cell_text(restore(h)) for h in next(rows, ())]
         for number, values in enumerate(rows, start=2):
             if _blank(values):
                 continue
-            yield number, {name: value for name, value in zip(header, values, strict=False) if name}
+            yield number, {name: restore(value) for name, value in zip(header, values, strict=False) if name}
     finally:
         wb.close()
 
@@ -138,14 +176,14 @@ def read_rows(
             if count > max_rows:
                 raise SpreadsheetError(_("The file has more than %(max)d rows.") % {"max": max_rows})
             yield number, {
-                key: (values[pos] if pos < len(values) else None) for key, pos in positions.items()
+                key: (restore(values[pos]) if pos < len(values) else None) for key, pos in positions.items()
             }
     finally:
         wb.close()
 
 
 def _header_positions(header: Sequence[Any], columns: Sequence[Column]) -> dict[str, int]:
-    found = {str(h).strip().rstrip("*"): i for i, h in enumerate(header) if h is not None}
+    found = {str(restore(h)).strip().rstrip("*"): i for i, h in enumerate(header) if h is not None}
     missing = [c.header for c in columns if c.required and c.header not in found]
     if missing:
         raise SpreadsheetError(

@@ -197,6 +197,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+# Wagtail's document view hands the file to school.protected_files (X-Accel-Redirect in production).
+SENDFILE_BACKEND = "school.protected_files"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Task queue. Unset = an embedded broker on the file system (a real worker process, no server).

@@ -12,6 +12,8 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
                       with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
                       taken) for that period; feeds the organization scores (see school/credits/scoring.py).
+``READINESS_CHECKS``  fn() -> ``school.readiness.Check``: one service this site needs (ffmpeg, the search
+                      engine), reported by ``/ready/`` and ``manage.py check_services``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DEMO_SEEDERS = "school_demo_seeders"
 ORG_METRICS = "school_org_metrics"
 FINAL_EXAM_LINK = "school_final_exam_link"
 FINAL_EXAM_CHOICES = "school_final_exam_choices"
+READINESS_CHECKS = "school_readiness_checks"
 
 
 @dataclass(frozen=True)

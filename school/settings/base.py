@@ -186,6 +186,8 @@ MEDIA_URL = "/uploads/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # bigger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# /ready/ and check_services report an error below this much free space under MEDIA_ROOT (megabytes).
+READY_MIN_FREE_DISK_MB = env_int("READY_MIN_FREE_DISK_MB", 2048, minimum=0)
 
 WAGTAIL_SITE_NAME = _("Digital Party School")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -14,6 +14,8 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       taken) for that period; feeds the organization scores (see school/credits/scoring.py).
 ``READINESS_CHECKS``  fn() -> ``school.readiness.Check``: one service this site needs (ffmpeg, the search
                       engine), reported by ``/ready/`` and ``manage.py check_services``.
+``AFTER_RESTORE``     fn() -> iterable of str: work after ``manage.py restore`` loaded a backup (the search
+                      app rebuilds its index); returns lines to print.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ORG_METRICS = "school_org_metrics"
 FINAL_EXAM_LINK = "school_final_exam_link"
 FINAL_EXAM_CHOICES = "school_final_exam_choices"
 READINESS_CHECKS = "school_readiness_checks"
+AFTER_RESTORE = "school_after_restore"
 
 
 @dataclass(frozen=True)

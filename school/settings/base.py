@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_database, env_float, env_int, env_list, env_optional, env_str
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "school.logs.RequestLogMiddleware",  # outermost: the request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "school.logs.UserContextMiddleware",  # log lines written by the view carry the user id
     "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -275,17 +278,29 @@ SPECTACULAR_SETTINGS = {
 # Member import: a file may hold at most this many rows.
 MEMBER_IMPORT_MAX_ROWS = env_int("MEMBER_IMPORT_MAX_ROWS", 50_000, minimum=1)
 
+# Logs go to stderr (systemd's journal in production). LOG_FORMAT=json: one JSON object per line with the
+# request id, user id (never a name), status and duration, or the task id and outcome (school/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r}: use DEBUG, INFO, WARNING or ERROR.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "filters": {"context": {"()": "school.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "school.logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django_tasks (Wagtail's reference index and search updates) logs every task it runs at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    # The per-request and per-task lines are for JSON logs; the development server prints its own.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"},
+                "school.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+                "school.tasks": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }
 
 # --- media ---
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 # ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
 FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.prod.stack import Browser, Stack, admin_sql, wait_for
+from tests.prod.stack import Browser, Stack, wait_for
 
 UPLOAD_BYTES = 200 * 1024 * 1024
 _started = time.monotonic()
@@ -104,7 +104,7 @@ def table_counts(database: str) -> dict[str, int]:
     with psycopg.connect(database_url(database)) as conn:
         tables = [row[0] for row in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-        return {table: int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # type: ignore[index]
+        return {table: int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # type: ignore[index] # noqa: S608
                 for table in tables}
 
 
@@ -120,7 +120,7 @@ def media_digests(root: Path) -> dict[str, str]:
     return digests
 
 
-def journey(stack: Stack) -> None:  # noqa: PLR0915 - one story, step by step
+def journey(stack: Stack) -> None:
     step(f"stack under {stack.folder}: redis :{stack.redis_port}, database {stack.database}")
     stack.start_redis()
     stack.prepare()

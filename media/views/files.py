@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from school.protected_files import protected_file_response
 
+from .. import signed_segments
 from ..access import can_watch
 from ..models import Video
 from ..posters import POSTER_SIZES
@@ -47,6 +48,8 @@ def hls_file(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     video = _visible_video(request, pk)
     if not video.is_ready:
         raise Http404
+    if signed_segments.enabled() and name.endswith("/index.m3u8"):
+        return signed_segments.signed_playlist(request, f"{video.hls_dir}/{name}")
     return serve_media_file(request, f"{video.hls_dir}/{name}")
 
 

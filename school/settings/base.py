@@ -331,6 +331,15 @@ MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 MEDIA_ACCEL_REDIRECT_HEADER = env_str("MEDIA_ACCEL_REDIRECT_HEADER", "X-Accel-Redirect")
 if MEDIA_ACCEL_REDIRECT_HEADER not in {"X-Accel-Redirect", "X-Sendfile", "X-LIGHTTPD-send-file"}:
     raise ImproperlyConfigured(f"MEDIA_ACCEL_REDIRECT_HEADER={MEDIA_ACCEL_REDIRECT_HEADER!r} is not supported.")
+# Signed segment URLs (media/signed_segments.py): with a key, rendition playlists list segments as URLs
+# under this prefix signed for the member's session, verified by nginx's secure_link (the same key goes
+# into deploy/nginx/school.conf); empty = every segment through Django and X-Accel-Redirect.
+MEDIA_SIGNED_SEGMENTS_KEY = env_str("MEDIA_SIGNED_SEGMENTS_KEY", "")
+MEDIA_SIGNED_SEGMENTS_PREFIX = env_str("MEDIA_SIGNED_SEGMENTS_PREFIX", "/hls-segments/")
+MEDIA_SIGNED_SEGMENTS_SECONDS = env_int("MEDIA_SIGNED_SEGMENTS_SECONDS", 6 * 3600, minimum=60)
+if any(ch in MEDIA_SIGNED_SEGMENTS_KEY for ch in " \t\"'$;{}"):
+    raise ImproperlyConfigured("MEDIA_SIGNED_SEGMENTS_KEY must not contain spaces, quotes, $, ; or braces "
+                               "(it is written into the nginx configuration).")
 # seed_demo imports the clips found here, else generates some with ffmpeg's lavfi sources.
 CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "task": "media.tasks.recover_stalled_videos",

@@ -186,24 +186,30 @@ def journey(stack: Stack) -> None:
     base = site["master"].rsplit("/", 1)[0]
     playlist = member.get(f"{base}/{variant}")
     check(playlist.status == 200, f"variant playlist {playlist.status}")
-    segment_name = next(line for line in playlist.text.splitlines() if line and not line.startswith("#"))
+    signed = next(line for line in playlist.text.splitlines() if line and not line.startswith("#"))
+    check(signed.startswith("/hls-segments/") and "?s=" in signed, f"segment not signed: {signed}")
+    segment_name = signed.split("?", 1)[0].rsplit("/", 1)[1]
     segment_url = f"{base}/{variant.rsplit('/', 1)[0]}/{segment_name}"
-    part = member.get(segment_url, Range="bytes=0-99")
-    check(part.status == 206, f"segment with Range answered {part.status}")
-    check(len(part.body) == 100 and part.headers.get("content-range", "").startswith("bytes 0-99/"),
-          f"partial content: {len(part.body)} bytes, {part.headers.get('content-range')}")
-    check(part.headers.get("content-type") in ("video/mp2t", "video/iso.segment", "video/mp4"),
-          f"segment type {part.headers.get('content-type')}")
-    check(part.headers.get("x-content-type-options") == "nosniff", f"segment headers: {part.headers}")
-    check("private" in part.headers.get("cache-control", ""), f"segment caching: {part.headers}")
-    whole = member.get(segment_url)
-    check(whole.status == 200 and whole.body[:100] == part.body, "whole segment differs from its range")
+    for url, how in ((segment_url, "through Django (X-Accel-Redirect)"), (signed, "signed URL checked by nginx")):
+        part = member.get(url, Range="bytes=0-99")
+        check(part.status == 206, f"segment {how} with Range answered {part.status}")
+        check(len(part.body) == 100 and part.headers.get("content-range", "").startswith("bytes 0-99/"),
+              f"partial content {how}: {len(part.body)} bytes, {part.headers.get('content-range')}")
+        check(part.headers.get("content-type") == "video/mp2t", f"segment type {part.headers.get('content-type')}")
+        check(part.headers.get("x-content-type-options") == "nosniff", f"segment headers: {part.headers}")
+        check("private" in part.headers.get("cache-control", ""), f"segment caching: {part.headers}")
+        whole = member.get(url)
+        check(whole.status == 200 and whole.body[:100] == part.body, f"whole segment {how} differs from its range")
     outsider = Browser(stack)
     check(outsider.login("xiaogang", password).status == 302, "小刚 cannot log in")
-    for url in (site["master"], segment_url):
+    for url in (site["master"], f"{base}/{variant}", segment_url, signed):
         denied = outsider.get(url, Range="bytes=0-99")
         check(denied.status == 404, f"{url} for a member outside branch A: {denied.status}")
-    step(f"{segment_url}: Range 0-99 -> 206 from nginx ({part.headers.get('content-range')}); 404 for 小刚")
+    expires = int(signed.rsplit("e=", 1)[1])
+    tampered = member.get(signed.replace(f"e={expires}", f"e={expires + 3600}"))
+    check(tampered.status == 404, f"a signed URL with a changed expiry: {tampered.status}")
+    step(f"{segment_url} and its signed URL: Range 0-99 -> 206 from nginx ({part.headers.get('content-range')}); "
+         "404 for 小刚 (also with 小明's signed URL) and for a changed expiry")
 
     # --- certificate, document, search ----------------------------------------------------------------
     pdf = member.get(site["certificate"])
@@ -260,6 +266,7 @@ def journey(stack: Stack) -> None:
     check(Browser(stack).get("/health/").status == 200, "/health/ must not depend on Redis")
     check(member.get("/").status == 200, "home page with Redis stopped")
     check(member.get(segment_url, Range="bytes=0-99").status == 206, "video with Redis stopped")
+    check(member.get(signed, Range="bytes=0-99").status == 206, "signed segment with Redis stopped")
     again = Browser(stack)
     check(again.login("xiaogang", password).status == 302, "login with Redis stopped")
     step(f"Redis stopped: /ready/ 503 ({report['checks']['broker']['message']} / "

@@ -126,6 +126,7 @@ class Stack:
     databases: list[str] = field(default_factory=list)
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
     field_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
+    segments_key: str = field(default_factory=lambda: secrets.token_hex(24))
 
     @property
     def media_root(self) -> Path:
@@ -151,6 +152,7 @@ class Stack:
             "VAR_DIR": str(self.folder / "var"),
             "MEDIA_ROOT": str(self.media_root),
             "MEDIA_ACCEL_REDIRECT_PREFIX": "/protected-media/",
+            "MEDIA_SIGNED_SEGMENTS_KEY": self.segments_key,
             "MEDIA_MAX_UPLOAD_MB": "256",
             "MEDIA_X264_PRESET": "ultrafast",
             "READY_MIN_FREE_DISK_MB": "200",
@@ -250,6 +252,7 @@ class Stack:
             "/etc/ssl/school/privkey.pem": str(key),
             "/srv/school/var/static/": f"{self.folder / 'var' / 'static'}/",
             "/srv/school/var/uploads/": f"{self.media_root}/",
+            "CHANGE-ME-MEDIA-SIGNED-SEGMENTS-KEY": self.segments_key,
             "/var/log/nginx/": f"{self.folder / 'nginx'}/",
             "school.example.org": "127.0.0.1 localhost",
         }

@@ -78,7 +78,7 @@ def check_broker() -> Check:
             from kombu import Connection
 
             with Connection(url, connect_timeout=TIMEOUT_SECONDS) as conn:
-                conn.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
+                conn.ensure_connection(max_retries=1, timeout=int(TIMEOUT_SECONDS))
     except Exception as exc:
         return Check("broker", ERROR, _("The task broker does not answer (%(error)s): tasks wait in the outbox.")
                      % {"error": type(exc).__name__})

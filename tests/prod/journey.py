@@ -169,10 +169,10 @@ def journey(stack: Stack) -> None:
 
     css = re.search(r'/static/[^"]+\.[0-9a-f]{12}\.css', home.text)
     check(css, "no hashed stylesheet on the home page")
-    style = member.get(css.group(0), Accept_Encoding="gzip")  # type: ignore[union-attr]
+    style = member.get(css.group(0), Accept_Encoding="gzip")
     check(style.status == 200 and style.headers.get("content-encoding") == "gzip", f"static gzip: {style.headers}")
     check("immutable" in style.headers.get("cache-control", ""), f"static caching: {style.headers}")
-    step(f"static {css.group(0)}: gzip, Cache-Control immutable")  # type: ignore[union-attr]
+    step(f"static {css.group(0)}: gzip, Cache-Control immutable")
 
     # --- video: master playlist and a segment with Range, served by nginx after Django's check ---------
     wait_for(lambda: video_state(site["video_id"]) == "ready", 150, "the transcoded video",
@@ -236,7 +236,7 @@ def journey(stack: Stack) -> None:
     form = trainer.get(site["upload_url"])
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
     check(form.status == 200 and token, f"upload form {form.status}")
-    content_type, length, body = multipart(token.group(1), site["clip"], UPLOAD_BYTES)  # type: ignore[union-attr]
+    content_type, length, body = multipart(token.group(1), site["clip"], UPLOAD_BYTES)
     started = time.monotonic()
     upload = trainer.request("POST", site["upload_url"], body=body, headers={
         "Content-Type": content_type, "Content-Length": str(length),
@@ -247,7 +247,7 @@ def journey(stack: Stack) -> None:
 
     uploaded = Video.objects.filter(title="大文件上传").first()
     check(uploaded is not None and uploaded.size_bytes == UPLOAD_BYTES, "uploaded video row missing or cut")
-    check(Path(uploaded.original.path).stat().st_size == UPLOAD_BYTES, "stored original has another size")  # type: ignore[union-attr]
+    check(Path(uploaded.original.path).stat().st_size == UPLOAD_BYTES, "stored original has another size")
     step(f"200 MB upload through nginx in {seconds:.1f} s -> 302, stored whole ({UPLOAD_BYTES} bytes)")
 
     # --- readiness, then Redis down -------------------------------------------------------------------

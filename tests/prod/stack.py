@@ -84,7 +84,7 @@ def admin_sql(*statements: str) -> None:
 
     with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 NGINX_MAIN = """\

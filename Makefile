@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-heavy lint messages migrate test-e2e-deps
+.PHONY: install run test test-heavy test-prod lint messages migrate test-e2e-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,11 @@ test: install lint test-e2e-deps
 test-heavy: install
 	$(BIN)/pytest -m heavy $(PYTEST_ARGS)
 	$(BIN)/python bench/exam_peak.py --check
+
+# The production stack of deploy/ on this machine (gunicorn with the production settings, Celery default +
+# media workers, nginx with a self-signed certificate, a private redis-server, a new PostgreSQL database),
+# then a smoke journey over HTTPS, Redis stopped, backup and restore (tests/prod/journey.py, about 3 minutes).
+# Needs PostgreSQL (PROD_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), nginx,
+# redis-server and openssl.
+test-prod: install
+	$(BIN)/python -m tests.prod.journey

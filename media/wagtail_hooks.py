@@ -10,7 +10,8 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
 from school.demo import DemoData
-from school.hooks import DEMO_SEEDERS
+from school.hooks import DEMO_SEEDERS, READINESS_CHECKS
+from school.readiness import Check
 
 from .admin import VideoViewSet
 
@@ -28,3 +29,10 @@ def seed_demo_videos(demo: DemoData) -> Iterable[str]:
     from .demo import seed_videos
 
     return seed_videos(demo)
+
+
+@hooks.register(READINESS_CHECKS)
+def ffmpeg_ready() -> Check:
+    from .readiness import check_ffmpeg
+
+    return check_ffmpeg()

@@ -6,11 +6,15 @@ from pathlib import Path
 
 from celery import Celery
 
+from school.logs import connect_celery_logging
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings.dev")
 
 app = Celery("school")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# One line per task (id, name, outcome, duration); LOG_FORMAT=json keeps Django's JSON logging in workers.
+connect_celery_logging(json_lines=os.environ.get("LOG_FORMAT", "text").strip().lower() == "json")
 
 
 @app.on_after_configure.connect

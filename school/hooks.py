@@ -15,6 +15,10 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``SEARCH_SOURCES``    fn() -> iterable of ``SearchSource``: the kinds of pages the site search indexes, each with
                       how a page becomes a ``SearchDocument``; lets search index courses' pages (policy
                       documents, courses, lessons) without importing courses.
+``READINESS_CHECKS``  fn() -> ``school.readiness.Check``: one service this site needs (ffmpeg, the search
+                      engine), reported by ``/ready/`` and ``manage.py check_services``.
+``AFTER_RESTORE``     fn() -> iterable of str: work after ``manage.py restore`` loaded a backup (the search
+                      app rebuilds its index); returns lines to print.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ ORG_METRICS = "school_org_metrics"
 FINAL_EXAM_LINK = "school_final_exam_link"
 FINAL_EXAM_CHOICES = "school_final_exam_choices"
 SEARCH_SOURCES = "school_search_sources"
+READINESS_CHECKS = "school_readiness_checks"
+AFTER_RESTORE = "school_after_restore"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", site.home, name="home"),
     path("me/", site.my_study, name="my_study"),
     path("health/", site.health, name="health"),
+    path("ready/", site.ready, name="ready"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),

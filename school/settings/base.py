@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_database, env_float, env_int, env_list, env_optional, env_str
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "school.logs.RequestLogMiddleware",  # outermost: the request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "school.logs.UserContextMiddleware",  # log lines written by the view carry the user id
     "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,6 +189,8 @@ MEDIA_URL = "/uploads/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # bigger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# /ready/ and check_services report an error below this much free space under MEDIA_ROOT (megabytes).
+READY_MIN_FREE_DISK_MB = env_int("READY_MIN_FREE_DISK_MB", 2048, minimum=0)
 
 WAGTAIL_SITE_NAME = _("Digital Party School")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
@@ -197,6 +202,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+# Wagtail's document view hands the file to school.protected_files (X-Accel-Redirect in production).
+SENDFILE_BACKEND = "school.protected_files"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Task queue. Unset = an embedded broker on the file system (a real worker process, no server).
@@ -271,17 +278,29 @@ SPECTACULAR_SETTINGS = {
 # Member import: a file may hold at most this many rows.
 MEMBER_IMPORT_MAX_ROWS = env_int("MEMBER_IMPORT_MAX_ROWS", 50_000, minimum=1)
 
+# Logs go to stderr (systemd's journal in production). LOG_FORMAT=json: one JSON object per line with the
+# request id, user id (never a name), status and duration, or the task id and outcome (school/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r}: use DEBUG, INFO, WARNING or ERROR.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "filters": {"context": {"()": "school.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "school.logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django_tasks (Wagtail's reference index and search updates) logs every task it runs at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    # The per-request and per-task lines are for JSON logs; the development server prints its own.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"},
+                "school.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+                "school.tasks": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }
 
 # --- media ---
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 # ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
 FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""
@@ -312,6 +331,15 @@ MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 MEDIA_ACCEL_REDIRECT_HEADER = env_str("MEDIA_ACCEL_REDIRECT_HEADER", "X-Accel-Redirect")
 if MEDIA_ACCEL_REDIRECT_HEADER not in {"X-Accel-Redirect", "X-Sendfile", "X-LIGHTTPD-send-file"}:
     raise ImproperlyConfigured(f"MEDIA_ACCEL_REDIRECT_HEADER={MEDIA_ACCEL_REDIRECT_HEADER!r} is not supported.")
+# Signed segment URLs (media/signed_segments.py): with a key, rendition playlists list segments as URLs
+# under this prefix signed for the member's session, verified by nginx's secure_link (the same key goes
+# into deploy/nginx/school.conf); empty = every segment through Django and X-Accel-Redirect.
+MEDIA_SIGNED_SEGMENTS_KEY = env_str("MEDIA_SIGNED_SEGMENTS_KEY", "")
+MEDIA_SIGNED_SEGMENTS_PREFIX = env_str("MEDIA_SIGNED_SEGMENTS_PREFIX", "/hls-segments/")
+MEDIA_SIGNED_SEGMENTS_SECONDS = env_int("MEDIA_SIGNED_SEGMENTS_SECONDS", 6 * 3600, minimum=60)
+if any(ch in MEDIA_SIGNED_SEGMENTS_KEY for ch in " \t\"'$;{}"):
+    raise ImproperlyConfigured("MEDIA_SIGNED_SEGMENTS_KEY must not contain spaces, quotes, $, ; or braces "
+                               "(it is written into the nginx configuration).")
 # seed_demo imports the clips found here, else generates some with ffmpeg's lavfi sources.
 CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "task": "media.tasks.recover_stalled_videos",

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from school.hooks import HOME_PANELS, MY_STUDY_PANELS, panels
 from school.permissions import is_org_admin, is_trainer, member_of
+from school.readiness import OK, report, run_checks
 
 
 @require_GET
@@ -30,6 +31,16 @@ def my_study(request: HttpRequest) -> HttpResponse:
         "school/my_study.html",
         {"member": member_of(request.user), "panels": panels(MY_STUDY_PANELS, request)},
     )
+
+
+@require_GET
+def ready(request: HttpRequest) -> JsonResponse:
+    """For monitors: every service this site needs (school/readiness.py); 503 when one fails."""
+    result = report(run_checks())
+    response = JsonResponse(result, status=200 if result["status"] == OK else 503,
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

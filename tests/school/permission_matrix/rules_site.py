@@ -33,6 +33,7 @@ SITE: list[Rule] = [
     rule("home", every(OK, anon=LOGIN)),
     rule("my_study", every(OK, anon=LOGIN)),
     rule("health", every(OK)),
+    rule("ready", every(OK), why="for monitors: service statuses, no data; 503 when a service is down"),
     rule("login", every(to("home"), anon=OK), every(to("home"), anon=OK)),
     # Any logged-in user changes their own password; an empty POST re-renders the form with errors.
     rule("password_change", every(OK, anon=LOGIN), every(OK, anon=LOGIN)),

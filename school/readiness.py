@@ -1,0 +1,134 @@
+"""Is every service this site depends on answering? For ``/ready/`` and ``manage.py check_services``.
+
+Each check takes a bounded time (about two seconds at most) and returns a ``Check``: a status
+(``ok`` or ``error``) and a Chinese message an operator can act on (no URLs or passwords in it).
+``school`` checks the database, the task broker, the cache and the free disk under ``MEDIA_ROOT``;
+the apps above it add theirs through the ``READINESS_CHECKS`` hook (school/hooks.py): ``media``
+checks ffmpeg, ``search`` the search engine. ``/health/`` stays the cheap liveness check (the
+database only); ``/ready/`` answers 503 as soon as one check fails, for monitors and load balancers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from school.hooks import READINESS_CHECKS
+
+OK, ERROR = "ok", "error"
+TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    message: str
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "message": self.message, "duration_ms": round(self.duration_ms, 1)}
+
+
+def check_database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return Check("database", ERROR, _("The database does not answer: %(error)s") % {"error": type(exc).__name__})
+    return Check("database", OK, _("The database answers (%(vendor)s).") % {"vendor": connection.vendor})
+
+
+def _redis_ping(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def check_broker() -> Check:
+    url = str(settings.CELERY_BROKER_URL)
+    if url.startswith("filesystem://"):
+        folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")))
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return Check("broker", OK, _("The embedded task queue (file system) is writable."))
+        return Check("broker", ERROR, _("The embedded task queue folder %(folder)s is missing or not writable.")
+                     % {"folder": folder})
+    try:
+        if url.startswith(("redis://", "rediss://")):
+            _redis_ping(url)
+        else:
+            from kombu import Connection
+
+            with Connection(url, connect_timeout=TIMEOUT_SECONDS) as conn:
+                conn.ensure_connection(max_retries=1, timeout=int(TIMEOUT_SECONDS))
+    except Exception as exc:
+        return Check("broker", ERROR, _("The task broker does not answer (%(error)s): tasks wait in the outbox.")
+                     % {"error": type(exc).__name__})
+    return Check("broker", OK, _("The task broker answers."))
+
+
+def check_cache() -> Check:
+    url = getattr(settings, "CACHE_URL", None)
+    if not url:
+        return Check("cache", OK, _("The cache is in process memory (no cache server configured)."))
+    try:
+        _redis_ping(str(url))
+    except Exception as exc:
+        return Check("cache", ERROR, _("The cache server does not answer (%(error)s): pages work without it, "
+                                       "more slowly.") % {"error": type(exc).__name__})
+    return Check("cache", OK, _("The cache server answers."))
+
+
+def check_disk() -> Check:
+    root = Path(settings.MEDIA_ROOT)
+    minimum = int(getattr(settings, "READY_MIN_FREE_DISK_MB", 1024))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        free_mb = shutil.disk_usage(root).free // (1024 * 1024)
+    except OSError as exc:
+        return Check("disk", ERROR, _("The upload folder cannot be read: %(error)s") % {"error": type(exc).__name__})
+    values = {"free": free_mb, "minimum": minimum}
+    if free_mb < minimum:
+        return Check("disk", ERROR, _("Only %(free)s MB free under the upload folder (at least %(minimum)s MB "
+                                      "needed).") % values)
+    return Check("disk", OK, _("%(free)s MB free under the upload folder.") % values)
+
+
+BUILT_IN: tuple[Callable[[], Check], ...] = (check_database, check_broker, check_cache, check_disk)
+
+
+def run_checks() -> list[Check]:
+    """Every check, each timed; a check that raises counts as failed (its message names the error)."""
+    results = []
+    for fn in (*BUILT_IN, *hooks.get_hooks(READINESS_CHECKS)):
+        started = time.monotonic()
+        try:
+            check = fn()
+        except Exception as exc:
+            name = getattr(fn, "__name__", "check").removeprefix("check_").removesuffix("_ready")
+            check = Check(name, ERROR, _("The check failed: %(error)s") % {"error": type(exc).__name__})
+        results.append(Check(check.name, check.status, check.message, (time.monotonic() - started) * 1000))
+    return results
+
+
+def report(checks: list[Check]) -> dict[str, object]:
+    return {"status": OK if all(check.ok for check in checks) else ERROR,
+            "checks": {check.name: check.as_dict() for check in checks}}

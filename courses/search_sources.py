@@ -70,7 +70,8 @@ def document_for(page: Page) -> SearchDocument | None:
         return SearchDocument(
             content_type="document", passages=document_passages(specific.body), doc_number=specific.doc_number,
             category=specific.category, issuer=specific.issuer, issue_date=specific.issue_date,
-            effective_date=specific.effective_date, validity=specific.validity, **common)
+            effective_date=specific.effective_date, validity=specific.validity,
+            version=specific.version_label, **common)
     if isinstance(specific, CoursePage):
         return SearchDocument(content_type="course", category=specific.category, issuer=specific.trainer_display,
                               passages=[Passage(text=p) for p in chunks(specific.summary)], summary=specific.summary,

@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from school.hooks import DEMO_SEEDERS, HOME_PANELS, Panel
+
+from .models import QueryTerm
 
 
 @hooks.register(HOME_PANELS)
@@ -26,3 +32,20 @@ def seed_search_index(demo: Any) -> list[str]:
     except SearchUnavailable as exc:
         return [f"search: index not built ({exc}); run `manage.py search_index --rebuild` later"]
     return [f"search: indexed {count} pages with the {get_backend().name} backend; try /search/?q=廉洁自律"]
+
+
+class QueryTermViewSet(SnippetViewSet):
+    """设置 → 检索词表: aliases, synonyms and party-work words administrators add to ``search/data/query_terms.txt``
+    (model permissions of ``search.QueryTerm``; superusers by default)."""
+
+    model = QueryTerm
+    icon = "search"
+    menu_label = _("Search terms")
+    add_to_settings_menu = True
+    list_display = ["term", "kind", "expansion", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["term", "expansion"]
+    panels = [FieldPanel("kind"), FieldPanel("term"), FieldPanel("expansion")]
+
+
+register_snippet(QueryTermViewSet)

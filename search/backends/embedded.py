@@ -294,10 +294,15 @@ def _article_passages(plan: QueryPlan, entry_ids: QuerySet[Any]) -> list[Passage
     first: dict[int, PassageCandidate] = {}
     for p in qs.order_by("entry_id", "position").values("id", "entry_id", "norm", "tokens", "label", "chapter",
                                                            "anchor", "text")[:2000]:
-        if p["entry_id"] not in first:
-            first[p["entry_id"]] = PassageCandidate(id=p["id"], entry_id=p["entry_id"], db_rank=0.0, norm=p["norm"],
-                                                    tokens=p["tokens"], label=p["label"], chapter=p["chapter"],
-                                                    anchor=p["anchor"], text=p["text"])
+        if p["entry_id"] in first:
+            continue
+        label, anchor = p["label"], p["anchor"]
+        if plan.article.kind == "章" and not label.startswith(plan.article.label):
+            # The chapter has no text of its own before its first article: show the chapter, link its heading.
+            label, anchor = p["chapter"], f"ch-{plan.article.number}"
+        first[p["entry_id"]] = PassageCandidate(id=p["id"], entry_id=p["entry_id"], db_rank=0.0, norm=p["norm"],
+                                                tokens=p["tokens"], label=label, chapter=p["chapter"],
+                                                anchor=anchor, text=p["text"])
     return list(first.values())
 
 

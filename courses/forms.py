@@ -36,6 +36,9 @@ class StudyTaskForm(forms.Form):
         pages_field = self.fields["pages"]
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
         pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by("path")
+        # Documents are named with their version and validity (中国共产党纪律处分条例（2023年版 · 现行有效）).
+        labels = {doc.pk: doc.chooser_label() for doc in PolicyDocumentPage.objects.live()}
+        pages_field.label_from_instance = lambda page: labels.get(page.pk, page.title)  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -46,3 +46,25 @@ class CoursePageForm(WagtailAdminPageForm):
         if value and self._exam_ids is not None and value not in self._exam_ids:
             raise forms.ValidationError(_("Choose the final exam from the list."))
         return value
+
+
+def documents_current_first() -> Any:
+    """Policy documents for choosers: versions in force first, each title's newest version before older ones."""
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    from .models import PolicyDocumentPage, Validity
+
+    return PolicyDocumentPage.objects.live().order_by(
+        Case(When(validity=Validity.CURRENT, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "title", F("effective_date").desc(nulls_last=True), F("issue_date").desc(nulls_last=True), "-pk")
+
+
+class ReadingLessonPageForm(WagtailAdminPageForm):
+    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("policy_documents")
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.queryset = documents_current_first()
+            field.label_from_instance = lambda page: page.chooser_label()  # type: ignore[method-assign,assignment]

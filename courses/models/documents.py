@@ -6,11 +6,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -20,7 +23,6 @@ from wagtail.search import index
 from courses.documents.articles import Outline, outline
 
 from .gate import MemberOnlyPageMixin
-
 
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
 
@@ -55,6 +57,16 @@ class PolicyDocumentLibraryPage(MemberOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("policy document library")
 
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The list's search box searches with the site search (same engine, ranking and versions), limited to
+        documents and to the category and validity chosen here."""
+        q = request.GET.get("q", "").strip()[:100]
+        if q:
+            params = {"q": q, "type": "document"}
+            params.update({name: request.GET[name] for name in ("category", "validity") if request.GET.get(name)})
+            return redirect(f"{reverse('search')}?{urlencode(params)}")
+        return super().serve(request, *args, **kwargs)
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         qs = PolicyDocumentPage.objects.child_of(self).live().order_by("-issue_date", "title")
@@ -64,11 +76,13 @@ class PolicyDocumentLibraryPage(MemberOnlyPageMixin, Page):
         validity = request.GET.get("validity", "")
         if validity in Validity.values:
             qs = qs.filter(validity=validity)
-        q = request.GET.get("q", "").strip()[:100]
-        if q:
-            qs = qs.filter(models.Q(title__icontains=q) | models.Q(doc_number__icontains=q))
+        else:  # older versions only when asked for by validity, or from a document's 历史版本
+            versions = PolicyDocumentPage.objects.child_of(self).live().only(
+                "id", "title", "validity", "issue_date", "effective_date", "version_label")
+            qs = qs.filter(pk__in=[p.pk for p in PolicyDocumentPage.current_versions(versions)])
+        q = ""
         page = Paginator(qs.only("id", "title", "url_path", "path", "depth", "category", "doc_number", "issuer",
-                                 "issue_date", "validity"), 30).get_page(request.GET.get("page"))
+                                 "issue_date", "effective_date", "validity", "version_label"), 30).get_page(request.GET.get("page"))
         context.update({"documents": page, "categories": DocumentCategory.choices, "validities": Validity.choices,
                         "current": {"category": category, "validity": validity, "q": q}})
         return context

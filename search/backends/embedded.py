@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from ..core import FacetValue, SearchDocument, SearchHit, SearchQuery, SearchResults, Viewer
 from ..models import SearchAllowedPath, SearchEntry, SearchPassage
+from ..query import YEAR_RE, QueryPlan, understand
 from ..text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, segmented, snippet
 from ..text import highlight as highlight_text
-from ..query import YEAR_RE, QueryPlan, understand
 from .ranking import EntryCandidate, PassageCandidate, Unit, current_ids, query_units, representative, score_entries
 
 PASSAGE_CANDIDATES = 200

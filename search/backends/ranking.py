@@ -149,10 +149,10 @@ def proximity(units: list[Unit], norm: str) -> float:
         while len(counts) == need:
             window = max(h[1] for h in hits[left: right + 1]) - hits[left][0]
             best = min(best, window)
-            unit = hits[left][2]
-            counts[unit] -= 1
-            if not counts[unit]:
-                del counts[unit]
+            first_unit = hits[left][2]
+            counts[first_unit] -= 1
+            if not counts[first_unit]:
+                del counts[first_unit]
             left += 1
     length = sum(min(len(s) for s in u.strings if s) for u in units)
     return min(1.0, 2 * length / best) if best > 0 else 0.0

@@ -8,11 +8,13 @@ backends build their queries from the same plan."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .core import SearchDocument
 from .text import find_doc_number, normalize
 
 TERMS_FILE = Path(__file__).with_name("data") / "query_terms.txt"
@@ -111,6 +113,17 @@ def parse_terms(text: str) -> Lexicon:
     return lexicon
 
 
+_file_lexicon: Lexicon | None = None
+
+
+def file_lexicon() -> Lexicon:
+    """The data file's vocabulary alone (no database: query bodies built in tests without one)."""
+    global _file_lexicon
+    if _file_lexicon is None:
+        _file_lexicon = parse_terms(TERMS_FILE.read_text(encoding="utf-8"))
+    return _file_lexicon
+
+
 _cache_lock = threading.Lock()
 _cache: tuple[object, Lexicon] | None = None
 
@@ -134,7 +147,7 @@ def lexicon() -> Lexicon:
     if cached is not None and cached[0] == stamp:
         return cached[1]
     with _cache_lock:
-        built = parse_terms(TERMS_FILE.read_text(encoding="utf-8"))
+        built = parse_terms(TERMS_FILE.read_text(encoding="utf-8"))  # a fresh copy: admin rows are added to it
         for term in QueryTerm.objects.order_by("pk"):
             built.add(term.kind, term.term, term.values())
         _cache = (stamp, built)
@@ -197,3 +210,12 @@ def understand(q: str, lex: Lexicon | None = None) -> QueryPlan:
         or any(word in norm for word in lex.party)
     return QueryPlan(q=q, text=text, article=article, year=year, titles=titles, alias_terms=alias_terms,
                      synonyms=synonyms, party=party)
+
+
+def version_date(doc: SearchDocument) -> dt.date | None:
+    """The date that orders the versions of one title: effective, else issued, else 1 January of the year in
+    the version note (2018年版)."""
+    if doc.effective_date or doc.issue_date:
+        return doc.effective_date or doc.issue_date
+    match = YEAR_RE.search(doc.version)
+    return dt.date(int(match.group(1)), 1, 1) if match else None

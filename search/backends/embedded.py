@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..core import FacetValue, SearchDocument, SearchHit, SearchQuery, SearchResults, Viewer
 from ..models import SearchAllowedPath, SearchEntry, SearchPassage
-from ..query import YEAR_RE, QueryPlan, understand
+from ..query import QueryPlan, understand, version_date
 from ..text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, segmented, snippet
 from ..text import highlight as highlight_text
 from .ranking import EntryCandidate, PassageCandidate, Unit, current_ids, query_units, representative, score_entries
@@ -32,15 +32,6 @@ FACET_FIELDS = ("category", "issuer", "year", "validity", "content_type")
 def title_key(doc: SearchDocument) -> str:
     """Versions of one policy document share their title; courses and lessons are never folded."""
     return f"document:{normalize(doc.title)}"[:500] if doc.content_type == "document" else doc.key
-
-
-def version_date(doc: SearchDocument) -> dt.date | None:
-    """The date that orders the versions of one title: effective, else issued, else 1 January of the year in
-    the version note (2018年版)."""
-    if doc.effective_date or doc.issue_date:
-        return doc.effective_date or doc.issue_date
-    match = YEAR_RE.search(doc.version)
-    return dt.date(int(match.group(1)), 1, 1) if match else None
 
 
 def visible_entries(viewer: Viewer) -> QuerySet[SearchEntry]:

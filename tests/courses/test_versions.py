@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from courses.models import PolicyDocumentPage, ReadingLessonPage, Validity
 from courses.services import ensure_site_pages, import_documents
@@ -26,7 +27,7 @@ def versions(db: None) -> dict[int, PolicyDocumentPage]:
     ensure_site_pages()
     # 2018 without a date (as in the corpus): its year comes from the version note.
     assert import_documents([version(2015, date="2015-10-12"), version(2023, date="2023-12-19"), version(2018)]).ok
-    return {p.version_year: p for p in PolicyDocumentPage.objects.filter(title=TITLE)}  # type: ignore[misc]
+    return {p.version_year or 0: p for p in PolicyDocumentPage.objects.filter(title=TITLE)}
 
 
 def test_it_finds_the_current_version_and_names_each_version(versions: dict[int, PolicyDocumentPage]) -> None:
@@ -68,7 +69,7 @@ def test_it_lists_a_lesson_linking_a_superseded_version_and_relinks_it_in_one_cl
 
 def test_it_relinks_a_study_task_only_for_an_administrator_of_its_organization(
         versions: dict[int, PolicyDocumentPage], personas: Any, client_for: Any) -> None:
-    today = dt.date.today()
+    today = timezone.localdate()
     task = create_task(title="条例学习", organization=personas.a1, starts_on=today, ends_on=today,
                        pages=[versions[2018]], created_by=personas.admin_a)
     data = {"kind": "task", "owner": task.pk, "old": versions[2018].pk}

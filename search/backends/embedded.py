@@ -17,7 +17,16 @@ from ..models import SearchAllowedPath, SearchEntry, SearchPassage
 from ..query import QueryPlan, understand, version_date
 from ..text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, segmented, snippet
 from ..text import highlight as highlight_text
-from .ranking import EntryCandidate, PassageCandidate, Unit, current_ids, query_units, representative, score_entries
+from .ranking import (
+    W_PASSAGE_COVERAGE,
+    EntryCandidate,
+    PassageCandidate,
+    Unit,
+    current_ids,
+    query_units,
+    representative,
+    score_entries,
+)
 
 PASSAGE_CANDIDATES = 200
 # Candidate passages are fetched with the query's rarer tokens only: a token found in more than this
@@ -157,16 +166,18 @@ class EmbeddedBackend:
             group = members.get(entry.title_key, [entry])
             current = current_ids(group)
             rep = entry if filtered else representative(group, plan, filtered)
+            matched = rep.id in by_id
             rep = by_id.get(rep.id, rep)
             if rep is not entry:
                 rep.score = entry.score
-                if rep.best is None:
+                if not matched:  # only an older text matched: the current one is ranked on its own text
                     missing.append(rep)
             rep.other_versions = len(group) - 1
             rep.current = rep.id in current
             folded.append(rep)
         if missing:
             self._fill_passages(missing, plan, retrieval, units, tokens, doc_number, max_rank)
+            folded.sort(key=lambda e: (-e.score, -e.issue_date_ordinal, e.id))
         return folded
 
     def _fill_passages(self, entries: list[EntryCandidate], plan: QueryPlan, retrieval: list[str], units: list[Unit],
@@ -179,9 +190,9 @@ class EmbeddedBackend:
         passages += _article_passages(plan, rows)
         for entry in entries:
             entry.passages = [p for p in passages if p.entry_id == entry.id]
-            score = entry.score
-            score_entries([entry], plan, tokens, units, doc_number, max_rank or 1.0)
-            entry.score = score
+            older = entry.score
+            if not score_entries([entry], plan, tokens, units, doc_number, max_rank or 1.0):
+                entry.score = min(older, W_PASSAGE_COVERAGE)  # its own text hardly matches: far down the list
 
     def _browse(self, query: SearchQuery, scope: QuerySet[SearchEntry]) -> SearchResults:
         total = scope.count()

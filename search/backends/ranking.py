@@ -195,6 +195,9 @@ def score_entries(entries: list[EntryCandidate], plan: QueryPlan, tokens: list[s
             seen.update(passage.tokens.split())
     units = [u for u in units if any(all(t in seen for t in alt) for alt in u.alternatives)] or units
     titles = set(plan.titles)
+    # An everyday term written in an article in the regulation's own wording counts as its phrase (入党程序 ~ 申请入党).
+    wordings = [(len(term) / len(q_norm), [normalize(a) for a in alts])
+                for term, alts in plan.synonyms.items() if q_norm] if q_norm else []
     kept: list[EntryCandidate] = []
     for entry in entries:
         title_norm = normalize(entry.title)
@@ -210,6 +213,8 @@ def score_entries(entries: list[EntryCandidate], plan: QueryPlan, tokens: list[s
         for passage in entry.passages:
             norm = passage.norm or normalize(passage.text)
             phrase = phrase_share(parts, norm)
+            if wordings:
+                phrase = max(phrase, min(1.0, sum(share for share, alts in wordings if any(a in norm for a in alts))))
             cov = coverage(units, set(passage.tokens.split()))
             near = proximity(units, norm) if cov >= 0.99 else 0.0
             rank = passage.db_rank / max_db_rank if max_db_rank > 0 else 0.0

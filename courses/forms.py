@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -35,9 +36,14 @@ class StudyTaskForm(forms.Form):
         org_field.queryset = organizations_visible_to(user).order_by("path")
         pages_field = self.fields["pages"]
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
-        pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by("path")
-        # Documents are named with their version and validity (中国共产党纪律处分条例（2023年版 · 现行有效）).
-        labels = {doc.pk: doc.chooser_label() for doc in PolicyDocumentPage.objects.live()}
+        # Documents are named with their version and validity (中国共产党纪律处分条例（2023年版 · 现行有效））;
+        # superseded versions come last.
+        documents = list(PolicyDocumentPage.objects.live())
+        current = {doc.pk for doc in PolicyDocumentPage.current_versions(documents)}
+        older = [doc.pk for doc in documents if doc.pk not in current]
+        pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by(
+            Case(When(pk__in=older, then=Value(1)), default=Value(0), output_field=IntegerField()), "path")
+        labels = {doc.pk: doc.chooser_label() for doc in documents}
         pages_field.label_from_instance = lambda page: labels.get(page.pk, page.title)  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:

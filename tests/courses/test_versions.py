@@ -111,3 +111,13 @@ def test_it_lists_only_current_versions_unless_asked_and_searches_with_the_site_
     response = client.get("/library/", {"q": "党费", "category": "条例"})
     assert response.status_code == 302
     assert response["Location"] == "/search/?q=%E5%85%9A%E8%B4%B9&type=document&category=%E6%9D%A1%E4%BE%8B"
+
+
+def test_it_names_versions_in_the_study_task_form_with_superseded_ones_last(
+        versions: dict[int, PolicyDocumentPage], personas: Any) -> None:
+    from courses.forms import StudyTaskForm
+
+    labels = [str(label) for _value, label in StudyTaskForm(user=personas.admin_a).fields["pages"].choices]
+    newest = labels.index("中国共产党纪律处分条例（2023年版 · 现行有效）")
+    assert newest < labels.index("中国共产党纪律处分条例（2015年版 · 已修订）")
+    assert set(labels[-2:]) == {"中国共产党纪律处分条例（2015年版 · 已修订）", "中国共产党纪律处分条例（2018年版 · 已修订）"}

@@ -41,7 +41,7 @@ def test_it_finds_a_regulation_from_the_home_page_on_a_phone(personas: Any, live
 
 
 def test_it_answers_party_queries_with_current_versions_and_articles_on_a_phone(
-        personas: Any, live_server: Any, phone_page: Any, settings: Any) -> None:
+        personas: Any, live_server: Any, phone_page: Any, settings: Any, wagtail_site: Any) -> None:
     from courses.services import ensure_site_pages, import_documents
     from search import indexing
 

@@ -117,7 +117,8 @@ def test_it_names_versions_in_the_study_task_form_with_superseded_ones_last(
         versions: dict[int, PolicyDocumentPage], personas: Any) -> None:
     from courses.forms import StudyTaskForm
 
-    labels = [str(label) for _value, label in StudyTaskForm(user=personas.admin_a).fields["pages"].choices]
+    field: Any = StudyTaskForm(user=personas.admin_a).fields["pages"]
+    labels = [str(label) for _value, label in field.choices]
     newest = labels.index("中国共产党纪律处分条例（2023年版 · 现行有效）")
     assert newest < labels.index("中国共产党纪律处分条例（2015年版 · 已修订）")
     assert set(labels[-2:]) == {"中国共产党纪律处分条例（2015年版 · 已修订）", "中国共产党纪律处分条例（2018年版 · 已修订）"}

@@ -25,3 +25,10 @@ def like_baseline(q: str, limit: int) -> list[str]:
     of the search backend, so it is the same baseline for the embedded backend and Elasticsearch)."""
     qs = PolicyDocumentPage.objects.live().filter(Q(title__contains=q) | Q(body__contains=q))
     return list(qs.values_list("title", flat=True)[:limit])
+
+
+def document_versions() -> dict[str, tuple[str, int | None, bool]]:
+    """Search key of every live policy document -> (title, version year, is the current version of its title)."""
+    pages = list(PolicyDocumentPage.objects.live())
+    current = {page.pk for page in PolicyDocumentPage.current_versions(pages)}
+    return {f"document:{page.pk}": (page.title, page.version_year, page.pk in current) for page in pages}

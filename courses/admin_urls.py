@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .admin_views import study_tasks
+from .admin_views import study_tasks, versions
 
 app_name = "courses_admin"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("tasks/add/", study_tasks.create, name="task_add"),
     path("tasks/<int:pk>/", study_tasks.detail, name="task_detail"),
     path("tasks/<int:pk>/export/", study_tasks.export, name="task_export"),
+    path("superseded/", versions.index, name="superseded"),
+    path("superseded/relink/", versions.relink, name="superseded_relink"),
 ]

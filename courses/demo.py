@@ -87,7 +87,9 @@ def seed(demo: Any) -> list[str]:
                                            min_reading_seconds=60)
             course.add_child(instance=lesson)
             if isinstance(lesson, ReadingLessonPage):
-                lesson.policy_documents.set(PolicyDocumentPage.objects.filter(category="条例")[:1])
+                regulations = list(PolicyDocumentPage.objects.live().filter(category="条例").order_by("title"))
+                current = PolicyDocumentPage.current_versions(regulations)[:1]  # never a superseded text
+                lesson.policy_documents.set(current)
             lesson.save_revision(user=trainer).publish()
             lesson_count += 1
     today = timezone.localdate()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import Page
@@ -44,7 +44,15 @@ class StudyTaskForm(forms.Form):
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
         from .models import CoursePage, LessonPage, PolicyDocumentPage  # models import this module
 
-        pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by("path")
+        # Documents are named with their version and validity (中国共产党纪律处分条例（2023年版 · 现行有效））;
+        # superseded versions come last.
+        documents = list(PolicyDocumentPage.objects.live())
+        current = {doc.pk for doc in PolicyDocumentPage.current_versions(documents)}
+        older = [doc.pk for doc in documents if doc.pk not in current]
+        pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by(
+            Case(When(pk__in=older, then=Value(1)), default=Value(0), output_field=IntegerField()), "path")
+        labels = {doc.pk: doc.chooser_label() for doc in documents}
+        pages_field.label_from_instance = lambda page: labels.get(page.pk, page.title)  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -83,3 +91,25 @@ class CoursePageForm(WagtailAdminPageForm):
         if value and self._exam_ids is not None and value not in self._exam_ids:
             raise forms.ValidationError(_("Choose the final exam from the list."))
         return value
+
+
+def documents_current_first() -> Any:
+    """Policy documents for choosers: versions in force first, each title's newest version before older ones."""
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    from .models import PolicyDocumentPage, Validity
+
+    return PolicyDocumentPage.objects.live().order_by(
+        Case(When(validity=Validity.CURRENT, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "title", F("effective_date").desc(nulls_last=True), F("issue_date").desc(nulls_last=True), "-pk")
+
+
+class ReadingLessonPageForm(WagtailAdminPageForm):
+    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("policy_documents")
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.queryset = documents_current_first()
+            field.label_from_instance = lambda page: page.chooser_label()  # type: ignore[method-assign,assignment]

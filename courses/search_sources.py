@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
@@ -61,6 +63,12 @@ def _course_paths(course: CoursePage) -> list[str]:
                   .values_list("path", flat=True))
 
 
+def _category_label(course: CoursePage) -> str:
+    """A course's category as members read it (党章党规, not "constitution"): facets and filters use this text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(course.get_category_display()) if course.category else ""
+
+
 def document_for(page: Page) -> SearchDocument | None:
     """The search document of a page, or None when search does not index pages of its type."""
     specific = page.specific
@@ -70,9 +78,10 @@ def document_for(page: Page) -> SearchDocument | None:
         return SearchDocument(
             content_type="document", passages=document_passages(specific.body), doc_number=specific.doc_number,
             category=specific.category, issuer=specific.issuer, issue_date=specific.issue_date,
-            effective_date=specific.effective_date, validity=specific.validity, **common)
+            effective_date=specific.effective_date, validity=specific.validity,
+            version=specific.version_label, **common)
     if isinstance(specific, CoursePage):
-        return SearchDocument(content_type="course", category=specific.category, issuer=specific.trainer_display,
+        return SearchDocument(content_type="course", category=_category_label(specific), issuer=specific.trainer_display,
                               passages=[Passage(text=p) for p in chunks(specific.summary)], summary=specific.summary,
                               visibility=_course_paths(specific), **common)
     if isinstance(specific, LessonPage):
@@ -80,7 +89,7 @@ def document_for(page: Page) -> SearchDocument | None:
         text = "\n".join(filter(None, [specific.summary, strip_tags(str(getattr(specific, "body", "") or "")),
                                        strip_tags(str(getattr(specific, "notes", "") or ""))]))
         return SearchDocument(content_type="lesson", passages=[Passage(text=p) for p in chunks(text)],
-                              summary=specific.summary, category=course.category if course else "",
+                              summary=specific.summary, category=_category_label(course) if course else "",
                               visibility=_course_paths(course) if course else [], **common)
     return None
 

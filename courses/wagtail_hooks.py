@@ -20,7 +20,7 @@ from school.hooks import (
     Panel,
     SearchSource,
 )
-from school.permissions import is_org_admin
+from school.permissions import is_org_admin, is_trainer
 
 from . import admin_urls, panels
 
@@ -53,6 +53,18 @@ class OrgAdminMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_tasks_menu() -> MenuItem:
     return OrgAdminMenuItem(_("Study tasks"), reverse("courses_admin:tasks"), icon_name="tasks", order=260)
+
+
+class SupersededMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return is_trainer(request.user) or is_org_admin(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_superseded_menu() -> MenuItem:
+    """已被新版本取代: lessons and tasks linking a superseded document version, with a one-click relink."""
+    return SupersededMenuItem(_("Superseded versions"), reverse("courses_admin:superseded"), icon_name="doc-full",
+                              order=265)
 
 
 @hooks.register(MEMBER_NAV_ITEMS)

@@ -96,6 +96,7 @@ class SearchDocument:
     issue_date: dt.date | None = None
     effective_date: dt.date | None = None
     validity: str = ""
+    version: str = ""  # the version note of a policy document (2023年版); versions of one title share the title
     live: bool = True
     # Tree paths of the organizations whose subtrees may see this page; empty means everyone.
     visibility: list[str] = field(default_factory=list)

@@ -72,6 +72,8 @@ class SearchHit:
     validity: str = ""
     score: float = 0.0
     other_versions: int = 0
+    version: str = ""  # 2023年版
+    current_version: bool = True  # False: an older version shown because the query named its year or validity
 
     @property
     def article_url(self) -> str:

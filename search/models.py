@@ -5,6 +5,7 @@ on PostgreSQL) are created by migration 0002 for the database in use."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchEntry(models.Model):
@@ -22,6 +23,10 @@ class SearchEntry(models.Model):
     effective_date = models.DateField(null=True, blank=True)
     year = models.IntegerField(null=True, blank=True, db_index=True)
     validity = models.CharField(max_length=16, blank=True)
+    version = models.CharField(max_length=50, blank=True)  # 2023年版
+    # The version's own date (effective, else issued, else 1 January of the version note's year): of the
+    # versions of one title in force, the latest is the current one.
+    version_date = models.DateField(null=True, blank=True)
     url = models.CharField(max_length=500)
     summary = models.TextField(blank=True)
     live = models.BooleanField(default=True)
@@ -50,7 +55,7 @@ class SearchAllowedPath(models.Model):
 class SearchPassage(models.Model):
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="passages")
     position = models.IntegerField()
-    label = models.CharField(max_length=100, blank=True)
+    label = models.CharField(max_length=100, blank=True, db_index=True)
     chapter = models.CharField(max_length=200, blank=True)
     anchor = models.CharField(max_length=100, blank=True)
     text = models.TextField()
@@ -82,3 +87,32 @@ class PendingIndex(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.page_id}"
+
+
+class QueryTerm(models.Model):
+    """A word of the search's vocabulary an administrator added (merged with ``search/data/query_terms.txt``):
+    an alias naming a document, a synonym of everyday wording, or a word that marks a query about party work."""
+
+    class Kind(models.TextChoices):
+        ALIAS = "aliases", _("Alias or abbreviation of a document")
+        SYNONYM = "synonyms", _("Synonym")
+        PARTY = "party", _("Party-work word")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    term = models.CharField(_("term"), max_length=50, help_text=_("As members type it, e.g. 党章 or 交党费."))
+    expansion = models.CharField(
+        _("means"), max_length=500, blank=True,
+        help_text=_("Alias: the full title of the document; synonym: the wording regulations use. Several "
+                    "separated by |. Empty for a party-work word."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        constraints = [models.UniqueConstraint(fields=["kind", "term"], name="search_query_term_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.term} = {self.expansion}" if self.expansion else self.term
+
+    def values(self) -> list[str]:
+        return [v.strip() for v in self.expansion.split("|") if v.strip()]

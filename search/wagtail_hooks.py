@@ -3,10 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from school.hooks import AFTER_RESTORE, DEMO_SEEDERS, HOME_PANELS, READINESS_CHECKS, Panel
 from school.readiness import Check
+
+from .models import QueryTerm
 
 
 @hooks.register(HOME_PANELS)
@@ -48,3 +54,20 @@ def rebuild_index_after_restore() -> list[str]:
     except SearchUnavailable as exc:
         return [f"search: index not rebuilt ({exc}); run `manage.py search_index --rebuild` once the engine answers"]
     return [f"search: index rebuilt with the {get_backend().name} backend ({count} pages)"]
+
+
+class QueryTermViewSet(SnippetViewSet):
+    """设置 → 检索词表: aliases, synonyms and party-work words administrators add to ``search/data/query_terms.txt``
+    (model permissions of ``search.QueryTerm``; superusers by default)."""
+
+    model = QueryTerm
+    icon = "search"
+    menu_label = _("Search terms")
+    add_to_settings_menu = True
+    list_display = ["term", "kind", "expansion", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["term", "expansion"]
+    panels = [FieldPanel("kind"), FieldPanel("term"), FieldPanel("expansion")]
+
+
+register_snippet(QueryTermViewSet)

@@ -20,7 +20,7 @@ from wagtail.search import index
 
 from school.hooks import FINAL_EXAM_LINK, first_answer
 
-from ..forms import CoursePageForm
+from ..forms import CoursePageForm, ReadingLessonPageForm
 from .gate import MemberOnlyPageMixin
 
 
@@ -184,6 +184,7 @@ class ReadingLessonPage(LessonPage):
 
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []
+    base_form_class = ReadingLessonPageForm
     template = "courses/reading_lesson_page.html"
     content_panels = [
         *Page.content_panels,

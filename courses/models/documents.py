@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -17,6 +23,8 @@ from wagtail.search import index
 from courses.documents.articles import Outline, outline
 
 from .gate import MemberOnlyPageMixin
+
+_YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
 
 
 class DocumentCategory(models.TextChoices):
@@ -49,6 +57,16 @@ class PolicyDocumentLibraryPage(MemberOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("policy document library")
 
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The list's search box searches with the site search (same engine, ranking and versions), limited to
+        documents and to the category and validity chosen here."""
+        q = request.GET.get("q", "").strip()[:100]
+        if q:
+            params = {"q": q, "type": "document"}
+            params.update({name: request.GET[name] for name in ("category", "validity") if request.GET.get(name)})
+            return redirect(f"{reverse('search')}?{urlencode(params)}")
+        return super().serve(request, *args, **kwargs)
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         qs = PolicyDocumentPage.objects.child_of(self).live().order_by("-issue_date", "title")
@@ -58,11 +76,13 @@ class PolicyDocumentLibraryPage(MemberOnlyPageMixin, Page):
         validity = request.GET.get("validity", "")
         if validity in Validity.values:
             qs = qs.filter(validity=validity)
-        q = request.GET.get("q", "").strip()[:100]
-        if q:
-            qs = qs.filter(models.Q(title__icontains=q) | models.Q(doc_number__icontains=q))
+        else:  # older versions only when asked for by validity, or from a document's 历史版本
+            versions = PolicyDocumentPage.objects.child_of(self).live().only(
+                "id", "title", "validity", "issue_date", "effective_date", "version_label")
+            qs = qs.filter(pk__in=[p.pk for p in PolicyDocumentPage.current_versions(versions)])
+        q = ""
         page = Paginator(qs.only("id", "title", "url_path", "path", "depth", "category", "doc_number", "issuer",
-                                 "issue_date", "validity"), 30).get_page(request.GET.get("page"))
+                                 "issue_date", "effective_date", "validity", "version_label"), 30).get_page(request.GET.get("page"))
         context.update({"documents": page, "categories": DocumentCategory.choices, "validities": Validity.choices,
                         "current": {"category": category, "validity": validity, "q": q}})
         return context
@@ -125,6 +145,55 @@ class PolicyDocumentPage(MemberOnlyPageMixin, Page):
         """(kind, timeline length, seconds required) for the progress engine: reading time."""
         seconds = float(getattr(settings, "COURSES_DOCUMENT_READING_SECONDS", 60))
         return "document", seconds, seconds
+
+    @property
+    def version_year(self) -> int | None:
+        """The year of this version: of its version note (2023年版), else of its effective or issue date."""
+        match = _YEAR_RE.search(self.version_label or "")
+        if match:
+            return int(match.group(1))
+        day = self.effective_date or self.issue_date
+        return day.year if day else None
+
+    def version_sort_key(self) -> tuple[int, int, int]:
+        """Versions of one title in order: in force before revised or repealed, then the latest date (effective,
+        else issued, else 1 January of the version note's year)."""
+        day = self.effective_date or self.issue_date
+        ordinal = day.toordinal() if day else (dt.date(self.version_year, 1, 1).toordinal() if self.version_year else 0)
+        return (1 if self.validity == Validity.CURRENT else 0, ordinal, self.pk or 0)
+
+    @staticmethod
+    def current_versions(pages: Iterable[PolicyDocumentPage]) -> list[PolicyDocumentPage]:
+        """Of each title among ``pages``, the current version (现行有效 with the latest date)."""
+        groups: dict[str, list[PolicyDocumentPage]] = {}
+        for page in pages:
+            groups.setdefault(page.title, []).append(page)
+        return [max(group, key=PolicyDocumentPage.version_sort_key) for group in groups.values()]
+
+    def current_version(self) -> PolicyDocumentPage:
+        """The current version of this document's title (itself when it is the current one)."""
+        versions = [self, *PolicyDocumentPage.objects.live().filter(title=self.title).exclude(pk=self.pk)]
+        return PolicyDocumentPage.current_versions(versions)[0]
+
+    @property
+    def is_superseded(self) -> bool:
+        """已被新版本取代: revised or repealed with a successor, or an older version of a title with a newer one in force."""
+        if self.validity != Validity.CURRENT and self.successor_id:
+            return True
+        return self.current_version().pk != self.pk
+
+    @property
+    def version_display(self) -> str:
+        """版本 as choosers show it: the version note, else the year."""
+        if self.version_label:
+            return str(self.version_label)
+        year = self.version_year
+        return f"{year}年" if year else ""
+
+    def chooser_label(self) -> str:
+        """中国共产党纪律处分条例（2023年版 · 现行有效）: how choosers and lists name a version."""
+        parts = [p for p in (self.version_display, str(self.get_validity_display())) if p]
+        return f"{self.title}（{' · '.join(parts)}）"
 
     def versions(self) -> list[PolicyDocumentPage]:
         """All versions of this regulation (same title), newest first."""

@@ -20,7 +20,8 @@ from ..models import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocument
 from .site import ensure_site_pages
 
 FIELDS = ("title", "category", "issuer", "date", "effective_date", "body", "kind", "doc_number", "version_note",
-          "history", "source", "validity")
+          "history", "source", "validity",
+          "successor")
 _LAW_KINDS = {"国家法律", "法律", "行政法规", "法律法规"}
 _VALIDITY_WORDS = {"现行有效": Validity.CURRENT, "已修订": Validity.REVISED, "已修改": Validity.REVISED,
                    "已废止": Validity.REPEALED, **{v: v for v in Validity.values}}
@@ -32,6 +33,7 @@ class _Row:
     line: int
     values: dict[str, Any]
     key: str
+    successor: str = ""  # title of the document that replaces this one (its current version is linked)
 
 
 def _text(value: Any) -> str:
@@ -92,7 +94,10 @@ def _clean(raw: Mapping[str, Any], line: int, errors: list[RowError]) -> _Row | 
     }
     if validity_raw:  # otherwise: in force, or revised once a newer version is imported (relink_versions)
         values["validity"] = validity
-    return _Row(line, values, f"{title}|{key_version}"[:255])
+    successor = _text(raw.get("successor"))[:255]
+    if successor and not validity_raw:
+        values["validity"] = Validity.REVISED if successor == title else Validity.REPEALED
+    return _Row(line, values, f"{title}|{key_version}"[:255], successor)
 
 
 def _version_year(page: PolicyDocumentPage) -> tuple[int, int]:
@@ -136,6 +141,12 @@ def import_documents(rows: Iterable[Mapping[str, Any]], *, library: PolicyDocume
             continue
         seen[row.key] = len(cleaned)
         cleaned.append(row)
+    titles_in_file = {row.values["title"] for row in cleaned}
+    for row in cleaned:
+        if row.successor and row.successor not in titles_in_file \
+                and not PolicyDocumentPage.objects.filter(title=row.successor).exists():
+            result.errors.append(RowError(row.line, "successor", _("No document has the title %(title)s.")
+                                          % {"title": row.successor}))
     if result.errors:
         return result
     library = library or ensure_site_pages().library
@@ -155,7 +166,21 @@ def import_documents(rows: Iterable[Mapping[str, Any]], *, library: PolicyDocume
             result.unchanged += 1
         result.ids.append(page.pk)
     relink_versions(row.values["title"] for row in cleaned)
+    _link_successors([row for row in cleaned if row.successor], result)
     return result
+
+
+def _link_successors(rows: list[_Row], result: ImportResult) -> None:
+    """Rows naming a ``successor``: link the current version of that title (已修订 / 已废止 as the row says)."""
+    by_key = {p.import_key: p for p in PolicyDocumentPage.objects.filter(import_key__in=[r.key for r in rows])}
+    for row in rows:
+        page = by_key.get(row.key)
+        versions = list(PolicyDocumentPage.objects.live().filter(title=row.successor))
+        if page is None or not versions:
+            continue
+        newest = PolicyDocumentPage.current_versions(versions)[0]
+        if newest.pk != page.pk:
+            PolicyDocumentPage.objects.filter(pk=page.pk).update(successor=newest)
 
 
 def read_rows(path: Path) -> Iterable[dict[str, Any]]:

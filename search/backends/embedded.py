@@ -14,9 +14,19 @@ from django.utils.translation import gettext as _
 
 from ..core import FacetValue, SearchDocument, SearchHit, SearchQuery, SearchResults, Viewer
 from ..models import SearchAllowedPath, SearchEntry, SearchPassage
+from ..query import QueryPlan, understand, version_date
 from ..text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, segmented, snippet
 from ..text import highlight as highlight_text
-from .ranking import EntryCandidate, PassageCandidate, score_entries
+from .ranking import (
+    W_PASSAGE_COVERAGE,
+    EntryCandidate,
+    PassageCandidate,
+    Unit,
+    current_ids,
+    query_units,
+    representative,
+    score_entries,
+)
 
 PASSAGE_CANDIDATES = 200
 # Candidate passages are fetched with the query's rarer tokens only: a token found in more than this
@@ -78,6 +88,7 @@ class EmbeddedBackend:
             doc_number=doc.doc_number[:100], doc_number_key=doc_number_key(doc.doc_number)[:100],
             category=doc.category[:100], issuer=doc.issuer[:200], issue_date=doc.issue_date,
             effective_date=doc.effective_date, year=doc.year, validity=doc.validity, url=doc.url[:500],
+            version=doc.version[:50], version_date=version_date(doc),
             summary=doc.summary, live=doc.live, restricted=bool(doc.visibility), updated_at=doc.updated_at,
         )
         SearchAllowedPath.objects.bulk_create(
@@ -116,19 +127,72 @@ class EmbeddedBackend:
         scope = filtered_entries(query, viewer)
         if not query.q:
             return self._browse(query, scope)
-        tokens = query_tokens(query.q)
+        plan = understand(query.q)
+        tokens = query_tokens(plan.text) if normalize(plan.text) else []
+        units = query_units(plan, tokens, query_tokens)
+        retrieval = list(dict.fromkeys([*tokens, *(t for u in units for alt in u.alternatives for t in alt)]))
         doc_number = find_doc_number(query.q) or doc_number_key(query.q)
-        if not tokens:
+        if not retrieval and plan.article is None and not plan.titles:
             return SearchResults(query=query, hits=[], total=0,
                                  message=_("Type words to search for; punctuation alone finds nothing."))
-        candidates = self._candidates(scope, tokens, doc_number)
+        candidates = self._candidates(scope, retrieval, doc_number, plan)
         max_rank = max((p.db_rank for e in candidates for p in e.passages), default=0.0)
-        ranked = score_entries(candidates, query.q, tokens, doc_number, max_rank)
+        scored = score_entries(candidates, plan, tokens, units, doc_number, max_rank)
+        ranked = self._fold(scored, scope, plan, bool(query.validity), retrieval, units, tokens, doc_number, max_rank)
         if query.order == "date":
             ranked.sort(key=lambda e: (-e.issue_date_ordinal, -e.score))
         facets = _count_facets(ranked)
         page = ranked[query.offset: query.offset + query.page_size]
-        return SearchResults(query=query, hits=self._hits(page, query.q, tokens), total=len(ranked), facets=facets)
+        needles = [plan.text, *plan.alias_terms, *plan.expansions] if normalize(plan.text) else [*plan.alias_terms]
+        return SearchResults(query=query, hits=self._hits(page, " ".join(needles), tokens), total=len(ranked),
+                             facets=facets)
+
+    def _fold(self, scored: list[EntryCandidate], scope: QuerySet[SearchEntry], plan: QueryPlan, filtered: bool,
+              retrieval: list[str], units: list[Unit], tokens: list[str], doc_number: str,
+              max_rank: float) -> list[EntryCandidate]:
+        """One hit per title: the version ``ranking.representative`` picks, with the best score of all versions."""
+        keys = {e.title_key for e in scored if e.content_type == "document"}
+        members: dict[str, list[EntryCandidate]] = {}
+        for cand in _entry_candidates(scope.filter(title_key__in=keys), {}):
+            members.setdefault(cand.title_key, []).append(cand)
+        by_id = {e.id: e for e in scored}
+        folded: list[EntryCandidate] = []
+        missing: list[EntryCandidate] = []
+        done: set[str] = set()
+        for entry in scored:
+            if entry.title_key in done:
+                continue
+            done.add(entry.title_key)
+            group = members.get(entry.title_key, [entry])
+            current = current_ids(group)
+            rep = entry if filtered else representative(group, plan, filtered)
+            matched = rep.id in by_id
+            rep = by_id.get(rep.id, rep)
+            if rep is not entry:
+                rep.score = entry.score
+                if not matched:  # only an older text matched: the current one is ranked on its own text
+                    missing.append(rep)
+            rep.other_versions = len(group) - 1
+            rep.current = rep.id in current
+            folded.append(rep)
+        if missing:
+            self._fill_passages(missing, plan, retrieval, units, tokens, doc_number, max_rank)
+            folded.sort(key=lambda e: (-e.score, -e.issue_date_ordinal, e.id))
+        return folded
+
+    def _fill_passages(self, entries: list[EntryCandidate], plan: QueryPlan, retrieval: list[str], units: list[Unit],
+                       tokens: list[str], doc_number: str, max_rank: float) -> None:
+        """The best passage of versions shown in place of a better-matching one (their own article)."""
+        ids = [e.id for e in entries]
+        rows = SearchEntry.objects.filter(pk__in=ids).values("id")
+        sql, params = rows.query.sql_with_params()
+        passages = _passage_matches(retrieval, sql, list(params), 40 * len(ids)) if retrieval else []
+        passages += _article_passages(plan, rows)
+        for entry in entries:
+            entry.passages = [p for p in passages if p.entry_id == entry.id]
+            older = entry.score
+            if not score_entries([entry], plan, tokens, units, doc_number, max_rank or 1.0):
+                entry.score = min(older, W_PASSAGE_COVERAGE)  # its own text hardly matches: far down the list
 
     def _browse(self, query: SearchQuery, scope: QuerySet[SearchEntry]) -> SearchResults:
         total = scope.count()
@@ -137,27 +201,25 @@ class EmbeddedBackend:
         hits = [self._hit(entry, first.get(entry.pk), "", [], 0.0, 0) for entry in rows]
         return SearchResults(query=query, hits=hits, total=total, facets=self._facets(scope))
 
-    def _candidates(self, scope: QuerySet[SearchEntry], tokens: list[str], doc_number: str) -> list[EntryCandidate]:
+    def _candidates(self, scope: QuerySet[SearchEntry], tokens: list[str], doc_number: str,
+                    plan: QueryPlan) -> list[EntryCandidate]:
         scope_sql, scope_params = scope.values("id").query.sql_with_params()
-        passage_rows = _passage_matches(tokens, scope_sql, list(scope_params), PASSAGE_CANDIDATES)
-        title_ids = _title_matches(tokens, scope_sql, list(scope_params), TITLE_CANDIDATES)
+        passage_rows = _passage_matches(tokens, scope_sql, list(scope_params), PASSAGE_CANDIDATES) if tokens else []
+        title_ids = _title_matches(tokens, scope_sql, list(scope_params), TITLE_CANDIDATES) if tokens else []
         number_ids: list[int] = []
         if doc_number:
             number_ids = list(scope.filter(doc_number_key=doc_number).values_list("id", flat=True))
+        alias_ids: list[int] = []
+        if plan.titles:
+            keys = [f"document:{t}"[:500] for t in plan.titles]
+            alias_ids = list(scope.filter(title_key__in=keys).values_list("id", flat=True))
+        known = {p.id for p in passage_rows}
+        passage_rows.extend(p for p in _article_passages(plan, scope.values("id")) if p.id not in known)
         by_passage: dict[int, list[PassageCandidate]] = {}
         for passage in passage_rows:
             by_passage.setdefault(passage.entry_id, []).append(passage)
-        ids = set(by_passage) | set(title_ids) | set(number_ids)
-        entries = SearchEntry.objects.filter(pk__in=ids).values("id", "title", "title_tokens", "title_key",
-                                                                "doc_number_key", "issue_date", *FACET_FIELDS)
-        return [
-            EntryCandidate(id=e["id"], title=e["title"], title_tokens=e["title_tokens"], title_key=e["title_key"],
-                           doc_number_key=e["doc_number_key"], validity=e["validity"],
-                           issue_date_ordinal=e["issue_date"].toordinal() if e["issue_date"] else 0,
-                           passages=by_passage.get(e["id"], []),
-                           facets={name: e[name] for name in FACET_FIELDS})
-            for e in entries
-        ]
+        ids = set(by_passage) | set(title_ids) | set(number_ids) | set(alias_ids)
+        return _entry_candidates(SearchEntry.objects.filter(pk__in=ids), by_passage)
 
     def _facets(self, qs: QuerySet[SearchEntry]) -> dict[str, list[FacetValue]]:
         facets: dict[str, list[FacetValue]] = {}
@@ -178,7 +240,9 @@ class EmbeddedBackend:
         for cand in ranked:
             entry = entries[cand.id]
             passage: Any = cand.best or first.get(cand.id)
-            hits.append(self._hit(entry, passage, q, tokens, cand.score, cand.other_versions))
+            hit = self._hit(entry, passage, q, tokens, cand.score, cand.other_versions)
+            hit.current_version = cand.current
+            hits.append(hit)
         return hits
 
     @staticmethod
@@ -192,7 +256,7 @@ class EmbeddedBackend:
             chapter=passage.chapter if passage is not None else "",
             anchor=passage.anchor if passage is not None else "",
             doc_number=entry.doc_number, category=entry.category, issuer=entry.issuer, issue_date=entry.issue_date,
-            validity=entry.validity, score=round(score, 3), other_versions=versions,
+            validity=entry.validity, score=round(score, 3), other_versions=versions, version=entry.version,
         )
 
 
@@ -203,6 +267,45 @@ def _count_facets(entries: list[EntryCandidate]) -> dict[str, list[FacetValue]]:
         ordered = sorted(counts.items(), key=lambda kv: (-int(kv[0]), 0) if name == "year" else (-kv[1], kv[0]))
         facets[name] = [FacetValue(value=v, count=n) for v, n in ordered[:30]]
     return facets
+
+
+def _entry_candidates(qs: QuerySet[SearchEntry], passages: dict[int, list[PassageCandidate]]) -> list[EntryCandidate]:
+    rows = qs.values("id", "title", "title_tokens", "title_key", "doc_number_key", "issue_date", "version",
+                     "version_date", *FACET_FIELDS)
+    return [
+        EntryCandidate(id=e["id"], title=e["title"], title_tokens=e["title_tokens"], title_key=e["title_key"],
+                       doc_number_key=e["doc_number_key"], validity=e["validity"],
+                       issue_date_ordinal=e["issue_date"].toordinal() if e["issue_date"] else 0,
+                       category=e["category"], content_type=e["content_type"], version=e["version"],
+                       version_date=e["version_date"], passages=passages.get(e["id"], []),
+                       facets={name: e[name] for name in FACET_FIELDS})
+        for e in rows
+    ]
+
+
+def _article_passages(plan: QueryPlan, entry_ids: QuerySet[Any]) -> list[PassageCandidate]:
+    """The passages of the article (第十二条) or the first of the chapter (第三章) the query names."""
+    if plan.article is None:
+        return []
+    label = plan.article.label
+    qs = SearchPassage.objects.filter(entry_id__in=entry_ids)
+    if plan.article.kind == "条":
+        qs = qs.filter(label=label)
+    else:
+        qs = qs.filter(Q(label__startswith=label) | Q(chapter__startswith=label))
+    first: dict[int, PassageCandidate] = {}
+    for p in qs.order_by("entry_id", "position").values("id", "entry_id", "norm", "tokens", "label", "chapter",
+                                                           "anchor", "text")[:2000]:
+        if p["entry_id"] in first:
+            continue
+        label, anchor = p["label"], p["anchor"]
+        if plan.article.kind == "章" and not label.startswith(plan.article.label):
+            # The chapter has no text of its own before its first article: show the chapter, link its heading.
+            label, anchor = p["chapter"], f"ch-{plan.article.number}"
+        first[p["entry_id"]] = PassageCandidate(id=p["id"], entry_id=p["entry_id"], db_rank=0.0, norm=p["norm"],
+                                                tokens=p["tokens"], label=label, chapter=p["chapter"],
+                                                anchor=anchor, text=p["text"])
+    return list(first.values())
 
 
 def fts5_match(tokens: list[str]) -> str:

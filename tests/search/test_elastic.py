@@ -17,7 +17,7 @@ from search.backends.elastic.backend import (
     delete_actions,
     index_body,
 )
-from search.backends.elastic.documents import CourseDoc, PolicyDocumentDoc
+from search.backends.elastic.documents import CourseDoc, PolicyDocumentDoc, to_es
 from search.backends.elastic.queries import build_search, read_response
 from search.core import SearchUnavailable, Viewer
 from search.params import parse_query
@@ -208,3 +208,34 @@ def test_it_fails_the_index_command_clearly_when_the_cluster_is_down(settings: A
     settings.SEARCH_ES_TIMEOUT = 1
     with pytest.raises(CommandError, match="unavailable"):
         call_command("search_index", "--rebuild")
+
+
+def test_it_asks_for_the_named_article_of_the_aliased_document_and_party_documents_first() -> None:
+    body = body_for({"q": "处分条例 第二十九条"})
+    text = json.dumps(body, ensure_ascii=False)
+    should = body["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"terms": {"title_key": ["document:中国共产党纪律处分条例"], "boost": 220}} in should
+    nested = next(c["nested"] for c in should if "nested" in c)
+    assert {"term": {"passages.label": {"value": "第二十九条", "boost": 300}}} in nested["query"]["bool"]["should"]
+    boosts = body["query"]["bool"]["should"]
+    assert {"term": {"category": {"value": "党章", "boost": 60.0}}} in boosts
+    assert {"term": {"validity": {"value": "current", "boost": 50}}} in boosts
+    assert "法律法规" not in text
+    chapter = json.dumps(body_for({"q": "党章 第3章"}), ensure_ascii=False)
+    assert '"match_phrase_prefix": {"passages.chapter": {"query": "第三章", "boost": 300}}' in chapter
+
+
+def test_it_prefers_the_version_of_a_named_year_and_searches_synonyms() -> None:
+    boosts = body_for({"q": "纪律处分条例 1997年版"})["query"]["bool"]["should"]
+    assert {"term": {"version_year": {"value": 1997, "boost": 500}}} in boosts
+    assert not any("validity" in json.dumps(b) for b in boosts)
+    should = body_for({"q": "交党费"})["query"]["bool"]["must"][0]["bool"]["should"]
+    nested = next(c["nested"] for c in should if "nested" in c)
+    assert {"match": {"passages.text": {"query": "党费收缴", "boost": 2}}} in nested["query"]["bool"]["should"]
+    law = body_for({"q": "合同 违约金"})["query"]["bool"]["should"]
+    assert {"term": {"category": {"value": "党章", "boost": 3.0}}} in law  # not a party query: a small prior only
+
+
+def test_it_indexes_the_version_of_a_policy_document() -> None:
+    doc = to_es(make_doc("中国共产党纪律处分条例", version="2018年版"))
+    assert (doc.version, doc.version_year) == ("2018年版", 2018)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ...core import SearchDocument, SearchQuery, SearchResults, SearchUnavailable, Viewer
+from ...query import understand
 from .documents import CourseDoc, PolicyDocumentDoc, analysis, to_es
 from .queries import build_search, read_response
 
@@ -151,7 +152,8 @@ class ElasticsearchBackend:
 
     def search(self, query: SearchQuery, viewer: Viewer) -> SearchResults:
         self.ensure_aliases()
-        s = build_search(query, viewer, [self.alias(kind) for kind in KINDS])
+        plan = understand(query.q) if query.q else None  # file vocabulary plus the admin's terms
+        s = build_search(query, viewer, [self.alias(kind) for kind in KINDS], plan)
         body = self._call(self.client.search, index=",".join(s._index or []), body=s.to_dict())
         return read_response(query, dict(body))
 

@@ -9,6 +9,7 @@ from typing import Any
 from elasticsearch_dsl import Boolean, Date, Document, InnerDoc, Integer, Keyword, Nested, Text
 
 from ...core import SearchDocument
+from ...query import version_date
 from ...text import doc_number_key, normalize
 
 INDEX_ANALYZER = "school_index"
@@ -66,6 +67,8 @@ class PolicyDocumentDoc(BaseDoc):
     doc_number_key = Keyword()
     effective_date = Date()
     validity = Keyword()
+    version = Keyword()  # 2023年版
+    version_year = Integer()  # of the version note, else of the effective or issue date
 
 
 class CourseDoc(BaseDoc):
@@ -88,8 +91,9 @@ def to_es(doc: SearchDocument) -> BaseDoc:
         "passages": [PassageDoc(label=p.label, chapter=p.chapter, anchor=p.anchor, text=p.text) for p in doc.passages],
     }
     if doc.content_type == "document":
+        day = version_date(doc)
         fields.update(doc_number=doc.doc_number, doc_number_key=doc_number_key(doc.doc_number),
-                      effective_date=doc.effective_date)
+                      effective_date=doc.effective_date, version=doc.version, version_year=day.year if day else None)
     es_doc = doc_class(doc.content_type)(**fields)
     es_doc.meta.id = doc.key
     return es_doc

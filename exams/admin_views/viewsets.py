@@ -127,9 +127,10 @@ class CertificateIndexView(IndexView):
         return CertificatePolicy(Certificate).instances_user_has_any_permission_for(self.request.user, ["view"])
 
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
-        buttons = [ListingMenuItem(_("Download"), reverse("exams:certificate_pdf", args=[instance.serial]),
-                            icon_name="download", priority=10)]
-        if instance.is_valid:
+        buttons = []
+        if instance.is_valid:  # a revoked certificate's PDF is refused on every path
+            buttons.append(ListingMenuItem(_("Download"), reverse("exams:certificate_pdf", args=[instance.serial]),
+                                           icon_name="download", priority=10))
             buttons.append(ListingMenuItem(_("Revoke"), reverse("exams_tools:revoke", args=[instance.pk]),
                                     icon_name="cross", priority=20))
         return buttons

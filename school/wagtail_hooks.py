@@ -14,6 +14,13 @@ def register_admin_urls() -> list[object]:
     return [path("school/", include((admin_urls, "school_admin"), namespace="school_admin"))]
 
 
+@hooks.register("construct_admin_api", order=100)  # after Wagtail's documents and images endpoints
+def scope_admin_api(router: object) -> None:
+    from .admin_api import register_scoped_endpoints
+
+    register_scoped_endpoints(router)  # type: ignore[arg-type]
+
+
 class OrgAdminMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
         return is_org_admin(request.user)

@@ -43,8 +43,8 @@ class QuestionBankViewSet(ModelViewSet):
     icon = "folder-open-inverse"
     menu_label = _("Question banks")
     name = "exams_bank"
-    form_fields = ["name", "description", "use_for_practice"]
-    list_display = ["name", "owner", "created_at"]
+    form_fields = ["name", "description", "use"]
+    list_display = ["name", "use", "owner", "created_at"]
     search_fields = ["name", "description"]
     index_view_class = BankIndexView
     copy_view_enabled = False

@@ -4,7 +4,7 @@
 * Role changes: administrator scopes (``AdminScope`` rows), group membership (讲师 and Wagtail's
   groups; the 组织管理员 group follows the scope rows and is not recorded twice), the superuser flag.
 * Changes of rows watched with ``watch_changes`` (score rules and schemes here; exams register
-  theirs in ``exams.audit``): created, changed (which fields, old → new) and deleted.
+  theirs in ``exams.signal_handlers``): created, changed (which fields, old → new) and deleted.
 """
 
 from __future__ import annotations

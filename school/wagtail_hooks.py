@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +17,10 @@ def register_admin_urls() -> list[object]:
 
 
 @hooks.register("construct_admin_api", order=100)  # after Wagtail's documents and images endpoints
-def scope_admin_api(router: object) -> None:
+def scope_admin_api(router: Any) -> None:
     from .admin_api import register_scoped_endpoints
 
-    register_scoped_endpoints(router)  # type: ignore[arg-type]
+    register_scoped_endpoints(router)
 
 
 class OrgAdminMenuItem(MenuItem):

@@ -1,5 +1,7 @@
-"""Demo content: a bank from shared/corpus/questions.jsonl when present (else a built-in sample) and a
-published blueprint exam for the demo committee, with certificates on pass."""
+"""Demo content: an exam-only bank and a practice-only bank, kept apart (daily practice shows answer keys,
+so it never draws exam questions), from shared/corpus/questions.jsonl when present — every fourth
+question goes to practice — else from built-in samples; and a published blueprint exam for the demo
+committee, with certificates on pass."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Exam, ExamSection, QuestionBank
+from .models import BankUse, Exam, ExamSection, QuestionBank
 from .services.blueprint import publish_exam
 from .services.jsonl import import_jsonl
 from .services.questions import build_question_data, save_questions
@@ -39,19 +41,39 @@ def corpus_path() -> Path | None:
     return Path(value) if value else None
 
 
+# Daily practice questions of the built-in sample: none of them is on the exam.
+PRACTICE_SAMPLE = [
+    ("单选题", "中国共产党成立于（ ）年。", ["1919", "1921", "1927", "1949"], "B", "党史"),
+    ("单选题", "党的思想路线是一切从实际出发，理论联系实际，（ ）。", ["实事求是", "艰苦奋斗", "群众路线", "自我革命"], "A", "理论"),
+    ("单选题", "遵义会议召开于（ ）年。", ["1927", "1931", "1935", "1937"], "C", "党史"),
+    ("多选题", "党的三大优良作风是（ ）。", ["理论联系实际", "密切联系群众", "批评与自我批评", "艰苦奋斗"], "ABC", "党史"),
+    ("判断题", "党的全国代表大会每五年举行一次。", ["正确", "错误"], "A", "党章"),
+    ("判断题", "党员可以不参加党的组织生活。", ["正确", "错误"], "B", "党章"),
+    ("填空题", "中国共产党人的初心和使命是为中国人民谋幸福，为中华民族谋____。", [], "复兴", "理论"),
+]
+
+
 def seed(demo: Any) -> list[str]:
     trainer = demo.users["jiangshi"]
-    bank = QuestionBank.objects.create(name="党员应知应会题库", owner=trainer,
-                                       description="示范题库：单选、多选、判断、填空。")
+    bank = QuestionBank.objects.create(name="党员应知应会题库", owner=trainer, use=BankUse.EXAM,
+                                       description="示范考试题库（仅用于考试）：单选、多选、判断、填空。")
+    practice = QuestionBank.objects.create(name="每日一练题库", owner=trainer, use=BankUse.PRACTICE,
+                                           description="示范练习题库（仅用于每日答题），与考试题库互不重复。")
     path = corpus_path()
     if path is not None and path.is_file():
         with path.open(encoding="utf-8") as handle:
-            result = import_jsonl(bank, handle)
-        line = f"题库 {bank.name}：从 {path.name} 导入 {result.created} 道题"
+            lines = [line for line in handle if line.strip()]
+        result = import_jsonl(bank, [line for i, line in enumerate(lines) if i % 4 != 3])
+        practiced = import_jsonl(practice, lines[3::4])
+        line = (f"题库 {bank.name}（考试）：从 {path.name} 导入 {result.created} 道题；"
+                f"{practice.name}（练习）：{practiced.created} 道")
     else:
         items = [build_question_data(t, stem, opts, ans, 2, tags) for t, stem, opts, ans, tags in SAMPLE]
         counts = save_questions(bank, items)
-        line = f"题库 {bank.name}：内置示例 {counts['created']} 道题"
+        practice_items = [build_question_data(t, stem, opts, ans, 2, tags) for t, stem, opts, ans, tags in PRACTICE_SAMPLE]
+        practiced_counts = save_questions(practice, practice_items)
+        line = (f"题库 {bank.name}（考试）：内置示例 {counts['created']} 道题；"
+                f"{practice.name}（练习）：{practiced_counts['created']} 道")
     now = timezone.now()
     exam = Exam.objects.create(
         title="2026年度党员应知应会测试", description="单选、多选、判断题，60分及格，通过后颁发结业证书。",

@@ -129,7 +129,8 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
         data["certificate"] = {
             "serial": certificate.serial,
             "valid": certificate.is_valid,
-            "download_url": reverse("exams:certificate_pdf", args=[certificate.serial]),
+            # A revoked certificate has no download (its PDF is refused on every path).
+            "download_url": reverse("exams:certificate_pdf", args=[certificate.serial]) if certificate.is_valid else None,
             "verify_url": reverse("exams:certificate_verify", args=[certificate.code]),
         }
     if review_allowed(attempt):

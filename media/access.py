@@ -1,9 +1,11 @@
 """Who may watch which video. ``media`` knows nothing about lessons, so the apps that put videos
 into lessons register a check here (courses: "may this user see a lesson that uses this video?").
 
-A check is ``fn(user, video) -> bool | None``: ``False`` denies, ``True`` allows, ``None`` abstains.
-Any ``False`` wins. With no check registered (or all abstaining) any logged-in user may watch a ready
-video. Trainers and superusers see every video, in any state (they upload and manage them).
+A check is ``fn(user, video) -> bool | None``: ``True`` allows (the user may open a lesson that uses
+the video), ``False`` denies, ``None`` abstains (no lesson of that app uses it). Fail closed: a member
+may watch a ready video only when some check allows it and none denies it, so a video that no lesson
+uses is served to nobody but its uploader, trainers and superusers (they upload and manage videos and
+see every one, in any state). Video ids are sequential: guessing one gets a 404, like a missing video.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def can_manage_videos(user: Any) -> bool:
 def can_watch(user: Any, video: Video) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    if can_manage_videos(user):
+    if can_manage_videos(user) or (video.uploaded_by_id is not None and video.uploaded_by_id == user.pk):
         return True
     if not video.is_ready:
         return False
-    return all(check(user, video) is not False for check in list(_checks))
+    answers = [check(user, video) for check in list(_checks)]
+    return True in answers and False not in answers

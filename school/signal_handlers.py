@@ -7,7 +7,7 @@ Audit records written from model signals, so that every path that changes these 
 * Role changes: administrator scopes (``AdminScope`` rows), group membership (讲师 and Wagtail's
   groups; the 组织管理员 group follows the scope rows and is not recorded twice), the superuser flag.
 * Changes of rows watched with ``audit.watch_changes`` (score rules and schemes here; exams register
-  theirs in their own signal handlers): created, changed (which fields, old → new) and deleted.
+  theirs in ``exams.signal_handlers``): created, changed (which fields, old → new) and deleted.
 
 Login throttling: a failed login counts against the account and the address; a successful one clears
 the account's count. Celery: what a task records names the task as its channel; a starting worker

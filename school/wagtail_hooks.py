@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,13 @@ from .permissions import is_org_admin
 @hooks.register("register_admin_urls")
 def register_admin_urls() -> list[object]:
     return [path("school/", include((admin_urls, "school_admin"), namespace="school_admin"))]
+
+
+@hooks.register("construct_admin_api", order=100)  # after Wagtail's documents and images endpoints
+def scope_admin_api(router: Any) -> None:
+    from .admin_api import register_scoped_endpoints
+
+    register_scoped_endpoints(router)
 
 
 class OrgAdminMenuItem(MenuItem):

@@ -13,7 +13,7 @@ from ..services.questions import QuestionFormatError, build_question_data, forma
 class QuestionBankForm(WagtailAdminModelForm):
     class Meta:
         model = QuestionBank
-        fields = ["name", "description", "use_for_practice"]
+        fields = ["name", "description", "use"]
 
     def save(self, commit: bool = True) -> Any:
         if not self.instance.owner_id and self.for_user is not None:

@@ -43,8 +43,8 @@ class QuestionBankViewSet(ModelViewSet):
     icon = "folder-open-inverse"
     menu_label = _("Question banks")
     name = "exams_bank"
-    form_fields = ["name", "description", "use_for_practice"]
-    list_display = ["name", "owner", "created_at"]
+    form_fields = ["name", "description", "use"]
+    list_display = ["name", "use", "owner", "created_at"]
     search_fields = ["name", "description"]
     index_view_class = BankIndexView
     copy_view_enabled = False
@@ -127,9 +127,10 @@ class CertificateIndexView(IndexView):
         return CertificatePolicy(Certificate).instances_user_has_any_permission_for(self.request.user, ["view"])
 
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
-        buttons = [ListingMenuItem(_("Download"), reverse("exams:certificate_pdf", args=[instance.serial]),
-                            icon_name="download", priority=10)]
-        if instance.is_valid:
+        buttons = []
+        if instance.is_valid:  # a revoked certificate's PDF is refused on every path
+            buttons.append(ListingMenuItem(_("Download"), reverse("exams:certificate_pdf", args=[instance.serial]),
+                                           icon_name="download", priority=10))
             buttons.append(ListingMenuItem(_("Revoke"), reverse("exams_tools:revoke", args=[instance.pk]),
                                     icon_name="cross", priority=20))
         return buttons

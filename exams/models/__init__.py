@@ -1,5 +1,5 @@
 from .attempts import Answer, Attempt
-from .banks import Question, QuestionBank, QuestionType, QuestionVersion, Tag
+from .banks import BankUse, Question, QuestionBank, QuestionType, QuestionVersion, Tag
 from .certificates import Certificate, CertificateLayout
 from .exams import Exam, ExamSection, MultiplePolicy, ReviewPolicy
 from .practice import PracticeAnswer, PracticeDay
@@ -8,6 +8,7 @@ from .stats import ExamOrgStat, ExamQuestionStat, ExamScoreBucket, ExamStat
 __all__ = [
     "Answer",
     "Attempt",
+    "BankUse",
     "Certificate",
     "CertificateLayout",
     "Exam",

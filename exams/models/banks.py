@@ -36,13 +36,30 @@ class Tag(models.Model):
         return self.name
 
 
+class BankUse(models.TextChoices):
+    """What a bank is for. Daily practice shows the answer key right after each answer, so questions
+    of exams belong in exam-only banks; practice draws only from practice and shared banks."""
+
+    PRACTICE = "practice", _("Practice only")
+    EXAM = "exam", _("Exams only")
+    BOTH = "both", _("Practice and exams")
+
+
+PRACTICE_USES = (BankUse.PRACTICE, BankUse.BOTH)
+EXAM_USES = (BankUse.EXAM, BankUse.BOTH)
+
+
 class QuestionBank(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="question_banks", verbose_name=_("owner")
     )
-    use_for_practice = models.BooleanField(_("use for daily practice"), default=True)
+    use = models.CharField(
+        _("used for"), max_length=10, choices=BankUse.choices, default=BankUse.BOTH,
+        help_text=_("Daily practice shows each answer key at once: keep the questions of exams in an "
+                    "exam-only bank. Practice draws from practice and shared banks, exams from exam and "
+                    "shared banks."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

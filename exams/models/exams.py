@@ -12,7 +12,7 @@ from modelcluster.models import ClusterableModel
 
 from school.models import Organization, PoliticalStatus
 
-from .banks import QuestionBank, QuestionType, Tag
+from .banks import EXAM_USES, QuestionBank, QuestionType, Tag
 
 
 class MultiplePolicy(models.TextChoices):
@@ -95,7 +95,8 @@ class ExamSection(ClusterableModel):
     difficulty_min: models.PositiveSmallIntegerField[Any, Any] = models.PositiveSmallIntegerField(_("lowest difficulty"), default=1)
     difficulty_max: models.PositiveSmallIntegerField[Any, Any] = models.PositiveSmallIntegerField(_("highest difficulty"), default=5)
     points: models.DecimalField[Any, Any] = models.DecimalField(_("points each"), max_digits=6, decimal_places=2, default=Decimal(1))
-    banks = ParentalManyToManyField(QuestionBank, related_name="+", verbose_name=_("banks"))
+    banks = ParentalManyToManyField(QuestionBank, related_name="+", verbose_name=_("banks"),
+                                    limit_choices_to={"use__in": EXAM_USES})
     tags = ParentalManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("tags"))
 
     class Meta:

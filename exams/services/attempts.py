@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from school.db import serialized_writes
 from school.models import Member
 
 from .. import signals
@@ -63,7 +64,7 @@ def do_start_attempt(member: Member, exam: Exam, now: dt.datetime | None = None)
     if exam.closes_at and exam.closes_at < deadline:
         deadline = exam.closes_at
     try:
-        with transaction.atomic():
+        with serialized_writes(), transaction.atomic():
             Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True).first()
             mine = Attempt.objects.filter(member=member, exam=exam)
             existing = mine.filter(submitted_at__isnull=True).first()

@@ -9,6 +9,7 @@ from school import audit
 from school.models import AuditAction
 
 from ..models import Attempt, Exam, ExamSection, QuestionType
+from ..models.banks import EXAM_USES
 from .drawing import section_queryset
 from .errors import ExamError
 
@@ -54,6 +55,11 @@ def validate_blueprint(exam: Exam) -> list[str]:
             continue
         if not section.banks.all():
             problems.append(_("Section %(number)d names no question bank.") % {"number": number})
+            continue
+        practice_only = [bank.name for bank in section.banks.all() if bank.use not in EXAM_USES]
+        if practice_only:
+            problems.append(_("Section %(number)d uses practice-only banks: %(banks)s.") % {
+                "number": number, "banks": "、".join(practice_only)})
             continue
         have = section_queryset(section).count()
         if have < section.count:

@@ -59,12 +59,23 @@ def certificates_for_organization(organization: Organization, exam_id: int | Non
     return qs
 
 
-def zip_certificates(certificates: Iterable[Certificate], base_url: str) -> bytes:
+def certificate_pdf(certificate: Certificate, base_url: str) -> bytes:
+    """The PDF of a certificate, the one way every download path makes it (the member's and the
+    administrator's download, the bulk ZIP). A revoked certificate's PDF is never produced: it is
+    refused (410, the page says when and why it was revoked) rather than served as a clean certificate."""
     from .pdf import render_certificate
 
+    if not certificate.is_valid:
+        raise ExamError(_("This certificate has been revoked and can no longer be downloaded."), "revoked",
+                        status=410)
+    return render_certificate(certificate, base_url)
+
+
+def zip_certificates(certificates: Iterable[Certificate], base_url: str) -> bytes:
+    """The valid certificates among ``certificates`` as one ZIP (revoked ones are left out)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for certificate in certificates:
-            name = f"{certificate.serial}.pdf"
-            archive.writestr(name, render_certificate(certificate, base_url))
+            if certificate.is_valid:
+                archive.writestr(f"{certificate.serial}.pdf", certificate_pdf(certificate, base_url))
     return buffer.getvalue()

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from school.models import Member
 
 from ..models import PracticeAnswer, PracticeDay, Question, QuestionVersion
+from ..models.banks import PRACTICE_USES
 from .errors import ExamError
 from .grading import grade, validate_response
 
 
 def _draw(member: Member, date: dt.date, count: int) -> list[int]:
     rng = random.Random(f"{member.pk}:{date.isoformat()}")
-    base = Question.objects.filter(bank__use_for_practice=True, is_active=True, current_version__isnull=False)
+    base = Question.objects.filter(bank__use__in=PRACTICE_USES, is_active=True, current_version__isnull=False)
     picked: list[int] = []
     for _attempt in range(count * 3):
         if len(picked) >= count:

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET
 from school.permissions import can_manage_member
 
 from ..models import Certificate
-from ..services.pdf import render_certificate
+from ..services.certificates import certificate_pdf as make_pdf
+from ..services.errors import ExamError
 
 
 def base_url(request: HttpRequest) -> str:
@@ -21,7 +22,12 @@ def certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
     certificate = get_object_or_404(Certificate.objects.select_related("member__organization"), serial=serial)
     if certificate.member.user_id != request.user.pk and not can_manage_member(request.user, certificate.member):
         raise Http404
-    response = HttpResponse(render_certificate(certificate, base_url(request)), content_type="application/pdf")
+    try:
+        content = make_pdf(certificate, base_url(request))
+    except ExamError as exc:  # revoked: refused on every path, with when and why
+        return render(request, "exams/certificate_refused.html", {"certificate": certificate, "message": exc.message},
+                      status=exc.status)
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.pdf"'
     return response
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from school.db import serialized_writes
 from school.models import Member
 
 from . import recompute, rules
@@ -60,7 +61,7 @@ def _award(member: Member, rule: CreditRule, version: CreditRuleVersion, source_
     raw = rules.raw_points(rule, version, quantity)
     period_key = day.isoformat() if rule.repeat == Repeat.DAILY else ""
     try:
-        with transaction.atomic():
+        with serialized_writes(), transaction.atomic():
             # The INSERT comes first: on SQLite it takes the write lock at once; on PostgreSQL the unique
             # index makes a concurrent duplicate wait for the first and then fail.
             entry = CreditEntry.objects.create(

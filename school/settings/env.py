@@ -83,8 +83,8 @@ def env_database(name: str, default: str, *, conn_max_age: int) -> dict[str, Any
     if engine == "django.db.backends.sqlite3":
         # WAL lets the web server and the Celery worker read while the other writes;
         # IMMEDIATE transactions take the write lock up front instead of failing mid-transaction.
-        # This is the project's one way to handle SQLite write contention: a writer waits in BEGIN
-        # IMMEDIATE for up to the busy timeout (no file locks, no retry loops in the apps).
+        # Writes that come in storms also queue on school.db.serialized_writes() (one shared file
+        # lock, no retry loops in the apps); see that module.
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",

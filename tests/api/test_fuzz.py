@@ -91,7 +91,7 @@ def fitting_responses(version: QuestionVersion) -> list[Any]:
 def build_world(personas: Personas) -> World:
     get_backend().index(library())
     bank = make_bank(personas.trainer)
-    bank.use_for_practice = True
+    bank.use = "both"  # practice and exams
     bank.save()
     fill_bank(bank, "single", 4)
     fill_bank(bank, "multiple", 2, start=50)

@@ -53,3 +53,35 @@ def test_it_uses_the_layout_edited_in_the_admin(personas, client_for) -> None:
     assert page.status_code == 302 and "settings" in page["Location"]
     after = render_certificate(cert("张伟"), "http://testserver/")
     assert after.startswith(b"%PDF") and len(after) != len(before)
+
+
+def test_it_refuses_the_pdf_of_a_revoked_certificate_on_every_path(personas, client_for) -> None:
+    import io
+    import zipfile
+
+    from exams.services import revoke_certificate
+
+    from .builders import fill_bank, make_bank, make_exam, pass_exam
+
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, certificate_on_pass=True)
+    kept = Certificate.objects.get(attempt=pass_exam(personas.member_a2, exam))
+    attempt = pass_exam(personas.member, exam)
+    certificate = revoke_certificate(Certificate.objects.get(attempt=attempt), "替考")
+    url = f"/certificates/{certificate.serial}/pdf/"
+    for user in (personas.member.user, personas.admin_a):  # the holder and an administrator in scope
+        refused = client_for(user).get(url)
+        text = refused.content.decode()
+        assert refused.status_code == 410 and refused["Content-Type"].startswith("text/html")
+        assert "该证书已被撤销，不能再下载。" in text and "替考" in text and "%PDF" not in text
+    assert client_for(personas.member.user).get(f"/certificates/{kept.serial}/pdf/").status_code == 404
+    assert client_for(personas.member_a2.user).get(f"/certificates/{kept.serial}/pdf/").status_code == 200
+    result = client_for(personas.member.user).get(f"/exams/attempts/{attempt.pk}/result/").content.decode()
+    assert "该证书已被撤销" in result and url not in result
+    api = client_for(personas.member.user).get(f"/api/v1/exams/attempts/{attempt.pk}/result/").json()
+    assert api["certificate"]["valid"] is False and api["certificate"]["download_url"] is None
+    zipped = client_for(personas.admin_a).get(f"/admin/exams-tools/certificates/bulk/?organization={personas.branch_group_a.pk}")
+    assert zipfile.ZipFile(io.BytesIO(zipped.content)).namelist() == [f"{kept.serial}.pdf"]
+    listing = client_for(personas.admin_a).get("/admin/exams_certificate/").content.decode()
+    assert kept.serial in listing and url not in listing

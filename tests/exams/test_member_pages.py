@@ -99,9 +99,40 @@ def test_it_always_fills_the_daily_practice_when_the_bank_has_enough(personas, s
     from exams.models import Question
     from exams.services.practice import practice_day
 
-    available = Question.objects.filter(bank__use_for_practice=True, is_active=True,
+    available = Question.objects.filter(bank__use__in=["practice", "both"], is_active=True,
                                         current_version__isnull=False).count()
     settings.EXAMS_PRACTICE_QUESTIONS_PER_DAY = min(available, 8)
     for offset in range(40):
         day = practice_day(personas.member, dt.date(2026, 1, 1) + dt.timedelta(days=offset))
         assert len(set(day.version_ids)) == settings.EXAMS_PRACTICE_QUESTIONS_PER_DAY
+
+
+def test_it_never_draws_daily_practice_from_exam_only_banks(personas, client_for, settings) -> None:
+    import datetime as dt
+
+    from exams.models import BankUse
+    from exams.services.practice import practice_day
+
+    exam_bank = make_bank(personas.trainer, "年度考试题库")
+    exam_bank.use = BankUse.EXAM
+    exam_bank.save()
+    exam_questions = fill_bank(exam_bank, "single", 6)
+    practice_bank = make_bank(personas.trainer, "每日一练")
+    practice_bank.use = BankUse.PRACTICE
+    practice_bank.save()
+    fill_bank(practice_bank, "judge", 3)
+    settings.EXAMS_PRACTICE_QUESTIONS_PER_DAY = 5
+    exam_versions = {q.current_version_id for q in exam_questions}
+    for offset in range(10):
+        day = practice_day(personas.member, dt.date(2026, 3, 1) + dt.timedelta(days=offset))
+        assert day.version_ids and not set(day.version_ids) & exam_versions
+    today = client_for(personas.member.user).get("/api/v1/exams/practice/").json()
+    assert {q["type"] for q in today["questions"]} == {"judge"}  # only the practice bank's questions
+    # An exam may not draw from a practice-only bank: publishing refuses with the bank's name.
+    refused = make_exam(personas.trainer, practice_bank, publish=False,
+                        sections=[{"qtype": "judge", "count": 2, "points": Decimal(5)}])
+    from exams.services import validate_blueprint
+
+    assert any("每日一练" in problem for problem in validate_blueprint(refused))
+    admin = client_for(personas.trainer).get(f"/admin/exams_bank/edit/{practice_bank.pk}/").content.decode()
+    assert "用途" in admin and "练习（仅用于每日答题）" in admin and "两者（练习和考试）" in admin

@@ -37,12 +37,23 @@ def deny_member_x(personas: Personas) -> Iterator[None]:
     unregister_video_access_check(check)
 
 
+@pytest.fixture
+def lesson_for_member(personas: Personas) -> Iterator[None]:
+    """As if the video were in a lesson that only the member may open (what courses answers)."""
+    def check(user: Any, video: Video) -> bool | None:
+        return user.pk == personas.member.user_id
+
+    register_video_access_check(check)
+    yield
+    unregister_video_access_check(check)
+
+
 def hls(video: Video, name: str) -> str:
     return reverse("media:hls", kwargs={"pk": video.pk, "name": name})
 
 
-def test_it_serves_the_ladder_to_a_logged_in_member(
-    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any]
+def test_it_serves_the_ladder_to_a_member_who_may_open_its_lesson(
+    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], lesson_for_member: None
 ) -> None:
     client = client_for(personas.member.user)
 
@@ -69,15 +80,29 @@ def test_it_hides_videos_from_anonymous_users(ready_video: Video, client_for: Ca
 
 
 def test_it_lets_the_courses_app_restrict_who_may_watch(
-    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], deny_member_x: None
+    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], deny_member_x: None,
+    lesson_for_member: None
 ) -> None:
     assert client_for(personas.member_x.user).get(ready_video.master_playlist_url).status_code == 404
     assert client_for(personas.member.user).get(ready_video.master_playlist_url).status_code == 200
     assert client_for(personas.trainer).get(ready_video.master_playlist_url).status_code == 200
 
 
+def test_it_serves_a_video_no_lesson_uses_only_to_its_uploader_trainers_and_superusers(
+    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], django_user_model: Any
+) -> None:
+    uploader = django_user_model.objects.create_user("uploader", password="x-unused-1")
+    Video.objects.filter(pk=ready_video.pk).update(uploaded_by=uploader)
+    urls = [ready_video.master_playlist_url, hls(ready_video, "360p/index.m3u8"), hls(ready_video, "360p/seg_00000.ts"),
+            ready_video.poster_url, ready_video.thumbnail_url("small")]
+    for user in (personas.member.user, personas.member_x.user, personas.admin_a):
+        assert [client_for(user).get(url).status_code for url in urls] == [404] * len(urls)
+    for user in (uploader, personas.trainer, personas.superuser):
+        assert [client_for(user).get(url).status_code for url in urls] == [200] * len(urls)
+
+
 def test_it_refuses_unknown_file_names_and_methods(
-    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any]
+    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], lesson_for_member: None
 ) -> None:
     client = client_for(personas.member.user)
 
@@ -99,7 +124,7 @@ def test_it_does_not_serve_a_video_that_is_not_ready(
 
 
 def test_it_hands_files_to_the_web_server_when_configured(
-    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], settings: Any
+    ready_video: Video, personas: Personas, client_for: Callable[[Any], Any], settings: Any, lesson_for_member: None
 ) -> None:
     settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/protected-media/"
 

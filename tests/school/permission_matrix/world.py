@@ -79,8 +79,8 @@ def _write(root: Path, relative: str, content: bytes) -> None:
     path.write_bytes(content)
 
 
-def _ready_video(root: Path, uploader: Any) -> Video:
-    video = Video.objects.create(title="党史视频A", original="videos/originals/a.mp4", duration=100.0,
+def _ready_video(root: Path, uploader: Any, title: str = "党史视频A") -> Video:
+    video = Video.objects.create(title=title, original="videos/originals/a.mp4", duration=100.0,
                                  state=VideoState.READY, width=640, height=360, video_codec="h264",
                                  uploaded_by=uploader)
     _write(root, f"{video.hls_dir}/master.m3u8", b"#EXTM3U\n")
@@ -187,6 +187,7 @@ def build_world(media_root: Path) -> World:
     o = world.objects
     _wagtail(o)
     o["video_a"] = _ready_video(media_root, personas.trainer)
+    o["video_orphan"] = _ready_video(media_root, personas.trainer, "未放入课程的视频")  # ready, no lesson uses it
     o["video_unused"] = Video.objects.create(title="未使用的视频", original="videos/originals/b.mp4",
                                              state=VideoState.FAILED)
     _pages(o, personas)

@@ -11,4 +11,7 @@ class SchoolConfig(AppConfig):
         from .security import throttle  # noqa: F401  (connects the login signal receivers)
 
         audit_signals.connect()
+        from .accounts.signal_handlers import register_signal_handlers as register_account_handlers
+
+        register_account_handlers()
         audit.connect_celery()

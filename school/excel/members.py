@@ -277,6 +277,9 @@ def _apply(rows: list[_Row], existing: dict[str, Member], result: ImportResult) 
     if to_update:
         Member.objects.bulk_update(to_update, [*rows[0].fields, "updated_at"], batch_size=500)
         result.updated = len(to_update)
+        from school.accounts.services import sync_transferred
+
+        sync_transferred(to_update)  # 已转出 members can no longer log in
     if new_rows:
         users = [User(username=r.username or f"dy{r.digest[:12]}") for r in new_rows]
         for u in users:

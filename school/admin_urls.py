@@ -19,6 +19,7 @@ urlpatterns = [
     path("members/import/", members.import_file, name="member_imports"),
     path("members/import/<int:pk>/", members.import_detail, name="member_import"),
     path("members/<int:pk>/account/", accounts.member_account, name="member_account"),
+    path("accounts/", accounts.activation_rates, name="account_rates"),
     path("accounts/issue/", accounts.issue, name="account_issue"),
     path("accounts/sheets/<int:pk>/", accounts.sheet, name="account_sheet"),
     path("accounts/sheets/<int:pk>/download/", accounts.sheet_download, name="account_sheet_download"),

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from school import audit, sensitive, tasks_outbox
@@ -193,6 +193,31 @@ def sync_transferred(members: Iterable[Member]) -> None:
         return
     Member.objects.filter(pk__in=ids).update(account_state=AccountState.DISABLED)
     get_user_model()._default_manager.filter(member__pk__in=ids).update(is_active=False)
+
+
+@dataclass(frozen=True)
+class ActivationCounts:
+    organization: Organization
+    pending: int
+    active: int
+    disabled: int
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.active + self.disabled
+
+    @property
+    def rate(self) -> str:
+        """激活率 among members who can log in (disabled accounts are not counted)."""
+        able = self.pending + self.active
+        return f"{self.active * 100 / able:.1f}%" if able else "—"
+
+
+def activation_counts(organization: Organization) -> ActivationCounts:
+    counts = dict(Member.objects.filter(Organization.subtree_q(organization.path, "organization__path"))
+                  .values_list("account_state").annotate(n=Count("pk")).values_list("account_state", "n"))
+    return ActivationCounts(organization, counts.get(AccountState.PENDING, 0), counts.get(AccountState.ACTIVE, 0),
+                            counts.get(AccountState.DISABLED, 0))
 
 
 # ---- choosing a password ---------------------------------------------------------------------------------

@@ -101,3 +101,21 @@ def member_account(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("school_admin:member_account", pk=member.pk)
 
 
+
+
+@org_admin_required
+def activation_rates(request: HttpRequest) -> HttpResponse:
+    """激活率: for the chosen organization (default: the administrator's top organizations) and each
+    organization directly below it, how many members are not activated, activated, disabled."""
+    visible = organizations_visible_to(request.user)
+    org_id = request.GET.get("organization", "")
+    if org_id:
+        if not org_id.isdigit():
+            raise Http404
+        parent = get_object_or_404(visible, pk=int(org_id))
+        organizations = [parent, *visible.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path")]
+    else:
+        tops = list(visible.order_by("path"))
+        organizations = [o for o in tops if not any(o.path.startswith(t.path) and o.path != t.path for t in tops)]
+    rows = [services.activation_counts(o) for o in organizations[:200]]
+    return render(request, "school/admin/accounts/rates.html", {"rows": rows})

@@ -21,7 +21,7 @@ class AccountLoginForm(ThrottledAuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Login name, mobile number or ID number")
-        self.fields["username"].max_length = 150
+        self.fields["username"].widget.attrs["maxlength"] = "150"
         self.fields["password"].label = _("Password or activation code")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,7 +12,7 @@ from school.accounts import services
 from school.models import AccountState, ActivationSheet, Organization
 from school.permissions import members_visible_to, organizations_visible_to
 
-from .common import XLSX, org_admin_required
+from .common import org_admin_required, xlsx_response
 
 
 @org_admin_required
@@ -35,7 +35,7 @@ def issue(request: HttpRequest) -> HttpResponse:
             raise Http404
         organization = get_object_or_404(organizations_visible_to(request.user), pk=int(org_id))
     only_pending = data.get("all") != "1"
-    context = {"selected": selected, "organization": organization, "only_pending": only_pending,
+    context: dict[str, object] = {"selected": selected, "organization": organization, "only_pending": only_pending,
                "organizations": organizations_visible_to(request.user).order_by("path")[:500]}
     if request.method == "GET" or data.get("confirm") != "1":
         if request.method == "POST" and data.get("confirm") is not None:
@@ -69,8 +69,8 @@ def sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(ActivationSheet, pk=pk, issued_by_id=request.user.pk,
                                state=ActivationSheet.State.DONE)
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=f"激活码-{record.pk}.xlsx",
-                        content_type=XLSX)
+    with record.file.open("rb") as fh:
+        return xlsx_response(fh.read(), f"激活码-{record.pk}.xlsx")
 
 
 @org_admin_required

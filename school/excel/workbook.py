@@ -39,6 +39,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Each created member's login: row, name, username, and "phone"/"generated" when 登录名 was blank.
+    created_logins: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

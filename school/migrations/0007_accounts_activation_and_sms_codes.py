@@ -98,5 +98,10 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['member', 'code_hash'], name='school_acti_member__907cb4_idx')],
             },
         ),
+        migrations.AddField(
+            model_name="memberimport",
+            name="created_logins",
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.RunPython(existing_account_states, migrations.RunPython.noop),
     ]

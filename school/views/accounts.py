@@ -41,7 +41,7 @@ def choose_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.do_choose_password(request.user, form.cleaned_data["new_password1"], how="code")
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]  # login_required
             request.session.pop(MUST_CHOOSE_PASSWORD, None)
             messages.success(request, _("Your password is set. Welcome!"))
             return redirect("home")

@@ -40,11 +40,12 @@ def resolve_user(identifier: str) -> Any | None:
         return user
     member: Member | None = None
     if _PHONE_RE.match(identifier):
-        found = list(Member.objects.select_related("user").filter(phone=identifier)[:2])
+        found = list(Member.objects.select_related("user").filter(phone=identifier).order_by()[:2])
         member = found[0] if len(found) == 1 else None
     elif _ID_RE.match(identifier):
         digest = sensitive.digest(sensitive.normalize_id_number(identifier))
-        member = Member.objects.select_related("user").filter(id_number_digest=digest).first()
+        found = list(Member.objects.select_related("user").filter(id_number_digest=digest).order_by()[:1])
+        member = found[0] if found else None
     return member.user if member is not None else None
 
 

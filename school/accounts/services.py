@@ -102,16 +102,15 @@ def do_request_activation_sheet(admin: Any, *, members: QuerySet[Member], organi
     return sheet
 
 
-def _issue(members: list[Member], *, issued_by: Any, sheet: ActivationSheet | None,
+def _issue(member_ids: list[int], *, issued_by: Any, sheet: ActivationSheet | None,
            now: dt.datetime, expires: dt.datetime) -> list[str]:
     """Revoke the members' earlier codes and give each a new one; returns the plain codes in order."""
-    ids = [m.pk for m in members]
-    ActivationCode.objects.filter(member_id__in=ids, used_at__isnull=True, revoked_at__isnull=True).update(
+    ActivationCode.objects.filter(member_id__in=member_ids, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now)
-    plain = [new_activation_code() for _ in members]
+    plain = [new_activation_code() for _ in member_ids]
     ActivationCode.objects.bulk_create(
-        [ActivationCode(member=m, code_hash=code_hash(c), sheet=sheet, issued_by=issued_by, expires_at=expires)
-         for m, c in zip(members, plain, strict=True)], batch_size=_CHUNK)
+        [ActivationCode(member_id=m, code_hash=code_hash(c), sheet=sheet, issued_by=issued_by, expires_at=expires)
+         for m, c in zip(member_ids, plain, strict=True)], batch_size=_CHUNK)
     return plain
 
 
@@ -134,12 +133,14 @@ def run_activation_sheet(sheet_id: int) -> ActivationSheet | None:
     for start in range(0, len(ids), _CHUNK):
         chunk_ids = ids[start : start + _CHUNK]
         with transaction.atomic():
-            found = {m.pk: m for m in issuable_members(sheet.issued_by, scoped.filter(pk__in=chunk_ids))}
+            found = {row[0]: row for row in issuable_members(sheet.issued_by, scoped.filter(pk__in=chunk_ids))
+                     .order_by().values_list("pk", "organization__name", "name", "user__username")}
             members = [found[i] for i in chunk_ids if i in found]
-            plain = _issue(members, issued_by=sheet.issued_by, sheet=sheet, now=now, expires=expires)
+            plain = _issue([m[0] for m in members], issued_by=sheet.issued_by, sheet=sheet, now=now,
+                           expires=expires)
             ActivationSheet.objects.filter(pk=sheet.pk).update(done=F("done") + len(chunk_ids))
-        rows.extend([m.organization.name, m.name, m.user.username, c, valid_until]
-                    for m, c in zip(members, plain, strict=True))
+        rows.extend([org, name, username, c, valid_until]
+                    for (_pk, org, name, username), c in zip(members, plain, strict=True))
     content = build_workbook("激活码", SHEET_COLUMNS, rows)
     sheet.refresh_from_db()
     sheet.file.save(f"activation-{sheet.pk}.xlsx", ContentFile(content), save=False)
@@ -159,7 +160,7 @@ def do_reset_member(admin: Any, member: Member) -> tuple[str, dt.datetime]:
         raise AccountRefused
     now = timezone.now()
     expires = now + dt.timedelta(days=settings.ACCOUNTS_ACTIVATION_CODE_DAYS)
-    (code,) = _issue([member], issued_by=admin, sheet=None, now=now, expires=expires)
+    (code,) = _issue([member.pk], issued_by=admin, sheet=None, now=now, expires=expires)
     user = member.user
     user.set_unusable_password()  # the old password stops working; its sessions end (new session hash)
     user.save(update_fields=["password"])

@@ -30,7 +30,7 @@ from school import sensitive, services  # noqa: E402
 from school.accounts import services as accounts  # noqa: E402
 from school.models import AccountState, Member  # noqa: E402
 
-PASSWORD = "bench-Pass-2024"
+PASSWORD = "bench-Pass-2024"  # noqa: S105 - a throwaway benchmark database
 
 
 def id_number(i: int) -> str:

@@ -78,3 +78,27 @@ def test_it_refuses_an_imported_member_without_a_password(personas, client):
         assert "_auth_user_id" not in client.session
 
 
+
+
+def test_it_hashes_once_for_unknown_disabled_and_not_activated_accounts_alike(personas, client, monkeypatch):
+    """Similar timing: every failed login costs one password hash, whether or not the account exists."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    from school.accounts import services as accounts
+    from tests.school.account_builders import imported_member
+
+    imported_member(personas.a1, "newbie", "新人")
+    disabled = make_member(personas.a2, "gone", "已停用")
+    accounts.do_set_account_disabled(personas.admin_a, disabled, disabled=True)
+    calls = []
+    real = MD5PasswordHasher.encode
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counted)
+    for identifier in ("xiaoming", "nobody", "newbie", "gone", "13700000000"):
+        calls.clear()
+        assert _login(client, identifier, "wrong-password-9").status_code == 200
+        assert len(calls) == 1, identifier

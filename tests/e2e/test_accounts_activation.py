@@ -5,6 +5,7 @@ code; a third resets a forgotten password. Screenshots: test-artifacts/accounts-
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,7 +88,7 @@ def test_it_takes_imported_members_from_the_activation_sheet_to_their_home_page(
     shot(admin, "accounts-04-sheet-ready")
     with admin.expect_download() as download:
         admin.click("text=下载激活码表")
-    ws = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    ws = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     table = [[c.value for c in r] for r in ws.iter_rows()]
     assert table[0] == ["组织", "姓名", "登录名", "激活码", "有效期至"]
     codes = {r[1]: r[3] for r in table[1:]}

@@ -142,3 +142,17 @@ def test_it_sends_nothing_for_a_disabled_account(personas, client, django_captur
     response, code = _deliver(django_capture_on_commit_callbacks, client, "/accounts/password/forgot/",
                               {"identifier": "xiaoming"})
     assert response.status_code == 302 and code is None
+
+
+def test_it_sends_the_code_by_e_mail_when_there_is_no_mobile_number(personas, client, mailoutbox,
+                                                                    django_capture_on_commit_callbacks):
+    user = personas.member_a2.user
+    user.email = "xiaohong@example.org"
+    user.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post("/accounts/password/forgot/", {"identifier": "xiaohong"})
+    accounts.deliver_code(SmsCode.objects.get().pk, last_try=True)
+    (mail,) = mailoutbox
+    assert mail.to == ["xiaohong@example.org"] and "验证码" in mail.body
+    code = mail.body.split("验证码是")[1][:6]
+    assert _verify(client, code).status_code == 302

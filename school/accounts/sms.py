@@ -1,22 +1,22 @@
 """SMS backends, chosen by ``SMS_BACKEND`` like Django's e-mail backends.
 
-``ConsoleSmsBackend`` logs the message and keeps the last ones for the development page
+``ConsoleSmsBackend`` logs the message and appends it to a file for the development page
 (``/accounts/dev/sms/``, DEBUG only); ``LocmemSmsBackend`` collects messages in ``outbox`` for tests;
 ``TencentSmsBackend`` sends through Tencent Cloud's official SDK (``tencentcloud-sdk-python-sms``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
-CONSOLE_CACHE_KEY = "accounts:sms-console"
 
 
 class SmsError(Exception):
@@ -40,13 +40,18 @@ class BaseSmsBackend:
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
+    """Logs the message and appends it to SMS_CONSOLE_FILE (read by the development page: the worker
+    that sends and the web server that shows are different processes)."""
+
     def send(self, message: SmsMessage) -> None:
         log.warning("SMS to %s: %s", message.phone, message.text)
+        path = Path(settings.SMS_CONSOLE_FILE)
         try:
-            recent = [m for m in (cache.get(CONSOLE_CACHE_KEY) or []) if m[0] != message.phone][-19:]
-            cache.set(CONSOLE_CACHE_KEY, [*recent, (message.phone, message.text)], 3600)
-        except Exception:
-            log.exception("console SMS backend: cache unavailable")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False) + "\n")
+        except OSError:
+            log.exception("console SMS backend: cannot write %s", path)
 
 
 outbox: list[SmsMessage] = []
@@ -103,8 +108,17 @@ def get_backend() -> BaseSmsBackend:
     return backend
 
 
-def console_messages() -> list[tuple[str, str]]:
+def console_messages(limit: int = 20) -> list[tuple[str, str]]:
+    """The last messages the console backend wrote, oldest first."""
     try:
-        return list(cache.get(CONSOLE_CACHE_KEY) or [])
-    except Exception:
+        lines = Path(settings.SMS_CONSOLE_FILE).read_text(encoding="utf-8").splitlines()[-limit:]
+    except OSError:
         return []
+    out = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        out.append((str(item.get("phone", "")), str(item.get("text", ""))))
+    return out

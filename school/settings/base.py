@@ -172,6 +172,8 @@ ACCOUNTS_FLOW_FAILURES_PER_ADDRESS = env_int("ACCOUNTS_FLOW_FAILURES_PER_ADDRESS
 # school.accounts.sms.ConsoleSmsBackend (log + development page), .LocmemSmsBackend (tests),
 # .TencentSmsBackend (Tencent Cloud SMS through its official SDK, configured by the TENCENT_SMS_* settings).
 SMS_BACKEND = env_str("SMS_BACKEND", "school.accounts.sms.ConsoleSmsBackend")
+# The console backend's messages, shown on /accounts/dev/sms/ (DEBUG only).
+SMS_CONSOLE_FILE = Path(env_str("SMS_CONSOLE_FILE", str(VAR_DIR / "sms-console.jsonl")))
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300, minimum=30)
 SMS_CODE_MAX_TRIES = env_int("SMS_CODE_MAX_TRIES", 5, minimum=1)
 SMS_RESEND_SECONDS = env_int("SMS_RESEND_SECONDS", 60, minimum=1)

@@ -156,8 +156,9 @@ def test_it_caps_requests_per_address_whoever_they_name(personas, settings):
     assert _request(personas.member_a2, "10.9.9.8").sms_id is None  # 小红 has no mobile number on record
 
 
-def test_it_keeps_console_messages_for_the_development_page(personas, settings, client):
+def test_it_keeps_console_messages_for_the_development_page(personas, settings, client, tmp_path):
     settings.SMS_BACKEND = "school.accounts.sms.ConsoleSmsBackend"
+    settings.SMS_CONSOLE_FILE = tmp_path / "sms.jsonl"
     sent = _request(personas.member)
     accounts.deliver_code(sent.sms_id, last_try=False)
     assert client.get("/accounts/dev/sms/").status_code == 404  # not without DEBUG

@@ -4,6 +4,8 @@ codes, the Excel sheet), and a login by mobile number or ID number against a log
 
     python bench/accounts.py [--members 200000] [--codes 10000] [--logins 15]
 
+Set BENCH_VAR_DIR to the folder of an earlier run to reuse its members (inserting 200,000 takes minutes).
+
 ``login_by_phone_vs_name`` = time of a login by login name / time of a login by phone (1.0 = as fast;
 goal >= 0.8). With the configured password hasher (PBKDF2) the hash dominates; ``login_lookup_*`` repeat
 the comparison with a cheap hasher, so that only the lookup differs.
@@ -66,7 +68,8 @@ def populate(n: int) -> list[int]:
 
 
 def issue(count: int) -> float:
-    admin = get_user_model().objects.create(username="bench-admin", is_superuser=True, is_staff=True)
+    admin, _ = get_user_model().objects.get_or_create(username="bench-admin",
+                                                      defaults={"is_superuser": True, "is_staff": True})
     members = Member.objects.filter(pk__in=Member.objects.order_by("pk").values_list("pk", flat=True)[:count])
     start = time.perf_counter()
     sheet = accounts.do_request_activation_sheet(admin, members=members, organization=None, description="bench")
@@ -97,7 +100,10 @@ def main() -> None:
     parser.add_argument("--codes", type=int, default=10_000)
     parser.add_argument("--logins", type=int, default=15)
     args = parser.parse_args()
-    populate(args.members)
+    if Member.objects.count() >= args.members:  # BENCH_VAR_DIR of an earlier run: reuse its members
+        print(f"# reusing {Member.objects.count()} members")
+    else:
+        populate(args.members)
     elapsed = issue(args.codes)
 
     probe = Member.objects.select_related("user").order_by("-pk")[args.members // 2]

@@ -109,6 +109,7 @@ def main() -> None:
     probe = Member.objects.select_related("user").order_by("-pk")[args.members // 2]
     i = int(probe.user.username[1:])
     identifiers = {"name": probe.user.username, "phone": probe.phone, "id": id_number(i)}
+    get_user_model().objects.filter(pk=probe.user_id).update(password=make_password(PASSWORD))
     real = login_times(identifiers, args.logins)
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         get_user_model().objects.filter(pk=probe.user_id).update(password=make_password(PASSWORD))

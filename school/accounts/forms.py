@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from school import sensitive
 from school.security.forms import ThrottledAuthenticationForm
@@ -80,3 +81,20 @@ class VerifyForm(NewPasswordFields):
         if not value.isdigit():
             raise forms.ValidationError(_("The verification code has 6 digits."))
         return value
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """The Wagtail admin login (WAGTAILADMIN_USER_LOGIN_FORM): the same identifiers and the same
+    generic answer as the member login."""
+
+    error_messages = {
+        **WagtailLoginForm.error_messages,
+        "invalid_login": AccountLoginForm.error_messages["invalid_login"],
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Login name, mobile number or ID number")
+        self.fields["username"].widget.attrs["placeholder"] = _("Login name, mobile number or ID number")
+        self.fields["password"].label = _("Password or activation code")
+        self.fields["password"].widget.attrs["placeholder"] = _("Password or activation code")

@@ -162,6 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Login name, mobile number or ID number, with a password or a one-time activation code (school/accounts/).
 AUTHENTICATION_BACKENDS = ["school.accounts.backends.AccountBackend"]
+WAGTAILADMIN_USER_LOGIN_FORM = "school.accounts.forms.AdminLoginForm"
 # Activation codes handed out by the organization department: length (unambiguous alphabet) and validity.
 ACCOUNTS_ACTIVATION_CODE_LENGTH = env_int("ACCOUNTS_ACTIVATION_CODE_LENGTH", 10, minimum=8)
 ACCOUNTS_ACTIVATION_CODE_DAYS = env_int("ACCOUNTS_ACTIVATION_CODE_DAYS", 14, minimum=1)

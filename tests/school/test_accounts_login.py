@@ -51,6 +51,10 @@ def test_it_logs_in_to_the_wagtail_admin_by_mobile_number(personas, client):
 
     services.update_member(personas.member, phone="13800138000")
     services.grant_org_admin(personas.member.user, personas.a1)
+    page = client.get("/admin/login/").content.decode()
+    assert "登录名 / 手机号 / 身份证号" in page and "密码或激活码" in page
+    wrong = _login(client, "13800138000", "nope-nope-1", url="/admin/login/")
+    assert GENERIC in wrong.content.decode()
     response = _login(client, "13800138000", url="/admin/login/")
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

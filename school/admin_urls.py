@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .admin_views import audit_log, members, organizations, roles
+from .admin_views import accounts, audit_log, members, organizations, roles
 
 app_name = "school_admin"
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
     path("members/template/", members.template, name="member_template"),
     path("members/import/", members.import_file, name="member_imports"),
     path("members/import/<int:pk>/", members.import_detail, name="member_import"),
+    path("members/<int:pk>/account/", accounts.member_account, name="member_account"),
+    path("accounts/", accounts.activation_rates, name="account_rates"),
+    path("accounts/issue/", accounts.issue, name="account_issue"),
+    path("accounts/sheets/<int:pk>/", accounts.sheet, name="account_sheet"),
+    path("accounts/sheets/<int:pk>/download/", accounts.sheet_download, name="account_sheet_download"),
     path("roles/", roles.index, name="roles"),
     path("roles/<int:pk>/revoke/", roles.revoke, name="role_revoke"),
     path("roles/trainer/", roles.grant_trainer, name="role_trainer"),

@@ -15,11 +15,12 @@ from django.db import transaction
 from . import sensitive
 from .hooks import DEMO_SEEDERS, collect
 from .models import Member, Organization
-from .models.members import Education, Gender, PoliticalStatus
+from .models.members import AccountState, Education, Gender, PoliticalStatus
 from .services import create_organization, grant_org_admin, grant_trainer
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed for the demo on purpose
 ROOT_CODE = "D01"
+DEMO_NOT_ACTIVATED_PER_BRANCH = 3  # per branch (of at least 6 members): left 未激活 to try activation
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国志文斌辉鹏宇浩然晨欣怡佳琪子涵梓轩思雨雪梅海燕立新春生德福永庆兰凤云飞"
@@ -94,8 +95,11 @@ def build_demo(members_per_branch: int = 20, seed: int = 2026) -> tuple[DemoData
             join = None
             if status in (PoliticalStatus.FULL, PoliticalStatus.PROBATIONARY):
                 join = dt.date(min(birth.year + rng.randint(18, 40), 2025), rng.randint(1, 12), rng.randint(1, 28))
-            users.append(User(username=username, password=password_hash))
+            # The last members of each branch are as the Excel import leaves them: 未激活, no password yet.
+            not_activated = members_per_branch > 5 and k >= members_per_branch - DEMO_NOT_ACTIVATED_PER_BRANCH
+            users.append(User(username=username, password="!" if not_activated else password_hash))
             member = Member(
+                account_state=AccountState.PENDING if not_activated else AccountState.ACTIVE,
                 name=name, organization=branch, political_status=status, join_date=join,
                 gender=rng.choice([Gender.MALE, Gender.FEMALE]), ethnicity=rng.choice(["汉族"] * 9 + ["回族", "满族", "蒙古族"]),
                 education=rng.choice(list(Education.values)), position=rng.choice(POSITIONS),
@@ -120,8 +124,21 @@ def build_demo(members_per_branch: int = 20, seed: int = 2026) -> tuple[DemoData
                     users={"admin": admin, "quwei": quwei, "jiguan": jiguan, "jiangshi": jiangshi},
                     logins=demo_logins())
     lines = [f"组织 {Organization.objects.count()} 个，党员 {len(pending)} 名"]
+    lines.append(_not_activated_line(members_per_branch))
     lines.extend(str(line) for line in collect(DEMO_SEEDERS, demo))
     return demo, lines
+
+
+def _not_activated_line(members_per_branch: int) -> str:
+    example = (Member.objects.select_related("user").filter(account_state=AccountState.PENDING)
+               .order_by("user__username").first())
+    if example is None:
+        return "未激活党员：无"
+    id_number = example.id_number
+    return (f"未激活党员：每个支部最后 {DEMO_NOT_ACTIVATED_PER_BRANCH} 名（共 "
+            f"{Member.objects.filter(account_state=AccountState.PENDING).count()} 名）。试用「激活账号」："
+            f"{example.name} / 身份证号 {id_number.reveal() if id_number else ''} / 手机号 {example.phone}"
+            f"（登录名 {example.user.username}；开发环境的短信验证码见 /accounts/dev/sms/）")
 
 
 def _name(rng: random.Random, seen: set[str]) -> str:

@@ -110,7 +110,17 @@ def _flush_outbox_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> Non
     outbox.send(flush_task_outbox)
 
 
+def _flag_activation_code_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """A login with an activation code must choose a password before anything else (the middleware enforces it)."""
+    from .accounts.backends import CODE_LOGIN_ATTR
+    from .accounts.middleware import MUST_CHOOSE_PASSWORD
+
+    if request is not None and getattr(user, CODE_LOGIN_ATTR, False):
+        request.session[MUST_CHOOSE_PASSWORD] = True
+
+
 def register_signal_handlers() -> None:
+    user_logged_in.connect(_flag_activation_code_login, dispatch_uid="accounts-activation-code-login")
     user_login_failed.connect(_count_login_failure, dispatch_uid="throttle-login-failed")
     user_logged_in.connect(_clear_login_failures, dispatch_uid="throttle-logged-in")
     task_prerun.connect(audit.task_started, weak=False, dispatch_uid="audit-task-prerun")

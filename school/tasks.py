@@ -1,3 +1,9 @@
+"""Celery tasks of school (queue ``default``): they take ids and are safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from celery import shared_task
 
 from . import outbox
@@ -11,6 +17,29 @@ def process_member_import(import_id: int) -> None:
     run_member_import(import_id)
 
 
+@shared_task(acks_late=True, queue="default")
+def issue_activation_codes(sheet_id: int) -> None:
+    """Issue the activation codes of a sheet and write its Excel file. Safe to run twice (a finished
+    sheet is skipped; a redelivered one re-issues, revoking the codes nobody has seen)."""
+    from .accounts.services import run_activation_sheet
+
+    run_activation_sheet(sheet_id)
+
+
+@shared_task(bind=True, acks_late=True, queue="default", max_retries=3)
+def send_verification_code(self: Any, sms_id: int) -> None:
+    """Send an SMS verification code, retrying a provider that is down. Safe to run twice (a sent code
+    is skipped); after the last try the code is marked failed and the member's page says so."""
+    from .accounts.services import deliver_code
+    from .accounts.sms import SmsError
+
+    try:
+        deliver_code(sms_id, last_try=self.request.retries >= self.max_retries)
+    except SmsError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=5 * (self.request.retries + 1)) from exc
+
+
 @shared_task(name="school.tasks.flush_task_outbox", queue="default", ignore_result=True)
 def flush_task_outbox() -> int:
     """Beat (every TASKS_OUTBOX_FLUSH_SECONDS), at worker start and after a recovered send: publish the
@@ -21,4 +50,5 @@ def flush_task_outbox() -> int:
 # Register the ledger's tasks with the worker (autodiscovery looks at school.tasks only).
 from school.credits.tasks import post_credit_task, recompute_scores_task  # noqa: E402
 
-__all__ = ["flush_task_outbox", "post_credit_task", "process_member_import", "recompute_scores_task"]
+__all__ = ["flush_task_outbox", "issue_activation_codes", "post_credit_task", "process_member_import",
+           "recompute_scores_task", "send_verification_code"]

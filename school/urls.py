@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
-from school.views import auth, files, site
+from school.views import accounts, auth, files, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/choose/", accounts.choose_password, name="accounts_choose_password"),
+    path("accounts/password/forgot/", accounts.forgot, name="accounts_forgot"),
+    path("accounts/activate/", accounts.activate, name="accounts_activate"),
+    path("accounts/verify/", accounts.verify, name="accounts_verify"),
+    path("accounts/dev/sms/", accounts.dev_sms, name="accounts_dev_sms"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
     # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.

@@ -45,6 +45,8 @@ def register_organization_menu() -> MenuItem:
         OrgAdminMenuItem(_("Members"), reverse("school_admin:members"), icon_name="user", order=200),
         OrgAdminMenuItem(_("Member imports"), reverse("school_admin:member_imports"), icon_name="upload",
                          order=300),
+        OrgAdminMenuItem(_("Accounts and activation"), reverse("school_admin:account_rates"), icon_name="key",
+                         order=350),
         SuperuserMenuItem(_("Roles and scopes"), reverse("school_admin:roles"), icon_name="key", order=400),
         SuperuserMenuItem(_("Audit log"), reverse("school_admin:audit_log"), icon_name="history", order=500),
     ])

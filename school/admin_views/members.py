@@ -12,7 +12,7 @@ from school import services
 from school.excel import member_template
 from school.forms import MemberForm, UploadForm
 from school.models import Member, MemberImport, Organization
-from school.models.members import MemberStatus, PoliticalStatus
+from school.models.members import AccountState, MemberStatus, PoliticalStatus
 from school.permissions import can_see_full_identifiers, members_visible_to, organizations_visible_to
 
 from .common import org_admin_required, paginate, xlsx_response
@@ -31,6 +31,10 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Member], dict[str, object]
     if status in MemberStatus.values:
         qs = qs.filter(status=status)
         filters["status"] = status
+    account = request.GET.get("account", "")
+    if account in AccountState.values:
+        qs = qs.filter(account_state=account)
+        filters["account"] = account
     political = request.GET.get("political_status", "")
     if political in PoliticalStatus.values:
         qs = qs.filter(political_status=political)
@@ -49,6 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, qs),
         "filters": filters,
         "statuses": MemberStatus.choices,
+        "account_states": AccountState.choices,
         "political_statuses": PoliticalStatus.choices,
         "query": request.GET.urlencode(),
     })

@@ -94,7 +94,7 @@ def export_members(members: Iterable[Member], *, full_identifiers: bool = False)
 
 
 class _Row:
-    __slots__ = ("digest", "fields", "id_number", "number", "username")
+    __slots__ = ("derived", "digest", "fields", "id_number", "number", "username")
 
     def __init__(self, number: int, id_number: str, username: str, fields: dict[str, Any]) -> None:
         self.number = number
@@ -102,6 +102,7 @@ class _Row:
         self.digest = sensitive.digest(id_number)
         self.username = username
         self.fields = fields
+        self.derived = ""  # how a blank 登录名 was filled: "phone" or "generated"
 
 
 def import_members(source: IO[bytes] | str, *, user: Any) -> ImportResult:
@@ -171,10 +172,11 @@ def _validate_row(
     phone = cell_text(raw.get("phone"))
     if (problem := sensitive.phone_error(phone)) is not None:
         err("手机号", problem)
-    username = cell_text(raw.get("username")) or phone
+    given_username = cell_text(raw.get("username"))
+    username = given_username or phone
     if len(errors) > before:
         return None
-    return _Row(
+    row = _Row(
         number,
         id_number,
         username,
@@ -191,6 +193,9 @@ def _validate_row(
             "status": status,
         },
     )
+    if not given_username:
+        row.derived = "phone" if phone else "generated"
+    return row
 
 
 def _choice(raw: dict[str, Any], key: str, mapping: Mapping[str, str], header: str, err: Any) -> str:
@@ -277,8 +282,15 @@ def _apply(rows: list[_Row], existing: dict[str, Member], result: ImportResult) 
     if to_update:
         Member.objects.bulk_update(to_update, [*rows[0].fields, "updated_at"], batch_size=500)
         result.updated = len(to_update)
+        from school.accounts.services import sync_transferred
+
+        sync_transferred(to_update)  # 已转出 members can no longer log in
     if new_rows:
         users = [User(username=r.username or f"dy{r.digest[:12]}") for r in new_rows]
+        result.created_logins = [
+            {"row": r.number, "name": r.fields["name"], "username": u.username, "derived": r.derived}
+            for r, u in zip(new_rows, users, strict=True)
+        ]
         for u in users:
             u.set_unusable_password()
         User.objects.bulk_create(users, batch_size=500)

@@ -83,6 +83,8 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)  # primary keys written or found, in file order (if the importer keeps them)
+    # Each created member's login: row, name, username, and "phone"/"generated" when 登录名 was blank.
+    created_logins: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

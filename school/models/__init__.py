@@ -1,11 +1,15 @@
+from .accounts import ActivationCode, ActivationSheet, SmsCode
 from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
-from .members import Education, Gender, Member, MemberStatus, PoliticalStatus
+from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask
 from .roles import AdminScope
 
 __all__ = [
+    "AccountState",
+    "ActivationCode",
+    "ActivationSheet",
     "AdminScope",
     "AuditAction",
     "AuditEvent",
@@ -18,6 +22,7 @@ __all__ = [
     "OrganizationKind",
     "OutboxTask",
     "PoliticalStatus",
+    "SmsCode",
 ]
 
 # The credit ledger lives in school.credits; importing it here registers its models with the app.

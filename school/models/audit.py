@@ -18,6 +18,11 @@ class AuditAction(models.TextChoices):
     SCORES_RECOMPUTED = "scores_recomputed", _("Scores recomputed")
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     EXAM_CHANGED = "exam_changed", _("Exam changed after attempts")
+    ACTIVATION_CODES_ISSUED = "activation_issued", _("Activation codes issued")
+    ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+    ACCOUNT_ENABLED = "account_enabled", _("Account enabled")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

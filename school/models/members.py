@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from school import sensitive
 
@@ -35,6 +36,14 @@ class MemberStatus(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred out")
 
 
+class AccountState(models.TextChoices):
+    """Whether the member can log in: imported accounts start 未激活 (no usable password)."""
+
+    PENDING = "pending", pgettext_lazy("account state", "Not activated")
+    ACTIVE = "active", pgettext_lazy("account state", "Activated")
+    DISABLED = "disabled", pgettext_lazy("account state", "Disabled")
+
+
 class Member(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member")
     name = models.CharField(_("name"), max_length=50)
@@ -49,12 +58,16 @@ class Member(models.Model):
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="汉族")
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     position = models.CharField(_("position"), max_length=100, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
     id_number_encrypted = models.TextField(editable=False, blank=True)
     id_number_digest = models.CharField(max_length=64, editable=False, unique=True, null=True)
     status = models.CharField(
         _("status"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
+    account_state = models.CharField(_("account"), max_length=10, choices=AccountState.choices,
+                                     default=AccountState.PENDING, db_index=True)
+    # Logged in with an activation code: must choose a password before anything else (school/accounts/).
+    must_change_password = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from school.models import AdminScope, Member, Organization
+from school.accounts.services import sync_transferred
+from school.models import AccountState, AdminScope, Member, Organization
 from school.permissions import ORG_ADMIN_GROUP, TRAINER_GROUP, forget_cached_scope
 
 User = get_user_model()
@@ -50,6 +51,7 @@ def create_member(
     user.save()
     member = Member(
         user=user,
+        account_state=AccountState.ACTIVE if user.has_usable_password() else AccountState.PENDING,
         name=name,
         organization=organization,
         political_status=political_status,
@@ -72,6 +74,7 @@ def update_member(member: Member, *, id_number: str | None = None, **fields: Any
     if id_number:
         member.set_id_number(id_number)
     member.save()
+    sync_transferred([member])
     return member
 
 

@@ -85,6 +85,7 @@ def run_member_import(import_id: int) -> MemberImport | None:
     record.state = MemberImport.State.DONE if result.ok else MemberImport.State.FAILED
     record.errors = [e.as_dict() for e in result.errors[:1000]]
     record.created, record.updated, record.unchanged = result.created, result.updated, result.unchanged
+    record.created_logins = result.created_logins
     record.finished_at = timezone.now()
     record.save()
     return record

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "school.logs.UserContextMiddleware",  # log lines written by the view carry the user id
+    "school.accounts.middleware.PasswordChoiceMiddleware",  # logged in with an activation code: choose a password
     "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -162,7 +163,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["school.security.throttle.ThrottledModelBackend"]
+# Login name, mobile number or ID number, with a password or a one-time activation code (school/accounts/).
+AUTHENTICATION_BACKENDS = ["school.accounts.backends.AccountBackend"]
+WAGTAILADMIN_USER_LOGIN_FORM = "school.accounts.forms.AdminLoginForm"
+# Activation codes handed out by the organization department: length (unambiguous alphabet) and validity.
+ACCOUNTS_ACTIVATION_CODE_LENGTH = env_int("ACCOUNTS_ACTIVATION_CODE_LENGTH", 10, minimum=8)
+ACCOUNTS_ACTIVATION_CODE_DAYS = env_int("ACCOUNTS_ACTIVATION_CODE_DAYS", 14, minimum=1)
+# Self-activation and forgotten password: attempts per identifier / per address within LOGIN_LOCKOUT_SECONDS.
+ACCOUNTS_FLOW_FAILURES_PER_IDENTIFIER = env_int("ACCOUNTS_FLOW_FAILURES_PER_IDENTIFIER", 5, minimum=1)
+ACCOUNTS_FLOW_FAILURES_PER_ADDRESS = env_int("ACCOUNTS_FLOW_FAILURES_PER_ADDRESS", 20, minimum=1)
+# SMS verification codes, sent through a pluggable backend like Django's e-mail backends:
+# school.accounts.sms.ConsoleSmsBackend (log + development page), .LocmemSmsBackend (tests),
+# .TencentSmsBackend (Tencent Cloud SMS through its official SDK, configured by the TENCENT_SMS_* settings).
+SMS_BACKEND = env_str("SMS_BACKEND", "school.accounts.sms.ConsoleSmsBackend")
+# The console backend's messages, shown on /accounts/dev/sms/ (DEBUG only).
+SMS_CONSOLE_FILE = Path(env_str("SMS_CONSOLE_FILE", str(VAR_DIR / "sms-console.jsonl")))
+SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300, minimum=30)
+SMS_CODE_MAX_TRIES = env_int("SMS_CODE_MAX_TRIES", 5, minimum=1)
+SMS_RESEND_SECONDS = env_int("SMS_RESEND_SECONDS", 60, minimum=1)
+SMS_DAILY_PER_NUMBER = env_int("SMS_DAILY_PER_NUMBER", 10, minimum=1)
+SMS_DAILY_PER_ADDRESS = env_int("SMS_DAILY_PER_ADDRESS", 30, minimum=1)
+TENCENT_SMS_SECRET_ID = env_str("TENCENT_SMS_SECRET_ID", "")
+TENCENT_SMS_SECRET_KEY = env_str("TENCENT_SMS_SECRET_KEY", "")
+TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SMS_SIGN_NAME = env_str("TENCENT_SMS_SIGN_NAME", "")
+TENCENT_SMS_TEMPLATE_ID = env_str("TENCENT_SMS_TEMPLATE_ID", "")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+# The API address; empty = the SDK's default (https://sms.tencentcloudapi.com). Tests point it at 127.0.0.1.
+TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "")
+TENCENT_SMS_TIMEOUT = env_int("TENCENT_SMS_TIMEOUT", 10, minimum=1)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)

@@ -3,7 +3,18 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEV_SECRET_KEY, FIELD_ENCRYPTION_KEY, SECRET_KEY
+from .base import (
+    DEBUG,
+    DEV_SECRET_KEY,
+    FIELD_ENCRYPTION_KEY,
+    SECRET_KEY,
+    SMS_BACKEND,
+    TENCENT_SMS_SDK_APP_ID,
+    TENCENT_SMS_SECRET_ID,
+    TENCENT_SMS_SECRET_KEY,
+    TENCENT_SMS_SIGN_NAME,
+    TENCENT_SMS_TEMPLATE_ID,
+)
 from .env import env_bool, env_int
 
 if DEBUG:
@@ -12,6 +23,11 @@ if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
 if FIELD_ENCRYPTION_KEY in (DEV_SECRET_KEY, SECRET_KEY):
     raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEY to its own random value (it protects ID numbers).")
+if SMS_BACKEND.endswith("TencentSmsBackend") and not all((
+        TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, TENCENT_SMS_SDK_APP_ID, TENCENT_SMS_SIGN_NAME,
+        TENCENT_SMS_TEMPLATE_ID)):
+    raise ImproperlyConfigured("SMS_BACKEND is Tencent Cloud SMS: set TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, "
+                               "TENCENT_SMS_SDK_APP_ID, TENCENT_SMS_SIGN_NAME and TENCENT_SMS_TEMPLATE_ID.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

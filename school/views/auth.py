@@ -8,11 +8,12 @@ from django.http import HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
+from school.accounts.forms import AccountLoginForm
 from school.security.forms import ThrottledAuthenticationForm
 
 
 class LoginView(auth_views.LoginView):
-    form_class = ThrottledAuthenticationForm
+    form_class = AccountLoginForm
     redirect_authenticated_user = True
 
     def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:  # type: ignore[override]

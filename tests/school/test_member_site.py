@@ -23,7 +23,7 @@ def test_it_logs_a_member_in_and_shows_navigation(personas, client):
 def test_it_refuses_a_wrong_password_in_chinese(personas, client):
     response = client.post("/accounts/login/", {"username": "xiaoming", "password": "wrong"})
     assert response.status_code == 200
-    assert "请输入一个正确的" in response.content.decode()
+    assert "登录名、手机号、身份证号或密码不正确" in response.content.decode()
 
 
 def test_it_shows_the_profile_masked_on_my_study(personas, client_for):

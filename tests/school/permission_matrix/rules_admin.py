@@ -65,6 +65,16 @@ SCHOOL: list[Rule] = [
     rule("school_admin:member_edit", A_OBJECT, A_OBJECT, kwargs=persona_pk("member")),
     rule("school_admin:member_import", by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, MISSING),
          kwargs=pk("member_import"), why="an import record is shown to the administrator who uploaded it"),
+    # Accounts: activation rates, issuing activation codes (the form re-renders without confirm=1), the sheet
+    # and its download for the administrator who issued it, one member's account (an empty POST: 400).
+    rule("school_admin:account_rates", ORG_ADMIN_LIST),
+    rule("school_admin:account_issue", ORG_ADMIN_LIST, ORG_ADMIN_LIST),
+    rule("school_admin:account_sheet", by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, MISSING),
+         kwargs=pk("activation_sheet"), why="a sheet of codes is shown to the administrator who issued it"),
+    rule("school_admin:account_sheet_download", by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, OK, MISSING, MISSING),
+         kwargs=pk("activation_sheet"), content_type=XLSX),
+    rule("school_admin:member_account", A_OBJECT, by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, BAD, MISSING, BAD),
+         kwargs=persona_pk("member")),
     rule("school_admin:roles", SUPERUSER_ONLY, SUPERUSER_ONLY),
     rule("school_admin:role_revoke", every_admin(NOT_ALLOWED),
          by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DENIED, DENIED, to("school_admin:roles")),

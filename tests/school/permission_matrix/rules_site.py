@@ -37,6 +37,13 @@ SITE: list[Rule] = [
     rule("login", every(to("home"), anon=OK), every(to("home"), anon=OK)),
     # Any logged-in user changes their own password; an empty POST re-renders the form with errors.
     rule("password_change", every(OK, anon=LOGIN), every(OK, anon=LOGIN)),
+    # Accounts: a password must be chosen only after an activation-code login (else the usual change form);
+    # 忘记密码 and 激活账号 are open to all (an empty POST: 400); the code step needs a started flow.
+    rule("accounts_choose_password", every(to("password_change"), anon=LOGIN),
+         every(to("password_change"), anon=LOGIN)),
+    rule(("accounts_forgot", "accounts_activate"), every(OK), every(BAD)),
+    rule("accounts_verify", every(to("login")), every(to("login"))),
+    rule("accounts_dev_sms", every(MISSING), every(MISSING), why="DEBUG with the console SMS backend only"),
     rule("logout", every(NOT_ALLOWED), every(to("login")), why="Django 5 logs out by POST only"),
     rule("set_language", every(to("home")), every(to("home"))),
     rule("courses:my_tasks", every(OK, anon=LOGIN)),

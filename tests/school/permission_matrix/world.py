@@ -46,7 +46,7 @@ from exams.services.grading import to_displayed
 from media.models import Video, VideoState
 from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
 from school.credits.rankings import take_snapshot
-from school.models import AdminScope, MemberImport
+from school.models import ActivationSheet, AdminScope, MemberImport
 from school.permissions import TRAINER_GROUP
 from tests.courses.builders import make_course, make_reading
 from tests.exams.builders import fill_bank, make_bank, make_exam
@@ -151,6 +151,9 @@ def _school(o: dict[str, Any], p: Personas) -> None:
     o["member_import"] = MemberImport.objects.create(file=ContentFile(b"PK", name="members.xlsx"),
                                                      original_name="members.xlsx", uploaded_by=p.admin_a)
     o["scope_a"] = AdminScope.objects.get(user=p.admin_a)
+    o["activation_sheet"] = ActivationSheet.objects.create(
+        issued_by=p.admin_a, organization=p.branch_group_a, member_ids=[p.member.pk], total=1, done=1,
+        state=ActivationSheet.State.DONE, file=ContentFile(b"PK", name="activation.xlsx"))
     today = timezone.localdate()
     o["task"] = create_task(title="A支部学习任务", organization=p.branch_group_a, starts_on=today,
                             ends_on=today + dt.timedelta(days=30), pages=[o["course_a"]], created_by=p.admin_a)

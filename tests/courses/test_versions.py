@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from courses.services.tasks import create_task
+from courses.services.study_tasks import create_task
 from django.utils import timezone
 
 from courses.models import PolicyDocumentPage, ReadingLessonPage, Validity

@@ -7,6 +7,12 @@ Rules (see README "Progress"): a heartbeat reports the span ``[start, position]`
 previous one. It is credited only if its length fits in the wall-clock time since the previous
 accepted heartbeat times the maximum playback rate; a longer span is a seek and credits nothing.
 Credit is the growth of the union of intervals, so watching a part again adds nothing.
+
+A member has one study clock: starting (or resuming) a page takes the member's live session from every
+other page, so at any moment only one page of a member earns, and the time it earns is the real time
+since its own start or last accepted heartbeat. Parallel pages and tabs therefore cannot multiply study
+time. One heartbeat credits at most ``COURSES_HEARTBEAT_MAX_GAP`` seconds of real time: after a longer
+silence the heartbeat is accepted (position and clock move) but credits nothing.
 """
 
 from __future__ import annotations
@@ -63,14 +69,18 @@ class Step:
     watched: float
     credited: float
     seek: bool
+    idle: bool = False
 
 
 def apply_span(intervals: Sequence[Sequence[float]], start: float, end: float, elapsed: float,
-               max_rate: float) -> Step:
-    """Credit ``[start, end]`` if real time allows it (``elapsed`` seconds at up to ``max_rate``)."""
+               max_rate: float, max_gap: float = math.inf) -> Step:
+    """Credit ``[start, end]`` if real time allows it (``elapsed`` seconds at up to ``max_rate``); a gap
+    longer than ``max_gap`` seconds is a silence, not study, and credits nothing."""
     current = merge(intervals)
     before = covered(current)
     length = end - start
+    if elapsed > max_gap:
+        return Step(current, before, 0.0, False, idle=True)
     if length <= 0:
         return Step(current, before, 0.0, False)
     if length > max(elapsed, 0.0) * max_rate:
@@ -181,6 +191,12 @@ class HeartbeatResult:
     completed_now: bool
     seek: bool
     required_seconds: float = 0.0
+    idle: bool = False
+
+
+def max_gap() -> float:
+    """Longest real time one heartbeat may credit (a few heartbeat intervals); a longer silence earns nothing."""
+    return float(getattr(settings, "COURSES_HEARTBEAT_MAX_GAP", 45.0))
 
 
 def max_rate(kind: str) -> float:
@@ -200,7 +216,8 @@ def _trackable(user: Any, page_id: int) -> Any:
 
 
 def start_session(user: Any, page_id: int) -> dict[str, Any]:
-    """Issue a new playback session for ``user`` on the page; any older session of theirs stops earning."""
+    """Issue a new playback session for ``user`` on the page and move the member's study clock here: every
+    older session of theirs, on this page or any other, stops earning until its page is started again."""
     member = member_of(user)
     if member is None:
         raise ProgressError(403, "no_member", _("Only members record study progress."))
@@ -211,6 +228,11 @@ def start_session(user: Any, page_id: int) -> dict[str, Any]:
     now = timezone.now()
     token = secrets.token_hex(16)
     with transaction.atomic():
+        # One start at a time per member (PostgreSQL: two pages started at once would otherwise each
+        # clear the other's session, in opposite order, and deadlock); SQLite's write lock already serializes.
+        list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk"))
+        StudyProgress.objects.filter(member=member).exclude(page_id=page.pk).exclude(session_token="").update(
+            session_token="")
         progress, _created = StudyProgress.objects.select_for_update().get_or_create(
             member=member, page_id=page.pk, defaults={"kind": kind})
         progress.kind, progress.duration, progress.required_seconds = kind, duration, required
@@ -265,6 +287,10 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
             if can_view_page(user, page):
                 raise ProgressError(409, "no_session", _("Start the lesson before sending progress."))
         raise ProgressError(404, "not_found", _("This lesson does not exist or is not available to you."))
+    if not row.session_token:
+        raise ProgressError(409, "session_replaced",
+                            _("You are studying another page now; study time is recorded there. Continue here to "
+                              "move it back."))
     if not secrets.compare_digest(session.encode(), row.session_token.encode()):
         raise ProgressError(409, "session_replaced",
                             _("This lesson is playing in another window or device; progress is recorded there."))
@@ -276,18 +302,18 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     span_start = min(start if start is not None else row.position, position)
     now = now or timezone.now()
     elapsed = (now - (row.last_heartbeat_at or now)).total_seconds()
-    step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind))
+    step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind), max_gap())
     completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
     furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
     if not _update(row, intervals=step.intervals, watched=step.watched, position=position,
-                               furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
+                   furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
     if completed_now:
         member_id = row.member_id
         transaction.on_commit(lambda: signals.lesson_completed.send(
             sender=StudyProgress, member_id=member_id, lesson_id=page_id, completed_at=now))
     return HeartbeatResult(step.watched, step.credited, position, row.completed or completed_now, completed_now,
-                           step.seek, row.required_seconds)
+                           step.seek, row.required_seconds, step.idle)
 
 
 def progress_by_page(user: Any, page_ids: list[int]) -> dict[int, StudyProgress]:

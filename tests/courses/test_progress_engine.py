@@ -22,3 +22,9 @@ def test_it_adds_nothing_for_rewatching() -> None:
     assert step.credited == 0 and step.watched == 30
     partly = apply_span([[0, 30]], 20, 40, elapsed=20, max_rate=2.0)
     assert partly.credited == 10 and partly.intervals == [[0, 40]]
+
+
+def test_it_credits_nothing_after_a_gap_longer_than_allowed() -> None:
+    silent = apply_span([[0, 10]], 10, 40, elapsed=600, max_rate=2.0, max_gap=45)
+    assert silent.idle and silent.credited == 0 and silent.intervals == [[0, 10]] and not silent.seek
+    assert apply_span([[0, 10]], 10, 40, elapsed=45, max_rate=2.0, max_gap=45).credited == 30

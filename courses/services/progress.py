@@ -13,6 +13,12 @@ other page, so at any moment only one page of a member earns, and the time it ea
 since its own start or last accepted heartbeat. Parallel pages and tabs therefore cannot multiply study
 time. One heartbeat credits at most ``COURSES_HEARTBEAT_MAX_GAP`` seconds of real time: after a longer
 silence the heartbeat is accepted (position and clock move) but credits nothing.
+
+The clock of a session (``StudyProgress.last_heartbeat_at``) is the real time up to which study has been
+paid for: an accepted span moves it forward by the time the span took (its length ÷ the rate), and at
+most ``CLOCK_CARRY`` seconds of real time left unused are carried to the next heartbeat (request latency
+and timer jitter would otherwise make an honest 15-s report look 0.05 s too long). So the credited time
+of a session never exceeds the real time since its start, times the rate.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from ..models import StudyProgress
 
 Interval = tuple[float, float]
 DURATION_SLACK = 1.0  # seconds a reported position may exceed the duration (player clocks round)
+CLOCK_CARRY = 2.0  # seconds of unused real time one heartbeat may pass on to the next
 
 
 def merge(intervals: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -70,6 +77,7 @@ class Step:
     credited: float
     seek: bool
     idle: bool = False
+    spent: float = 0.0  # real seconds the span took (at up to max_rate); all of ``elapsed`` if not a span
 
 
 def apply_span(intervals: Sequence[Sequence[float]], start: float, end: float, elapsed: float,
@@ -79,15 +87,22 @@ def apply_span(intervals: Sequence[Sequence[float]], start: float, end: float, e
     current = merge(intervals)
     before = covered(current)
     length = end - start
+    elapsed = max(elapsed, 0.0)
     if elapsed > max_gap:
-        return Step(current, before, 0.0, False, idle=True)
+        return Step(current, before, 0.0, False, idle=True, spent=elapsed)
     if length <= 0:
-        return Step(current, before, 0.0, False)
-    if length > max(elapsed, 0.0) * max_rate:
-        return Step(current, before, 0.0, True)
+        return Step(current, before, 0.0, False, spent=elapsed)
+    if length > elapsed * max_rate:
+        return Step(current, before, 0.0, True, spent=elapsed)
     merged = merge([*current, [start, end]])
     after = covered(merged)
-    return Step(merged, after, after - before, False)
+    return Step(merged, after, after - before, False, spent=length / max_rate)
+
+
+def next_clock(now: dt.datetime, elapsed: float, step: Step) -> dt.datetime:
+    """Where the session's clock stands after ``step``: ``now`` less the unused time carried (≤ CLOCK_CARRY)."""
+    carried = min(max(elapsed - step.spent, 0.0), CLOCK_CARRY)
+    return now - dt.timedelta(seconds=carried)
 
 
 # --- the heartbeat's two statements in plain SQL ---
@@ -150,15 +165,15 @@ def _fetch(user_id: int, page_id: int) -> ProgressRow | None:
 
 
 def _update(row: ProgressRow, *, intervals: list[list[float]], watched: float, position: float, furthest: float,
-           seq: int, now: dt.datetime, completed_at: dt.datetime | None) -> bool:
+            clock: dt.datetime, seq: int, now: dt.datetime, completed_at: dt.datetime | None) -> bool:
     """One conditional UPDATE: applies only if no other heartbeat of this session got in first."""
     ops = connection.ops
     field = StudyProgress._meta.get_field("intervals")
     stamp = ops.adapt_datetimefield_value(now)
     sets = ["intervals = %s", "watched_seconds = %s", "position = %s", "furthest_position = %s", "last_seq = %s",
             "last_heartbeat_at = %s", "updated_at = %s"]
-    params: list[Any] = [field.get_db_prep_save(intervals, connection), watched, position, furthest, seq, stamp,
-                         stamp]
+    params: list[Any] = [field.get_db_prep_save(intervals, connection), watched, position, furthest, seq,
+                         ops.adapt_datetimefield_value(clock), stamp]
     if completed_at is not None:
         sets.append("completed_at = %s")
         params.append(ops.adapt_datetimefield_value(completed_at))
@@ -301,12 +316,13 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     position = min(position, row.duration)
     span_start = min(start if start is not None else row.position, position)
     now = now or timezone.now()
-    elapsed = (now - (row.last_heartbeat_at or now)).total_seconds()
+    elapsed = max((now - (row.last_heartbeat_at or now)).total_seconds(), 0.0)
     step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind), max_gap())
     completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
     furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
-    if not _update(row, intervals=step.intervals, watched=step.watched, position=position,
-                   furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
+    if not _update(row, intervals=step.intervals, watched=step.watched, position=position, furthest=furthest,
+                   clock=next_clock(now, elapsed, step), seq=seq, now=now,
+                   completed_at=now if completed_now else None):
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
     if completed_now:
         member_id = row.member_id

@@ -39,6 +39,7 @@
     this.stopped = false;   // for good: the page cannot record progress
     this.replaced = false;  // for now: another page (or window) holds the member's study clock
     this.starting = null;
+    this.onlive = null;     // called when a (re)start succeeds: the server's clock for this page begins now
   }
 
   Tracker.prototype.live = function () { return !!this.session && !this.stopped && !this.replaced; };
@@ -69,6 +70,7 @@
       self.replaced = false;
       self.box.setAttribute("data-session", "live");
       self.show(result.data);
+      if (self.onlive) { self.onlive(); }
       return result.data;
     }, function () { self.starting = null; return null; });
     return this.starting;
@@ -109,8 +111,16 @@
     var counted = info.position || 0;
     var sent = counted;
     var duration = info.duration;
+    var lastTick = null;  // counts real time between ticks while the page is visible and holds the clock
+    tracker.onlive = function () { lastTick = null; };
     setInterval(function () {
-      if (document.visibilityState === "visible" && tracker.live()) { counted = Math.min(duration, counted + 1); }
+      var now = Date.now();
+      if (document.visibilityState === "visible" && tracker.live()) {
+        if (lastTick !== null) { counted = Math.min(duration, counted + Math.min(now - lastTick, 5000) / 1000); }
+        lastTick = now;
+      } else {
+        lastTick = null;
+      }
     }, 1000);
     function flush(keepalive) {
       if (counted > sent) { var from = sent; sent = counted; tracker.send(from, counted, keepalive); }
@@ -136,6 +146,7 @@
     }
     // After the first frame: hls.js sets its own start position on "loadedmetadata" and would undo ours.
     if (video.readyState >= 2) { resume(); } else { video.addEventListener("loadeddata", resume); }
+    tracker.onlive = function () { lastTime = video.currentTime; spanStart = video.paused ? null : lastTime; };
     function flush(keepalive) {
       if (spanStart === null) { return; }
       var end = lastTime;

@@ -151,3 +151,17 @@ def test_it_still_completes_honest_study_with_pauses_and_a_switch(personas: Any,
     assert last["completed"] is True
     progress = StudyProgress.objects.get(member=personas.member, page=lesson)
     assert progress.completed_at is not None and progress.watched_seconds == 100
+
+
+def test_it_credits_honest_reading_whose_reports_arrive_a_little_early_or_late(personas: Any, member_client: Client,
+                                                                              course: Any, clock: Any) -> None:
+    reading = make_reading(course, seconds=60)
+    session = start(member_client, reading.pk)
+    # Four 15-s reports whose requests took 0.3 s, then 0.05 s, ... (latency and timer jitter).
+    for seq, arrives_after in enumerate([15.3, 14.75, 15.2, 14.75], start=1):
+        clock.advance(arrives_after)
+        answer = beat(member_client, reading.pk, session=session, seq=seq, start=(seq - 1) * 15.0,
+                      position=seq * 15.0).json()
+        assert answer["credited"] == 15 and answer["seek"] is False, answer
+    assert answer["completed"] is True
+    assert StudyProgress.objects.get(member=personas.member, page=reading).completed_at is not None

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from wagtail.models import Page
 
 from school.models import Organization
-from school.permissions import is_trainer, member_of
+from school.permissions import admin_paths, is_trainer, member_of
 
 _GATE_TTL = 30  # seconds; a page's publication state or restriction change is seen within this time
 
@@ -66,6 +66,38 @@ def can_view_page_id(user: Any, page_id: int) -> bool:
         return False
     org_path = member.organization.path
     return any(org_path.startswith(path) for path in restricted_to)
+
+
+def page_open_to_organization(page_id: int, org_path: str) -> bool:
+    """Whether every member of the organization's subtree may open the page: it is live with live ancestors,
+    and its course is open to everyone or restricted to organizations whose subtree holds this one."""
+    gate = _gate(page_id)
+    if gate is None:
+        return False
+    live, restricted_to = gate
+    return live and (not restricted_to or any(org_path.startswith(path) for path in restricted_to))
+
+
+def pages_assignable_by(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The pages of ``qs`` that ``user`` could assign in a study task to some organization of their scope
+    (``page_open_to_organization``): none under an unpublished page, and none of a private course that no
+    organization of the scope may open in full (superusers may pick the course's own organizations)."""
+    from .models import CoursePage
+
+    hidden = [Q(path__startswith=path) for path in
+              Page.objects.filter(live=False, numchild__gt=0).values_list("path", flat=True)]
+    roots = None if user.is_superuser else admin_paths(user)
+    if roots is not None:
+        allowed: dict[str, list[str]] = {}
+        for course_path, org_path in CoursePage.objects.filter(allowed_organizations__isnull=False).values_list(
+                "path", "allowed_organizations__path"):
+            allowed.setdefault(course_path, []).append(org_path)
+        for course_path, paths in allowed.items():
+            if not any(path.startswith(root) or root.startswith(path) for path in paths for root in roots):
+                hidden.append(Q(path__startswith=course_path))
+    for q in hidden:
+        qs = qs.exclude(q)
+    return qs
 
 
 def courses_visible_to(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -19,6 +19,8 @@ from school.models import Organization
 from school.models.members import PoliticalStatus
 from school.permissions import TRAINER_GROUP, organizations_visible_to
 
+from .access import page_open_to_organization, pages_assignable_by
+
 
 class StudyTaskForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
@@ -44,12 +46,14 @@ class StudyTaskForm(forms.Form):
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
         from .models import CoursePage, LessonPage, PolicyDocumentPage  # models import this module
 
-        # Documents are named with their version and validity (中国共产党纪律处分条例（2023年版 · 现行有效））;
-        # superseded versions come last.
+        # Offered: what the user could assign to some organization of their scope; accepted (clean): what
+        # every member of the chosen organization may open. Documents are named with their version and validity
+        # (中国共产党纪律处分条例（2023年版 · 现行有效））; superseded versions come last.
         documents = list(PolicyDocumentPage.objects.live())
         current = {doc.pk for doc in PolicyDocumentPage.current_versions(documents)}
         older = [doc.pk for doc in documents if doc.pk not in current]
-        pages_field.queryset = Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage).order_by(
+        pages_field.queryset = pages_assignable_by(
+            user, Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage)).order_by(
             Case(When(pk__in=older, then=Value(1)), default=Value(0), output_field=IntegerField()), "path")
         labels = {doc.pk: doc.chooser_label() for doc in documents}
         pages_field.label_from_instance = lambda page: labels.get(page.pk, page.title)  # type: ignore[method-assign,assignment]
@@ -58,6 +62,14 @@ class StudyTaskForm(forms.Form):
         data = super().clean() or {}
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The deadline must not be before the start date."))
+        organization, pages = data.get("organization"), data.get("pages")
+        if organization is not None and pages:
+            closed = [page.title for page in pages if not page_open_to_organization(page.pk, organization.path)]
+            if closed:
+                self.add_error("pages", _(
+                    "Not every member of %(organization)s may open: %(titles)s. Choose content open to the whole "
+                    "organization, or assign the task to an organization the course is open to.") % {
+                    "organization": organization.name, "titles": "、".join(closed)})
         return data
 
 

@@ -59,4 +59,4 @@ class ProgressHeartbeatView(APIView):
             return _error(exc)
         return Response({"watched_seconds": round(result.watched_seconds, 3), "credited": round(result.credited, 3),
                          "position": result.position, "completed": result.completed, "seek": result.seek,
-                         "required_seconds": round(result.required_seconds, 3)})
+                         "required_seconds": round(result.required_seconds, 3), "idle": result.idle})

@@ -37,4 +37,6 @@ class HeartbeatOutSerializer(serializers.Serializer[Any]):
     position = serializers.FloatField()
     completed = serializers.BooleanField()
     seek = serializers.BooleanField(help_text="The span was longer than real time allows: a seek, not credited.")
+    idle = serializers.BooleanField(help_text="The report came after a silence longer than a few heartbeat "
+                                              "intervals: nothing credited, the clock restarts now.")
     required_seconds = serializers.FloatField()

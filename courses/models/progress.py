@@ -15,8 +15,10 @@ class ProgressKind(models.TextChoices):
 class StudyProgress(models.Model):
     """One row per member and page. ``intervals`` is the merged list of ``[start, end]`` seconds covered.
 
-    A playback session (``session_token``) is issued by the start call; only the newest session may send
-    heartbeats, and each heartbeat must carry a higher ``last_seq`` than the one before.
+    A playback session (``session_token``) is issued by the start call; only the newest session of the member,
+    on any page, may send heartbeats (starting a page empties the token of the member's other pages), and each
+    heartbeat must carry a higher ``last_seq`` than the one before. ``last_heartbeat_at`` is the session's
+    study clock: the real time up to which study has been credited (``courses.services.progress``).
     """
 
     member = models.ForeignKey("school.Member", on_delete=models.CASCADE, related_name="study_progress")

@@ -7,6 +7,18 @@ Rules (see README "Progress"): a heartbeat reports the span ``[start, position]`
 previous one. It is credited only if its length fits in the wall-clock time since the previous
 accepted heartbeat times the maximum playback rate; a longer span is a seek and credits nothing.
 Credit is the growth of the union of intervals, so watching a part again adds nothing.
+
+A member has one study clock: starting (or resuming) a page takes the member's live session from every
+other page, so at any moment only one page of a member earns, and the time it earns is the real time
+since its own start or last accepted heartbeat. Parallel pages and tabs therefore cannot multiply study
+time. One heartbeat credits at most ``COURSES_HEARTBEAT_MAX_GAP`` seconds of real time: after a longer
+silence the heartbeat is accepted (position and clock move) but credits nothing.
+
+The clock of a session (``StudyProgress.last_heartbeat_at``) is the real time up to which study has been
+paid for: an accepted span moves it forward by the time the span took (its length ÷ the rate), and at
+most ``CLOCK_CARRY`` seconds of real time left unused are carried to the next heartbeat (request latency
+and timer jitter would otherwise make an honest 15-s report look 0.05 s too long). So the credited time
+of a session never exceeds the real time since its start, times the rate.
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ from ..models import StudyProgress
 
 Interval = tuple[float, float]
 DURATION_SLACK = 1.0  # seconds a reported position may exceed the duration (player clocks round)
+CLOCK_CARRY = 2.0  # seconds of unused real time one heartbeat may pass on to the next
 
 
 def merge(intervals: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -63,21 +76,33 @@ class Step:
     watched: float
     credited: float
     seek: bool
+    idle: bool = False
+    spent: float = 0.0  # real seconds the span took (at up to max_rate); all of ``elapsed`` if not a span
 
 
 def apply_span(intervals: Sequence[Sequence[float]], start: float, end: float, elapsed: float,
-               max_rate: float) -> Step:
-    """Credit ``[start, end]`` if real time allows it (``elapsed`` seconds at up to ``max_rate``)."""
+               max_rate: float, max_gap: float = math.inf) -> Step:
+    """Credit ``[start, end]`` if real time allows it (``elapsed`` seconds at up to ``max_rate``); a gap
+    longer than ``max_gap`` seconds is a silence, not study, and credits nothing."""
     current = merge(intervals)
     before = covered(current)
     length = end - start
+    elapsed = max(elapsed, 0.0)
+    if elapsed > max_gap:
+        return Step(current, before, 0.0, False, idle=True, spent=elapsed)
     if length <= 0:
-        return Step(current, before, 0.0, False)
-    if length > max(elapsed, 0.0) * max_rate:
-        return Step(current, before, 0.0, True)
+        return Step(current, before, 0.0, False, spent=elapsed)
+    if length > elapsed * max_rate:
+        return Step(current, before, 0.0, True, spent=elapsed)
     merged = merge([*current, [start, end]])
     after = covered(merged)
-    return Step(merged, after, after - before, False)
+    return Step(merged, after, after - before, False, spent=length / max_rate)
+
+
+def next_clock(now: dt.datetime, elapsed: float, step: Step) -> dt.datetime:
+    """Where the session's clock stands after ``step``: ``now`` less the unused time carried (≤ CLOCK_CARRY)."""
+    carried = min(max(elapsed - step.spent, 0.0), CLOCK_CARRY)
+    return now - dt.timedelta(seconds=carried)
 
 
 # --- the heartbeat's two statements in plain SQL ---
@@ -140,15 +165,15 @@ def _fetch(user_id: int, page_id: int) -> ProgressRow | None:
 
 
 def _update(row: ProgressRow, *, intervals: list[list[float]], watched: float, position: float, furthest: float,
-           seq: int, now: dt.datetime, completed_at: dt.datetime | None) -> bool:
+            clock: dt.datetime, seq: int, now: dt.datetime, completed_at: dt.datetime | None) -> bool:
     """One conditional UPDATE: applies only if no other heartbeat of this session got in first."""
     ops = connection.ops
     field = StudyProgress._meta.get_field("intervals")
     stamp = ops.adapt_datetimefield_value(now)
     sets = ["intervals = %s", "watched_seconds = %s", "position = %s", "furthest_position = %s", "last_seq = %s",
             "last_heartbeat_at = %s", "updated_at = %s"]
-    params: list[Any] = [field.get_db_prep_save(intervals, connection), watched, position, furthest, seq, stamp,
-                         stamp]
+    params: list[Any] = [field.get_db_prep_save(intervals, connection), watched, position, furthest, seq,
+                         ops.adapt_datetimefield_value(clock), stamp]
     if completed_at is not None:
         sets.append("completed_at = %s")
         params.append(ops.adapt_datetimefield_value(completed_at))
@@ -181,6 +206,12 @@ class HeartbeatResult:
     completed_now: bool
     seek: bool
     required_seconds: float = 0.0
+    idle: bool = False
+
+
+def max_gap() -> float:
+    """Longest real time one heartbeat may credit (a few heartbeat intervals); a longer silence earns nothing."""
+    return float(getattr(settings, "COURSES_HEARTBEAT_MAX_GAP", 45.0))
 
 
 def max_rate(kind: str) -> float:
@@ -200,7 +231,8 @@ def _trackable(user: Any, page_id: int) -> Any:
 
 
 def start_session(user: Any, page_id: int) -> dict[str, Any]:
-    """Issue a new playback session for ``user`` on the page; any older session of theirs stops earning."""
+    """Issue a new playback session for ``user`` on the page and move the member's study clock here: every
+    older session of theirs, on this page or any other, stops earning until its page is started again."""
     member = member_of(user)
     if member is None:
         raise ProgressError(403, "no_member", _("Only members record study progress."))
@@ -211,6 +243,11 @@ def start_session(user: Any, page_id: int) -> dict[str, Any]:
     now = timezone.now()
     token = secrets.token_hex(16)
     with transaction.atomic():
+        # One start at a time per member (PostgreSQL: two pages started at once would otherwise each
+        # clear the other's session, in opposite order, and deadlock); SQLite's write lock already serializes.
+        list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk"))
+        StudyProgress.objects.filter(member=member).exclude(page_id=page.pk).exclude(session_token="").update(
+            session_token="")
         progress, _created = StudyProgress.objects.select_for_update().get_or_create(
             member=member, page_id=page.pk, defaults={"kind": kind})
         progress.kind, progress.duration, progress.required_seconds = kind, duration, required
@@ -265,6 +302,10 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
             if can_view_page(user, page):
                 raise ProgressError(409, "no_session", _("Start the lesson before sending progress."))
         raise ProgressError(404, "not_found", _("This lesson does not exist or is not available to you."))
+    if not row.session_token:
+        raise ProgressError(409, "session_replaced",
+                            _("You are studying another page now; study time is recorded there. Continue here to "
+                              "move it back."))
     if not secrets.compare_digest(session.encode(), row.session_token.encode()):
         raise ProgressError(409, "session_replaced",
                             _("This lesson is playing in another window or device; progress is recorded there."))
@@ -275,19 +316,20 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     position = min(position, row.duration)
     span_start = min(start if start is not None else row.position, position)
     now = now or timezone.now()
-    elapsed = (now - (row.last_heartbeat_at or now)).total_seconds()
-    step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind))
+    elapsed = max((now - (row.last_heartbeat_at or now)).total_seconds(), 0.0)
+    step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind), max_gap())
     completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
     furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
-    if not _update(row, intervals=step.intervals, watched=step.watched, position=position,
-                               furthest=furthest, seq=seq, now=now, completed_at=now if completed_now else None):
+    if not _update(row, intervals=step.intervals, watched=step.watched, position=position, furthest=furthest,
+                   clock=next_clock(now, elapsed, step), seq=seq, now=now,
+                   completed_at=now if completed_now else None):
         raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
     if completed_now:
         member_id = row.member_id
         transaction.on_commit(lambda: signals.lesson_completed.send(
             sender=StudyProgress, member_id=member_id, lesson_id=page_id, completed_at=now))
     return HeartbeatResult(step.watched, step.credited, position, row.completed or completed_now, completed_now,
-                           step.seek, row.required_seconds)
+                           step.seek, row.required_seconds, step.idle)
 
 
 def progress_by_page(user: Any, page_ids: list[int]) -> dict[int, StudyProgress]:

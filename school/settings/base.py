@@ -380,6 +380,9 @@ MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.paren
 # --- courses ---
 # Fastest playback speed whose watching still counts (a heartbeat crediting more is treated as a seek).
 COURSES_MAX_PLAYBACK_RATE = env_float("COURSES_MAX_PLAYBACK_RATE", 2.0, minimum=1.0)
+# Longest real time (seconds) one progress heartbeat may credit: three of the player's 15-s intervals.
+# A heartbeat after a longer silence is accepted but credits nothing (time passing unobserved is not study).
+COURSES_HEARTBEAT_MAX_GAP = env_float("COURSES_HEARTBEAT_MAX_GAP", 45.0, minimum=1.0)
 # Seconds a member must read a policy document (page visible) for it to count as studied.
 COURSES_DOCUMENT_READING_SECONDS = env_int("COURSES_DOCUMENT_READING_SECONDS", 60, minimum=1)
 # Credits a read policy document is worth in study tasks.

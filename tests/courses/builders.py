@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from courses.models import CoursePage, ReadingLessonPage, VideoLessonPage
-from courses.services import ensure_site_pages
+from courses.models import CoursePage, PolicyDocumentPage, ReadingLessonPage, VideoLessonPage
+from courses.services import ensure_site_pages, import_documents
 from media.models import Video, VideoState
 
 
@@ -37,3 +37,11 @@ def make_video_lesson(course: CoursePage, title: str = "第二课 视频", durat
     course.add_child(instance=lesson)
     lesson.save_revision().publish()
     return lesson
+
+
+def make_document(title: str = "中国共产党廉洁自律准则") -> PolicyDocumentPage:
+    """A published policy document in the library (through the importer, as trainers add them)."""
+    ensure_site_pages()
+    import_documents([{"title": title, "category": "准则", "date": "2015-10-12",
+                       "body": "第一条 坚持公私分明。\n第二条 坚持崇廉拒腐。"}])
+    return PolicyDocumentPage.objects.get(title=title)

@@ -15,7 +15,7 @@ from courses.services.study_tasks import (
     tasks_for_member,
 )
 from school.models import Organization
-from tests.courses.builders import make_reading
+from tests.courses.builders import make_course, make_reading
 from tests.factories import make_member
 
 
@@ -110,6 +110,48 @@ def test_it_lets_org_admins_create_and_follow_tasks_in_scope(personas: Any, clie
         "required_credits": "0", "pages": [course.pk]})
     assert other_org.status_code == 200 and StudyTask.objects.count() == 1
     assert client_for(personas.member.user).get("/admin/courses/tasks/").status_code in (302, 403)
+
+
+def test_it_offers_only_content_the_admins_organizations_may_open(personas: Any, client_for: Any,
+                                                                  course: Any) -> None:
+    ours = make_course("机关党总支专题", allowed=[personas.branch_group_a])
+    theirs = make_course("X委专题", allowed=[personas.other_committee])
+    theirs_lesson = make_reading(theirs, "X委专题第一课")
+    form = client_for(personas.admin_a).get("/admin/courses/tasks/add/").content.decode()
+    assert "党章学习" in form and "机关党总支专题" in form
+    assert "X委专题" not in form and theirs_lesson.title not in form
+    everything = client_for(personas.superuser).get("/admin/courses/tasks/add/").content.decode()
+    assert "X委专题" in everything and "机关党总支专题" in everything
+    other_side = client_for(personas.admin_x).get("/admin/courses/tasks/add/").content.decode()
+    assert "X委专题" in other_side and ours.title not in other_side
+
+
+def test_it_refuses_a_private_course_of_another_subtree(personas: Any, client_for: Any, course: Any) -> None:
+    theirs = make_course("X委专题", allowed=[personas.other_committee])
+    lesson = make_reading(theirs, "X委专题第一课")
+    today = timezone.localdate().isoformat()
+    for page in (theirs, lesson):
+        response = client_for(personas.admin_a).post("/admin/courses/tasks/add/", {
+            "title": "越权课程", "organization": personas.a1.pk, "starts_on": today, "ends_on": today,
+            "required_credits": "0", "pages": [course.pk, page.pk]})
+        assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert not StudyTask.objects.exists()
+
+
+def test_it_refuses_a_course_not_open_to_every_member_of_the_scope(personas: Any, client_for: Any,
+                                                                   course: Any) -> None:
+    branch_only = make_course("第一党支部专题", allowed=[personas.a1])
+    today = timezone.localdate().isoformat()
+    post = {"title": "总支学习", "starts_on": today, "ends_on": today, "required_credits": "0",
+            "pages": [course.pk, branch_only.pk]}
+    admin = client_for(personas.admin_a)
+    whole_group = admin.post("/admin/courses/tasks/add/", {**post, "organization": personas.branch_group_a.pk})
+    assert whole_group.status_code == 200
+    assert "并非都能打开" in whole_group.content.decode() and "第一党支部专题" in whole_group.content.decode()
+    assert not StudyTask.objects.exists()
+    assert admin.post("/admin/courses/tasks/add/", {**post, "organization": personas.a1.pk}).status_code == 302
+    task = StudyTask.objects.get()
+    assert task.organization == personas.a1 and task.items.count() == 2
 
 
 def test_it_rejects_a_deadline_before_the_start(personas: Any, client_for: Any, course: Any) -> None:

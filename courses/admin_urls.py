@@ -6,6 +6,6 @@ app_name = "courses_admin"
 urlpatterns = [
     path("tasks/", tasks.index, name="tasks"),
     path("tasks/add/", tasks.create, name="task_add"),
-    path("tasks/<int:pk>/", tasks.detail, name="task_detail"),
-    path("tasks/<int:pk>/export/", tasks.export, name="task_export"),
+    path("tasks/<id:pk>/", tasks.detail, name="task_detail"),
+    path("tasks/<id:pk>/export/", tasks.export, name="task_export"),
 ]

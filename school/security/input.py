@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import BadRequest
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from school.converters import ID_MAX
@@ -70,8 +69,10 @@ class RefuseBadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from school.views.errors import bad_request, page_not_found
+
         if has_bad_character(request.path_info):
-            raise Http404
+            return page_not_found(request)
         if _query_or_form_is_bad(request):
-            raise BadRequest("NUL or a lone surrogate in the query string or form")
+            return bad_request(request)
         return self.get_response(request)

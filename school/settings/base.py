@@ -177,6 +177,8 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "school" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# ISO dates first among zh_Hans' input formats, which widgets render with (<input type="date">): school/formats/.
+FORMAT_MODULE_PATH = ["school.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

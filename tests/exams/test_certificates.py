@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -53,3 +56,17 @@ def test_it_uses_the_layout_edited_in_the_admin(personas, client_for) -> None:
     assert page.status_code == 302 and "settings" in page["Location"]
     after = render_certificate(cert("张伟"), "http://testserver/")
     assert after.startswith(b"%PDF") and len(after) != len(before)
+
+
+@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+                    reason="needs pdftoppm (poppler-utils) and zbarimg (zbar-tools): bin/ensure-chromium.sh installs them")
+@pytest.mark.parametrize("dpi", [72, 100, 130])
+def test_it_prints_a_qr_code_a_phone_reads_from_a_screenshot(tmp_path: Path, dpi: int) -> None:
+    """A shared screenshot of the PDF (72–130 dpi) still scans to the verify URL."""
+    certificate = cert("张伟")
+    (tmp_path / "certificate.pdf").write_bytes(render_certificate(certificate, "https://dangxiao.example.cn/"))
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(tmp_path / "certificate.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    scan = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert scan.stdout.split() == [f"https://dangxiao.example.cn/certificates/verify/{certificate.code}/"], scan

@@ -43,7 +43,7 @@ def wait_until_ready(port: int, log: Path, process: subprocess.Popen[bytes], dea
     while time.monotonic() < deadline:
         assert process.poll() is None, "bin/run-dev.sh exited during start"
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)  # noqa: S310 (loopback)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
             served = True
         except urllib.error.HTTPError:
             served = True  # an answer (e.g. 503 on an empty database) is an answer

@@ -57,7 +57,9 @@ def json_problem(value: Any) -> str | None:
 
 def _query_or_form_is_bad(request: HttpRequest) -> bool:
     pairs: list[tuple[str, list[str]]] = list(request.GET.lists())
-    if request.method == "POST" and request.content_type in FORM_TYPES:
+    # Not the JSON API's bodies: DRF refuses form bodies there (415), and reading them here first would make DRF
+    # see an empty body instead (its parser then finds the stream consumed).
+    if request.method == "POST" and request.content_type in FORM_TYPES and not request.path_info.startswith("/api/"):
         pairs += list(request.POST.lists())
     return any(has_bad_character(key) or any(has_bad_character(v) for v in values) for key, values in pairs)
 

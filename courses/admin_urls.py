@@ -6,8 +6,8 @@ app_name = "courses_admin"
 urlpatterns = [
     path("tasks/", study_tasks.index, name="tasks"),
     path("tasks/add/", study_tasks.create, name="task_add"),
-    path("tasks/<int:pk>/", study_tasks.detail, name="task_detail"),
-    path("tasks/<int:pk>/export/", study_tasks.export, name="task_export"),
+    path("tasks/<id:pk>/", study_tasks.detail, name="task_detail"),
+    path("tasks/<id:pk>/export/", study_tasks.export, name="task_export"),
     path("superseded/", versions.index, name="superseded"),
     path("superseded/relink/", versions.relink, name="superseded_relink"),
 ]

@@ -9,8 +9,8 @@ from .views import study_tasks
 app_name = "courses"
 urlpatterns = [
     path("api/v1/ping/", progress.PingView.as_view(), name="ping"),
-    path("api/v1/progress/<int:page_id>/start/", progress.ProgressStartView.as_view(), name="progress_start"),
-    path("api/v1/progress/<int:page_id>/heartbeat/", progress.ProgressHeartbeatView.as_view(),
+    path("api/v1/progress/<id:page_id>/start/", progress.ProgressStartView.as_view(), name="progress_start"),
+    path("api/v1/progress/<id:page_id>/heartbeat/", progress.ProgressHeartbeatView.as_view(),
          name="progress_heartbeat"),
     path("tasks/", study_tasks.my_tasks, name="my_tasks"),
 ]

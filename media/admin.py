@@ -138,4 +138,4 @@ class VideoViewSet(SnippetViewSet):
     ]
 
     def get_urlpatterns(self) -> list[Any]:
-        return [*super().get_urlpatterns(), path("requeue/<int:pk>/", requeue_view, name="requeue")]
+        return [*super().get_urlpatterns(), path("requeue/<id:pk>/", requeue_view, name="requeue")]

@@ -7,6 +7,10 @@ class SchoolConfig(AppConfig):
     verbose_name = _("Organizations and members")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from .converters import IdConverter
         from .signal_handlers import register_signal_handlers
 
+        register_converter(IdConverter, "id")  # before any URLconf is loaded: every project route uses <id:…>
         register_signal_handlers()

@@ -24,9 +24,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
     # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.
-    path("documents/<int:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),
+    path("documents/<id:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),
     # Wagtail's own documents URLconf is not included: its serve pattern would sit unreachable behind ours.
-    path("documents/authenticate_with_password/<int:restriction_id>/", wagtaildocs_serve.authenticate_with_password,
+    path("documents/authenticate_with_password/<id:restriction_id>/", wagtaildocs_serve.authenticate_with_password,
          name="wagtaildocs_authenticate_with_password"),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

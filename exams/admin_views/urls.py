@@ -5,11 +5,11 @@ from . import tools
 urlpatterns = [
     path("import/", tools.import_questions, name="import"),
     path("import/template.xlsx", tools.template, name="template"),
-    path("banks/<int:pk>/export.xlsx", tools.export_bank, name="export_bank"),
-    path("exams/<int:pk>/publish/", tools.publish, name="publish"),
+    path("banks/<id:pk>/export.xlsx", tools.export_bank, name="export_bank"),
+    path("exams/<id:pk>/publish/", tools.publish, name="publish"),
     path("statistics/", tools.statistics_index, name="statistics"),
-    path("statistics/<int:pk>/", tools.statistics, name="exam_statistics"),
-    path("certificates/<int:pk>/revoke/", tools.revoke, name="revoke"),
+    path("statistics/<id:pk>/", tools.statistics, name="exam_statistics"),
+    path("certificates/<id:pk>/revoke/", tools.revoke, name="revoke"),
     path("certificates/bulk/", tools.bulk_download, name="bulk"),
     path("layout/", tools.layout, name="layout"),
 ]

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "school.logs.UserContextMiddleware",  # log lines written by the view carry the user id
     "school.accounts.middleware.PasswordChoiceMiddleware",  # logged in with an activation code: choose a password
+    # NUL / lone surrogates in the path (404), query or form (400), before any view: school/security/input.py.
+    "school.security.input.RefuseBadInputMiddleware",
     "school.audit.AuditContextMiddleware",  # who and from where, for audit records written below views
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -207,6 +209,8 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "school" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# ISO dates first among zh_Hans' input formats, which widgets render with (<input type="date">): school/formats/.
+FORMAT_MODULE_PATH = ["school.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -287,7 +291,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # A JSON API: form and multipart bodies cannot carry its answers (lists) and only widen what clients may send.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # school/api/parsers.py: with size and depth limits, 64-bit integers, no NUL or lone surrogates.
+    "DEFAULT_PARSER_CLASSES": ["school.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "school.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -302,7 +307,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["school.api.schema.only_public_api"],
+    # <id:…> (school/converters.py): a database id, 64-bit; longer ones are a 404.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}},
 }
+
+# The largest JSON body the API parses (the biggest real one, an answer to a fill-in question, is a few kB).
+API_MAX_JSON_BYTES = env_int("API_MAX_JSON_BYTES", 256 * 1024, minimum=1024)
 
 # Member import: a file may hold at most this many rows.
 MEMBER_IMPORT_MAX_ROWS = env_int("MEMBER_IMPORT_MAX_ROWS", 50_000, minimum=1)

@@ -4,10 +4,15 @@ input refused with a 4xx.
 
 Generated data alone would mostly hit 404s (random ids), so most examples are steered onto real objects:
 the member's open attempt with answers that fit its paper, today's practice questions, a lesson with a live
-playback session. State-changing operations run last, in the order a member takes them."""
+playback session. State-changing operations run last, in the order a member takes them.
+
+One case in four is then made hostile with shapes that no column holds (school/security/input.py): ids and
+integers beyond 64 bits, strings with NUL or a lone surrogate; and every operation with a body also gets a body
+nested 100,000 levels deep. All of them must be documented 4xx answers, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
 from collections.abc import Iterator
@@ -45,6 +50,14 @@ from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas
 from tests.search.factories import library
 
+# Values no database column holds: beyond a 64-bit signed integer; NUL and lone surrogates in text.
+BEYOND_64_BITS = st.one_of(st.integers(2**63, 2**80), st.integers(-(2**80), -(2**63) - 1))
+BAD_TEXT = st.builds(lambda head, bad, tail: head + bad + tail, st.text(max_size=3),
+                     st.sampled_from(["\x00", "\ud800", "\udfff", "\x00\x00\x00"]), st.text(max_size=3))
+# A URL carries bytes: a lone surrogate cannot be encoded into one (and invalid UTF-8 is decoded as U+FFFD).
+BAD_URL_TEXT = st.builds(lambda head, bad, tail: head + bad + tail, st.text(max_size=3),
+                         st.sampled_from(["\x00", "\x00\x00\x00"]), st.text(max_size=3))
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 # Examples per operation and generation mode (positive, negative): the whole fuzz stays well under a minute.
 MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -133,8 +146,27 @@ def build_world(personas: Personas) -> World:
     })
 
 
+def hostile(value: Any, draw: st.DrawFn, *, in_url: bool = False) -> Any:
+    """The value with every integer beyond 64 bits and every string holding NUL or a lone surrogate (in a body,
+    some of its objects' keys too)."""
+    bad = BAD_URL_TEXT if in_url else BAD_TEXT
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return draw(BEYOND_64_BITS)
+    if isinstance(value, str):
+        return draw(bad)
+    if isinstance(value, list):
+        return [hostile(item, draw, in_url=in_url) for item in value]
+    if isinstance(value, dict):
+        return {(draw(bad) if not in_url and draw(st.booleans()) else key): hostile(item, draw, in_url=in_url)
+                for key, item in value.items()}
+    return value
+
+
 def steered(operation: Any, world: World, mode: GenerationMode) -> st.SearchStrategy[Any]:
-    """Generated cases; for positive ones, three in four put onto one of the operation's real scenarios."""
+    """Generated cases; for positive ones, three in four put onto one of the operation's real scenarios; then one
+    in four made hostile (path, query and body)."""
     scenarios = world.scenarios.get(operation.path, []) if mode == GenerationMode.POSITIVE else []
 
     @st.composite
@@ -148,7 +180,16 @@ def steered(operation: Any, world: World, mode: GenerationMode) -> st.SearchStra
                 if "seq" in body or operation.path.endswith("/heartbeat/"):
                     body["seq"] = draw(st.integers(1, 10**6))
                 case.body = {**body, **scenario.body}
-        return case
+        if mode == GenerationMode.POSITIVE and draw(st.integers(0, 3)) == 0:
+            if case.path_parameters:
+                case.path_parameters = hostile(case.path_parameters, draw, in_url=True)
+            if case.query:
+                case.query = hostile(case.query, draw, in_url=True)
+            if isinstance(case.body, dict | list):
+                # Sent as bytes, not put into the case: schemathesis cannot encode a lone surrogate (json.dumps
+                # escapes it as \ud800, as a client's JSON encoder does).
+                return case, json.dumps(hostile(case.body, draw)).encode()
+        return case, None
 
     return build()
 
@@ -164,14 +205,35 @@ def runner(operation: Any, mode: GenerationMode, world: World, app: WSGIHandler,
            tally: Tally) -> Any:
     @hypothesis_settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
                          suppress_health_check=list(HealthCheck), print_blob=False)
-    @given(case=steered(operation, world, mode))
-    def run(case: Any) -> None:
-        response = case.call(app=app, cookies=cookies, headers={"X-CSRFToken": cookies["csrftoken"]})
+    @given(generated=steered(operation, world, mode))
+    def run(generated: tuple[Any, bytes | None]) -> None:
+        case, data = generated
+        headers = {"X-CSRFToken": cookies["csrftoken"]}
+        body = {} if data is None else {"data": data}
+        response = case.call(app=app, cookies=cookies, headers=headers, **body)
         tally.examples[operation.label] += 1
         tally.statuses[(operation.label, response.status_code)] += 1
         case.validate_response(response, checks=CHECKS)
 
     return run
+
+
+def deep(operation: Any, world: World, app: WSGIHandler, cookies: dict[str, str], tally: Tally) -> None:
+    """A body nested 100,000 levels deep (no generator builds one) on a real object: the documented 400 (or a
+    documented refusal that comes first, e.g. 403 for an administrator on a member's operation)."""
+    scenarios = world.scenarios.get(operation.path) or [Scenario({})]
+    names = [p["name"] for p in operation.definition.raw.get("parameters", []) if p.get("in") == "path"]
+    case = operation.Case(path_parameters={**dict.fromkeys(names, 1), **scenarios[0].path}, body={},
+                          media_type="application/json")
+    response = case.call(app=app, cookies=cookies, data=DEEP_JSON,
+                         headers={"X-CSRFToken": cookies["csrftoken"], "Content-Type": "application/json"})
+    tally.examples[operation.label] += 1
+    tally.statuses[(operation.label, response.status_code)] += 1
+    try:
+        assert response.status_code in (400, 403), response.status_code
+        case.validate_response(response, checks=[c for c in CHECKS if c is not negative_data_rejection])
+    except Exception as exc:
+        tally.failures.append(f"{operation.label} (100,000 levels deep): {exc}")
 
 
 def fuzz(schema: Any, app: WSGIHandler, world: World, cookies: dict[str, str]) -> Tally:
@@ -186,6 +248,8 @@ def fuzz(schema: Any, app: WSGIHandler, world: World, cookies: dict[str, str]) -
                 runner(operation, mode, world, app, cookies, tally)()
             except Exception as exc:  # every operation's failures, reported together
                 tally.failures.append(f"{operation.label} ({mode.value}): {exc}")
+        if "requestBody" in operation.definition.raw:
+            deep(operation, world, app, cookies, tally)
     return tally
 
 

@@ -7,11 +7,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from courses.services.study_tasks import create_task
 from django.utils import timezone
 
 from courses.models import PolicyDocumentPage, ReadingLessonPage, Validity
 from courses.services import ensure_site_pages, import_documents
+from courses.services.study_tasks import create_task
 from tests.courses.builders import make_course, make_reading
 
 TITLE = "中国共产党纪律处分条例"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -85,3 +88,17 @@ def test_it_refuses_the_pdf_of_a_revoked_certificate_on_every_path(personas, cli
     assert zipfile.ZipFile(io.BytesIO(zipped.content)).namelist() == [f"{kept.serial}.pdf"]
     listing = client_for(personas.admin_a).get("/admin/exams_certificate/").content.decode()
     assert kept.serial in listing and url not in listing
+
+
+@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+                    reason="needs pdftoppm (poppler-utils) and zbarimg (zbar-tools): bin/ensure-chromium.sh installs them")
+@pytest.mark.parametrize("dpi", [72, 100, 130])
+def test_it_prints_a_qr_code_a_phone_reads_from_a_screenshot(tmp_path: Path, dpi: int) -> None:
+    """A shared screenshot of the PDF (72–130 dpi) still scans to the verify URL."""
+    certificate = cert("张伟")
+    (tmp_path / "certificate.pdf").write_bytes(render_certificate(certificate, "https://dangxiao.example.cn/"))
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(tmp_path / "certificate.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    scan = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert scan.stdout.split() == [f"https://dangxiao.example.cn/certificates/verify/{certificate.code}/"], scan

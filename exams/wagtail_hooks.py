@@ -5,7 +5,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from school.hooks import DEMO_SEEDERS, FINAL_EXAM_CHOICES, FINAL_EXAM_LINK, MEMBER_NAV_ITEMS, Link, NavItem
+from school.hooks import (
+    DEMO_SEEDERS,
+    FINAL_EXAM_CHOICES,
+    FINAL_EXAM_LINK,
+    HOME_PANELS,
+    MEMBER_NAV_ITEMS,
+    MY_STUDY_PANELS,
+    Link,
+    NavItem,
+    Panel,
+)
 from school.permissions import member_of
 
 
@@ -14,6 +24,20 @@ def exams_nav_items(request: HttpRequest) -> list[NavItem]:
     if member_of(request.user) is None:
         return []
     return [NavItem("exams", str(_("Exams")), reverse("exams:list"), order=30, icon="edit")]
+
+
+@hooks.register(HOME_PANELS)
+def exams_home_panels(request: HttpRequest) -> list[Panel]:
+    from .panels import home_panels
+
+    return home_panels(request)
+
+
+@hooks.register(MY_STUDY_PANELS)
+def exams_my_study_panels(request: HttpRequest) -> list[Panel]:
+    from .panels import my_study_panels
+
+    return my_study_panels(request)
 
 
 @hooks.register(FINAL_EXAM_LINK)

@@ -3,12 +3,14 @@ from .imports import MemberImport
 from .members import Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask
+from .preferences import DisplayPreference
 from .roles import AdminScope
 
 __all__ = [
     "AdminScope",
     "AuditAction",
     "AuditEvent",
+    "DisplayPreference",
     "Education",
     "Gender",
     "Member",

@@ -77,8 +77,10 @@ def _ranking(member: Member, scope: Organization, period: str) -> dict[str, Any]
     ranked = rankings.members_ranked(scope, period)
     top = list(ranked[:RANKING_TOP])
     mine = next((m for m in top if m.pk == member.pk), None)
-    if mine is None:  # filtering on a window annotation ranks the whole scope first (a subquery)
-        mine = ranked.filter(pk=member.pk).first()
+    if mine is None:  # competition rank: one more than the members with more points
+        mine = rankings.members_with_points(scope, period).filter(pk=member.pk).first()
+        if mine is not None:
+            mine.rank = rankings.members_with_points(scope, period).filter(points__gt=mine.points).count() + 1
     return {"scope": scope, "top": top, "mine": mine, "count": ranked.count(),
             "mine_in_top": any(m.pk == member.pk for m in top)}
 

@@ -17,8 +17,7 @@ class ResumePoint:
 
     @property
     def position_text(self) -> str:
-        seconds = int(self.progress.position) if self.progress else 0
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        return _duration_text(self.progress.position if self.progress else 0)
 
 
 def resume_point(member: Any, course: CoursePage | None = None) -> ResumePoint | None:
@@ -57,8 +56,8 @@ def _next_unfinished(member: Any, course: CoursePage, after: LessonPage) -> Less
 
 
 def _duration_text(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def lesson_facts(lesson: LessonPage, progress: StudyProgress | None) -> dict[str, Any]:
@@ -77,7 +76,7 @@ def lesson_facts(lesson: LessonPage, progress: StudyProgress | None) -> dict[str
         share = getattr(lesson, "required_share", 100)
         required_text = _("watch %(share)s%%") % {"share": share}
     else:
-        minutes = max(1, int(round(required / 60))) if required else 0
+        minutes = max(1, round(required / 60)) if required else 0
         length = _("Reading, about %(minutes)s min") % {"minutes": minutes} if minutes else _("Reading")
         required_text = ""
     return {"lesson": lesson, "progress": progress, "status": status, "state": state, "length": length,

@@ -21,8 +21,8 @@ def _open_exams(member: Any) -> list[dict[str, Any]]:
     attempts: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(member=member, exam__in=exams):
         attempts.setdefault(attempt.exam_id, []).append(attempt)
-    rows = []
-    for exam in exams:
+    rows: list[dict[str, Any]] = []
+    for exam in sorted(exams, key=lambda e: (e.closes_at is None, e.closes_at.timestamp() if e.closes_at else 0)):
         mine = attempts.get(exam.pk, [])
         open_attempt = next((a for a in mine if a.is_open), None)
         if any(a.passed for a in mine) and open_attempt is None:
@@ -30,7 +30,6 @@ def _open_exams(member: Any) -> list[dict[str, Any]]:
         if open_attempt is None and exam.attempts_allowed and len(mine) >= exam.attempts_allowed:
             continue
         rows.append({"exam": exam, "open_attempt": open_attempt})
-    rows.sort(key=lambda r: (r["exam"].closes_at is None, r["exam"].closes_at or 0))
     return rows
 
 

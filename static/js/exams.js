@@ -163,11 +163,11 @@
     e.preventDefault();
     var left = questions.length - refreshCard();
     document.getElementById("confirm-text").textContent = left > 0 ?
-      form.dataset.unansweredText.replace("%(n)s", left) : form.dataset.allAnsweredText;
+      form.dataset.unansweredText.replace("__N__", left) : form.dataset.allAnsweredText;
     var markedCount = Object.keys(marks).length;
     var markedEl = document.getElementById("confirm-marked");
     markedEl.hidden = markedCount === 0;
-    markedEl.textContent = form.dataset.markedText.replace("%(n)s", markedCount);
+    markedEl.textContent = form.dataset.markedText.replace("__N__", markedCount);
     confirmBox.showModal();
   });
   document.getElementById("confirm-cancel").addEventListener("click", function () { confirmBox.close(); });

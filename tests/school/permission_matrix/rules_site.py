@@ -32,6 +32,10 @@ A_CONTENT = by(LOGIN, OK, OK, MISSING, MISSING, OK)  # a course restricted to su
 SITE: list[Rule] = [
     rule("home", every(OK, anon=LOGIN)),
     rule("my_study", every(OK, anon=LOGIN)),
+    # A member's own 积分明细 and 排行榜: users without a member profile have none (404).
+    rule(("my_credits", "my_ranking"), by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING)),
+    rule("elder_mode", every(NOT_ALLOWED), every(BAD, anon=LOGIN),
+         why="anyone logged in switches their own 长辈模式; an empty POST is refused"),
     rule("health", every(OK)),
     rule("login", every(to("home"), anon=OK), every(to("home"), anon=OK)),
     # Any logged-in user changes their own password; an empty POST re-renders the form with errors.
@@ -76,10 +80,16 @@ SITE: list[Rule] = [
                label="open"),
           Case(by(LOGIN, to("exams:result"), MISSING, MISSING, MISSING, MISSING),
                kwargs=lambda w: {"pk": w.attempt_done.pk}, label="submitted")),
-    rule("exams:submit", every(NOT_ALLOWED), by(LOGIN, to("exams:result"), MISSING, MISSING, MISSING,
-                                                              MISSING), kwargs=lambda w: {"pk": w.attempt_open.pk}),
+    rule("exams:submit", every(NOT_ALLOWED), by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING),
+         kwargs=lambda w: {"pk": w.attempt_open.pk}, why="without confirmed=1 it asks for confirmation"),
     rule("exams:result", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING), kwargs=lambda w: {"pk": w.attempt_done.pk}),
     rule("exams:practice", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING)),
+    rule(("exams:wrong_book", "exams:my_exams", "exams:my_certificates"),
+         by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING)),
+    rule("exams:wrong_practice", by(LOGIN, OK, MISSING, MISSING, MISSING, MISSING),
+         kwargs=lambda w: {"pk": w.wrong_answer.pk}),
+    rule("exams:wrong_answer", every(NOT_ALLOWED), by(LOGIN, to("exams:wrong_practice"), MISSING, MISSING, MISSING,
+                                                       MISSING), kwargs=lambda w: {"pk": w.wrong_answer.pk}),
     rule("exams:practice_answer", every(NOT_ALLOWED),
          by(LOGIN, to("exams:practice"), MISSING, MISSING, MISSING, MISSING)),
     # The exams API answers users without a member profile 403 ("only members take exams").

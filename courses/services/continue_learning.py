@@ -63,6 +63,7 @@ def _duration_text(seconds: float) -> str:
 def lesson_facts(lesson: LessonPage, progress: StudyProgress | None) -> dict[str, Any]:
     """What a course page's lesson list shows: status (未开始 / 学习中 x% / 已完成), length, required share."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     kind, duration, required = lesson.progress_spec()
     if progress is not None and progress.completed_at is not None:
@@ -70,7 +71,7 @@ def lesson_facts(lesson: LessonPage, progress: StudyProgress | None) -> dict[str
     elif progress is not None:
         status, state = _("Studying %(percent)s%%") % {"percent": progress.percent}, "studying"
     else:
-        status, state = _("Not started"), "new"
+        status, state = pgettext("lesson status", "Not started"), "new"
     if kind == "video":
         length = _("Video %(length)s") % {"length": _duration_text(duration)} if duration else _("Video")
         share = getattr(lesson, "required_share", 100)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def step(page: Any, name: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"], name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
     shot(page, f"phone-{name}")
 
 

@@ -144,7 +144,7 @@ def _exams(o: dict[str, Any], p: Personas) -> None:
     o["certificate"] = issue_certificate(done)
     o["attempt_done"] = done
     o["attempt_open"], _created = do_start_attempt(p.member, exam)
-    wrong = QuestionVersion.objects.filter(question__bank=bank).first()
+    wrong = QuestionVersion.objects.filter(question__bank=bank).order_by("pk")[0]
     record_wrong(p.member, wrong, "D", "practice")
     o["wrong_answer"] = WrongAnswer.objects.get(member=p.member)
     o["bank"], o["exam"], o["question"] = bank, exam, Question.objects.filter(bank=bank).first()

@@ -47,5 +47,11 @@ def home_panels(request: HttpRequest) -> list[Panel]:
     member = member_of(request.user)
     if member is None:
         return []
+    from .services.continue_learning import resume_point
+
     rows = [row for row in tasks_for_member(member) if not row.complete and row.days_left >= 0]
-    return [Panel("courses/panels/home_study_tasks.html", order=20, context={"rows": rows[:3], "count": len(rows)})]
+    panels = [Panel("courses/panels/home_study_tasks.html", order=20, context={"rows": rows[:3], "count": len(rows)})]
+    resume = resume_point(member)
+    if resume is not None:
+        panels.append(Panel("courses/panels/home_continue.html", order=5, context={"resume": resume}))
+    return panels

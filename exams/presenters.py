@@ -9,15 +9,38 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Attempt, Certificate, Exam, QuestionType, QuestionVersion, ReviewPolicy
 from .services.attempts import remaining_seconds
 from .services.grading import letter, to_displayed
 
+# How banks write "false" in a 判断题; every other option text reads as 正确.
+_JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "否", "不对", "不正确", "f", "false", "n", "no", "wrong"}
+
+
+def judge_label(text: str) -> str:
+    """判断题 always show 正确 / 错误, whatever the bank wrote (对/错, √/×, 是/否, T/F …)."""
+    return "错误" if text.strip().lower() in _JUDGE_FALSE else "正确"
+
+
+def type_label(qtype: str) -> str:
+    return str(QuestionType(qtype).label)
+
 
 def displayed_options(version: QuestionVersion, permutation: list[int]) -> list[dict[str, str]]:
     order = permutation or list(range(len(version.options)))
-    return [{"key": letter(pos), "text": version.options[orig]} for pos, orig in enumerate(order)]
+    judge = version.qtype == QuestionType.JUDGE
+    return [{"key": letter(pos), "text": judge_label(version.options[orig]) if judge else version.options[orig]}
+            for pos, orig in enumerate(order)]
+
+
+def answer_text(version: QuestionVersion, permutation: list[int], value: Any) -> str:
+    """A response or key for display; a 判断题's letter reads 正确 / 错误."""
+    if version.qtype == QuestionType.JUDGE and isinstance(value, str) and value:
+        options = {o["key"]: o["text"] for o in displayed_options(version, permutation)}
+        return options.get(value, value)
+    return as_text(value)
 
 
 def _versions(attempt: Attempt) -> dict[int, QuestionVersion]:
@@ -38,6 +61,7 @@ def paper_questions(attempt: Attempt) -> list[dict[str, Any]]:
             "number": number,
             "section": item["s"],
             "type": version.qtype,
+            "type_label": type_label(version.qtype),
             "stem": version.stem,
             "options": displayed_options(version, item["p"]) if version.qtype != QuestionType.FILL else [],
             "blanks": version.blanks,
@@ -45,6 +69,12 @@ def paper_questions(attempt: Attempt) -> list[dict[str, Any]]:
             "response": responses.get(version.pk),
         })
     return out
+
+
+def is_answered(response: Any) -> bool:
+    if isinstance(response, list):
+        return any(str(v).strip() for v in response)
+    return bool(response)
 
 
 def section_list(exam: Exam) -> list[dict[str, Any]]:
@@ -122,6 +152,7 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
         "passed": attempt.passed,
         "sections": attempt.section_scores,
         "review": None,
+        "review_note": "",
         "certificate": None,
     }
     certificate = Certificate.objects.filter(attempt=attempt).first()
@@ -142,15 +173,19 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
             answer = answers.get(version.pk)
             review.append({
                 "id": version.pk, "number": number, "section": item["s"], "type": version.qtype,
-                "stem": version.stem,
+                "type_label": type_label(version.qtype), "stem": version.stem,
                 "options": displayed_options(version, item["p"]) if version.qtype != QuestionType.FILL else [],
                 "response": answer.response if answer else None,
                 "correct_answer": correct_display(version, item["p"]),
                 "is_correct": bool(answer and answer.is_correct),
                 "points": str(answer.points) if answer and answer.points is not None else "0.00",
                 "explanation": version.explanation,
-                "response_text": as_text(answer.response if answer else None),
-                "correct_text": as_text(correct_display(version, item["p"])),
+                "response_text": answer_text(version, item["p"], answer.response if answer else None),
+                "correct_text": answer_text(version, item["p"], correct_display(version, item["p"])),
             })
         data["review"] = review
+    elif attempt.exam.review_policy == ReviewPolicy.AFTER_CLOSE:
+        data["review_note"] = _("Answers and explanations are shown after the exam closes.")
+    else:
+        data["review_note"] = _("This exam shows the score only.")
     return data

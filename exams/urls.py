@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import certificates, pages, practice
+from .views import certificates, pages, practice, records, wrong_book
 
 app_name = "exams"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("exams/attempts/<id:pk>/result/", pages.result, name="result"),
     path("exams/practice/", practice.practice_page, name="practice"),
     path("exams/practice/answer/", practice.practice_answer, name="practice_answer"),
+    path("exams/wrong-book/", wrong_book.wrong_book, name="wrong_book"),
+    path("exams/wrong-book/<id:pk>/", wrong_book.wrong_practice, name="wrong_practice"),
+    path("exams/wrong-book/<id:pk>/answer/", wrong_book.wrong_answer, name="wrong_answer"),
+    path("exams/mine/", records.my_exams, name="my_exams"),
+    path("certificates/mine/", records.my_certificates, name="my_certificates"),
     path("api/v1/exams/practice/", practice.PracticeToday.as_view(), name="api_practice"),
     path("certificates/<str:serial>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("certificates/verify/<str:code>/", certificates.verify, name="certificate_verify"),

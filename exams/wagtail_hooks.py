@@ -8,7 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from school.credits.periods import Period
-from school.hooks import DEMO_SEEDERS, FINAL_EXAM_CHOICES, FINAL_EXAM_LINK, MEMBER_NAV_ITEMS, ORG_METRICS, Link, NavItem
+from school.hooks import (
+    CREDIT_SOURCE_TITLES,
+    DEMO_SEEDERS,
+    FINAL_EXAM_CHOICES,
+    FINAL_EXAM_LINK,
+    HOME_PANELS,
+    MEMBER_NAV_ITEMS,
+    MY_STUDY_PANELS,
+    ORG_METRICS,
+    Link,
+    NavItem,
+    Panel,
+)
 from school.permissions import member_of
 
 
@@ -17,6 +29,30 @@ def exams_nav_items(request: HttpRequest) -> list[NavItem]:
     if member_of(request.user) is None:
         return []
     return [NavItem("exams", str(_("Exams")), reverse("exams:list"), order=30, icon="edit")]
+
+
+@hooks.register(HOME_PANELS)
+def exams_home_panels(request: HttpRequest) -> list[Panel]:
+    from .panels import home_panels
+
+    return home_panels(request)
+
+
+@hooks.register(MY_STUDY_PANELS)
+def exams_my_study_panels(request: HttpRequest) -> list[Panel]:
+    from .panels import my_study_panels
+
+    return my_study_panels(request)
+
+
+@hooks.register(CREDIT_SOURCE_TITLES)
+def credit_source_titles(source_type: str, ids: list[int]) -> dict[int, str] | None:
+    """Exam titles for a member's 积分明细 (an exam credit's source is the exam)."""
+    from .models import Exam
+
+    if source_type != "exam":
+        return None
+    return dict(Exam.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
 @hooks.register(FINAL_EXAM_LINK)

@@ -15,3 +15,10 @@ def site_navigation(request: HttpRequest) -> dict[str, Any]:
         "",
     )
     return {"nav_items": items, "nav_current": current}
+
+
+def display_preferences(request: HttpRequest) -> dict[str, Any]:
+    """``elder_mode``: the user's 长辈模式 (base.html adds the ``elder`` class to <body>)."""
+    from .services.preferences import elder_mode
+
+    return {"elder_mode": elder_mode(getattr(request, "user", None))}

@@ -12,6 +12,8 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
 ``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
                       with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
                       taken) for that period; feeds the organization scores (see school/credits/scoring.py).
+``CREDIT_SOURCE_TITLES`` fn(source_type, ids) -> dict of id -> title, or None when that source type is not the
+                      app's: what a member's 积分明细 shows for each ledger row (an exam's title …).
 ``SEARCH_SOURCES``    fn() -> iterable of ``SearchSource``: the kinds of pages the site search indexes, each with
                       how a page becomes a ``SearchDocument``; lets search index courses' pages (policy
                       documents, courses, lessons) without importing courses.
@@ -44,6 +46,7 @@ FINAL_EXAM_CHOICES = "school_final_exam_choices"
 SEARCH_SOURCES = "school_search_sources"
 READINESS_CHECKS = "school_readiness_checks"
 AFTER_RESTORE = "school_after_restore"
+CREDIT_SOURCE_TITLES = "school_credit_source_titles"
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,15 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
+from school.credits import member_views as credit_views
 from school.views import accounts, auth, files, site
 
 urlpatterns = [
     path("", site.home, name="home"),
     path("me/", site.my_study, name="my_study"),
+    path("me/credits/", credit_views.my_credits, name="my_credits"),
+    path("me/ranking/", credit_views.ranking, name="my_ranking"),
+    path("me/elder-mode/", site.elder_mode, name="elder_mode"),
     path("health/", site.health, name="health"),
     path("ready/", site.ready, name="ready"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),

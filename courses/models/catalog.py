@@ -19,6 +19,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from school.hooks import FINAL_EXAM_LINK, first_answer
+from school.permissions import member_of
 
 from ..forms import CoursePageForm, ReadingLessonPageForm
 from .gate import MemberOnlyPageMixin
@@ -120,6 +121,7 @@ class CoursePage(MemberOnlyPageMixin, Page):
         return list(LessonPage.objects.child_of(self).live().order_by("path").specific())
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from courses.services.continue_learning import lesson_facts, resume_point
         from courses.services.progress import progress_by_page
 
         context = super().get_context(request, *args, **kwargs)
@@ -128,6 +130,9 @@ class CoursePage(MemberOnlyPageMixin, Page):
         rows = [(lesson, progress.get(lesson.pk)) for lesson in lessons]
         done = sum(1 for _lesson, p in rows if p is not None and p.completed_at is not None)
         context.update({"lesson_rows": rows, "lessons_done": done, "lessons_total": len(rows),
+                        "lesson_facts": [lesson_facts(lesson, p) for lesson, p in rows],
+                        "course_complete": bool(rows) and done == len(rows),
+                        "resume": resume_point(member_of(request.user), self),
                         "final_exam": first_answer(FINAL_EXAM_LINK, request, self.final_exam_id)
                         if self.final_exam_id else None})
         return context
@@ -171,6 +176,9 @@ class LessonPage(MemberOnlyPageMixin, Page):
             "previous_lesson": siblings[index_of - 1] if index_of > 0 else None,
             "next_lesson": siblings[index_of + 1] if 0 <= index_of < len(siblings) - 1 else None,
             "progress_kind": kind, "duration": duration, "required_seconds": required,
+            # A lesson's share of its course's 学时 (the split the credit ledger uses, courses/credits.py).
+            "lesson_hours": (course.credit_hours / len(siblings)).quantize(Decimal("0.01")) if course and siblings
+            else None,
         })
         return context
 

@@ -4,6 +4,7 @@ from .certificates import Certificate, CertificateLayout
 from .exams import Exam, ExamSection, MultiplePolicy, ReviewPolicy
 from .practice import PracticeAnswer, PracticeDay
 from .stats import ExamOrgStat, ExamQuestionStat, ExamScoreBucket, ExamStat
+from .wrong_answers import WrongAnswer
 
 __all__ = [
     "Answer",
@@ -26,4 +27,5 @@ __all__ = [
     "QuestionVersion",
     "ReviewPolicy",
     "Tag",
+    "WrongAnswer",
 ]

@@ -18,7 +18,7 @@ from school.models import Member
 
 from .. import signals
 from ..models import Answer, Attempt, Exam, Question, QuestionVersion
-from . import stats
+from . import stats, wrong_answers
 from .drawing import draw_paper
 from .eligibility import check_can_start
 from .errors import ExamError
@@ -170,6 +170,7 @@ def do_submit_attempt(attempt_id: int, now: dt.datetime | None = None, auto: boo
         Answer.objects.bulk_update([a for a in graded if a.pk], ["points", "is_correct"])
         Answer.objects.bulk_create([a for a in graded if not a.pk])
         attempt.refresh_from_db()
+        wrong_answers.record_attempt(attempt, graded)
         if passed and attempt.exam.certificate_on_pass:
             from .certificates import issue_certificate
 

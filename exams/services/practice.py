@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from school.models import Member
 
-from ..models import PracticeAnswer, PracticeDay, Question, QuestionVersion
+from ..models import PracticeAnswer, PracticeDay, Question, QuestionVersion, WrongAnswer
 from ..models.banks import PRACTICE_USES
 from .errors import ExamError
 from .grading import grade, validate_response
+from .wrong_answers import record_right, record_wrong
 
 
 def _draw(member: Member, date: dt.date, count: int) -> list[int]:
@@ -84,6 +85,9 @@ def do_answer_practice(member: Member, version_id: Any, response: Any, date: dt.
             PracticeDay.objects.filter(pk=day.pk).update(**updates)
             if correct:
                 PracticeDay.objects.filter(pk=day.pk, points__lt=cap).update(points=F("points") + 1)
+                record_right(member, version, canonical)
+            else:
+                record_wrong(member, version, canonical, WrongAnswer.Source.PRACTICE)
     except IntegrityError:
         raise ExamError(_("You have already answered this question today."), "already_answered",
                         status=409) from None

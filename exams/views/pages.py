@@ -93,7 +93,9 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
         question["fill_values"] = (response or [""] * question["blanks"]) if question["type"] == "fill" else []
         question["multiple"] = question["type"] == QuestionType.MULTIPLE
         question["section_title"] = sections[question["section"]]["title"]
-    return render(request, "exams/attempt.html", {"attempt": attempt, "state": state})
+        question["is_answered"] = presenters.is_answered(response)
+    answered = sum(1 for q in state["questions"] if q["is_answered"])
+    return render(request, "exams/attempt.html", {"attempt": attempt, "state": state, "answered": answered})
 
 
 def _form_response(request: HttpRequest, question: dict[str, Any]) -> Any:
@@ -106,22 +108,39 @@ def _form_response(request: HttpRequest, question: dict[str, Any]) -> Any:
     return request.POST.get(key) or None
 
 
+def _save_form(request: HttpRequest, attempt: Attempt, questions: list[dict[str, Any]]) -> bool:
+    """Save the form's changed answers; True when time is up (the answers saved in time stand)."""
+    for question in questions:
+        response = _form_response(request, question)
+        if response is not None and response != question["response"]:
+            try:
+                services.do_save_answer(attempt, question["id"], response)
+            except services.ExamError as exc:
+                if exc.code == "time_up":
+                    return True
+                raise
+            question["response"] = response
+    return services.remaining_seconds(attempt) <= 0
+
+
 @require_POST
 @login_required
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save what the form holds, then ask for confirmation (how many questions are unanswered) unless the
+    member already confirmed; at the deadline the page's own submit (``auto``) grades what was saved."""
     attempt = _own_attempt(request, pk)
     if not attempt.is_open:
         return redirect("exams:result", pk=attempt.pk)
     try:
-        for question in presenters.paper_questions(attempt):
-            response = _form_response(request, question)
-            if response is not None and response != question["response"]:
-                services.do_save_answer(attempt, question["id"], response)
-        services.do_submit_attempt(attempt.pk)
+        questions = presenters.paper_questions(attempt)
+        time_up = _save_form(request, attempt, questions)
+        if not time_up and request.POST.get("confirmed") != "1":
+            unanswered = [q for q in questions if not presenters.is_answered(q["response"])]
+            return render(request, "exams/confirm_submit.html", {"attempt": attempt, "unanswered": unanswered,
+                                                                 "total": len(questions)})
+        services.do_submit_attempt(attempt.pk, auto=time_up)
     except services.ExamError as exc:
         messages.error(request, exc.message)
-        if exc.code == "time_up":
-            return redirect("exams:detail", pk=attempt.exam_id)
         return redirect("exams:attempt", pk=attempt.pk)
     return redirect("exams:result", pk=attempt.pk)
 

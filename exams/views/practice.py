@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from school.permissions import member_of
 from ..api import serializers as s
 from ..api.views import Refused
 from ..models import PracticeDay, QuestionType, QuestionVersion
-from ..presenters import correct_display, displayed_options
+from ..presenters import answer_text, correct_display, displayed_options, type_label
 from ..services import ExamError
 from ..services.practice import do_answer_practice, practice_day
 
@@ -65,14 +66,16 @@ def _member(request: HttpRequest) -> Member:
 def practice_page(request: HttpRequest) -> HttpResponse:
     day = practice_day(_member(request))
     items = practice_items(day)
+    versions = QuestionVersion.objects.in_bulk([item["id"] for item in items])
     for item in items:
+        item["type_label"] = type_label(item["type"])
+        item["blank_range"] = range(item["blanks"])
         if item["answered"]:
-            shown = item["correct_answer"]
-            item["correct_text"] = "；".join("/".join(b) for b in shown) if item["type"] == "fill" else \
-                "".join(shown)
-            response = item["response"]
-            item["response_text"] = "；".join(response) if item["type"] == "fill" else "".join(response or [])
-    return render(request, "exams/practice.html", {"day": day, "items": items})
+            version = versions[item["id"]]
+            item["correct_text"] = answer_text(version, [], item["correct_answer"])
+            item["response_text"] = answer_text(version, [], item["response"])
+    return render(request, "exams/practice.html", {"day": day, "items": items,
+                                                   "cap": settings.EXAMS_PRACTICE_DAILY_POINTS_CAP})
 
 
 @require_POST

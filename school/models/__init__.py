@@ -4,6 +4,7 @@ from .imports import MemberImport
 from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask
+from .preferences import DisplayPreference
 from .roles import AdminScope
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AdminScope",
     "AuditAction",
     "AuditEvent",
+    "DisplayPreference",
     "Education",
     "Gender",
     "Member",

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "school.context_processors.site_navigation",
+                "school.context_processors.display_preferences",
             ],
         },
     },
@@ -457,6 +458,8 @@ EXAMS_DEADLINE_GRACE_SECONDS = env_int("EXAMS_DEADLINE_GRACE_SECONDS", 5, minimu
 EXAMS_CERTIFICATE_FONT = env_str("EXAMS_CERTIFICATE_FONT", "")
 EXAMS_PRACTICE_QUESTIONS_PER_DAY = env_int("EXAMS_PRACTICE_QUESTIONS_PER_DAY", 5, minimum=1)
 EXAMS_PRACTICE_DAILY_POINTS_CAP = env_int("EXAMS_PRACTICE_DAILY_POINTS_CAP", 5, minimum=0)
+# 错题本: a question leaves the book after this many correct answers in a row.
+EXAMS_WRONG_BOOK_CLEAR_AFTER = env_int("EXAMS_WRONG_BOOK_CLEAR_AFTER", 2, minimum=1)
 # The demo seeder imports this question file when it exists (empty: the built-in sample bank).
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))

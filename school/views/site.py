@@ -1,12 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from school.hooks import HOME_PANELS, MY_STUDY_PANELS, panels
 from school.permissions import is_org_admin, is_trainer, member_of
 from school.readiness import OK, report, run_checks
+from school.services.preferences import do_set_elder_mode
 
 
 @require_GET
@@ -31,6 +35,20 @@ def my_study(request: HttpRequest) -> HttpResponse:
         "school/my_study.html",
         {"member": member_of(request.user), "panels": panels(MY_STUDY_PANELS, request)},
     )
+
+
+@require_POST
+@login_required
+def elder_mode(request: HttpRequest) -> HttpResponse:
+    """Switch 长辈模式 on ("1") or off ("0") for this user, then back to the page the switch was on."""
+    value = request.POST.get("on", "")
+    if value not in ("0", "1"):
+        return HttpResponseBadRequest(_("Choose on or off."))
+    do_set_elder_mode(request.user, value == "1")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)
 
 
 @require_GET

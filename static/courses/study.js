@@ -53,6 +53,8 @@
     if (data.completed) {
       this.box.setAttribute("data-completed", "true");
       this.text.textContent = "已完成";
+      var done = document.querySelector("[data-lesson-done]");
+      if (done && done.hidden) { done.hidden = false; }
     } else if (data.required_seconds) {
       this.text.textContent = "已学习 " + Math.floor(data.watched_seconds || 0) + " 秒，共需 " +
         Math.ceil(data.required_seconds) + " 秒";

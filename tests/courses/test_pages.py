@@ -50,8 +50,14 @@ def test_it_shows_a_course_with_ordered_lessons_and_progress(personas: Any, clie
     StudyProgress.objects.create(member=personas.member, page=first, kind="reading", duration=60,
                                  required_seconds=60, watched_seconds=60, completed_at="2026-01-01T00:00:00Z")
     html = client_for(personas.member.user).get(course.url).content.decode()
-    assert html.index("第一课 总纲") < html.index("第二课 视频")
+    lessons = html[html.index('<ol class="lessons">'):]
+    assert lessons.index("第一课 总纲") < lessons.index("第二课 视频")
     assert "已完成 1 / 2 课时" in html and "2.0 学时" in html
+    assert lessons.count("已完成") == 1 and "未开始" in lessons and "视频 1:40 · 需观看 90%" in lessons
+    assert "图文，约 1 分钟" in lessons
+    # 继续学习: the first lesson is complete, so the next one
+    continue_card = html[html.index("data-continue"):html.index('<ol class="lessons">')]
+    assert "继续学习" in continue_card and "第二课 视频" in continue_card
 
 
 def test_it_serves_reading_and_video_lessons_with_the_tracker(personas: Any, client_for: Any, course: Any) -> None:

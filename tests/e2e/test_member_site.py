@@ -33,6 +33,6 @@ def test_it_lets_a_member_log_in_on_a_phone_and_see_their_profile(personas, live
     assert "138****8000" in profile
     shot(page, "member-03-my-study")
     page.select_option("#lang", "en")
-    page.click("footer button[type=submit]")
+    page.click("footer form.language button[type=submit]")
     page.wait_for_load_state()
     assert "My study" in page.locator("h1").inner_text()

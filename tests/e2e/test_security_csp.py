@@ -138,6 +138,7 @@ def test_member_pages_satisfy_the_policy(personas: Any, live_server: Any, browse
     page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
     watcher.check(page, "member-attempt")
     page.click("#submit-paper")
+    page.click("#confirm-ok")  # the confirmation dialog (all answered)
     page.wait_for_url("**/result/")
     watcher.check(page, "member-result")
     watcher.visit(page, f"{base}/this-page-does-not-exist/", "member-404", status=404)

@@ -50,7 +50,7 @@ def test_it_takes_an_exam_on_the_member_pages(personas, client_for, exam) -> Non
         else:
             form[f"q_{version.pk}"] = to_displayed(version.answer, item["p"])[0] if item["v"] != attempt.paper[0]["v"] \
                 else "D" if to_displayed(version.answer, item["p"])[0] != "D" else "C"
-    response = client.post(f"/exams/attempts/{attempt.pk}/submit/", form)
+    response = client.post(f"/exams/attempts/{attempt.pk}/submit/", {**form, "confirmed": "1"})
     assert response["Location"] == f"/exams/attempts/{attempt.pk}/result/"
     attempt.refresh_from_db()
     assert attempt.score == Decimal(80) and attempt.passed
@@ -89,7 +89,7 @@ def test_it_gives_daily_practice_with_feedback_and_capped_points(personas, clien
     day = PracticeDay.objects.get(member=personas.member)
     assert (day.answered, day.correct, day.points) == (3, 3, 2)
     page = client.get("/exams/practice/").content.decode()
-    assert "回答正确" in page and "得 2 分" in page
+    assert "回答正确" in page and '<strong id="points-today">2</strong>' in page
 
 
 def test_it_always_fills_the_daily_practice_when_the_bank_has_enough(personas, settings, exam) -> None:

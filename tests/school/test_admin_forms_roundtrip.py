@@ -102,7 +102,7 @@ def populated(personas: Personas) -> list[tuple[str, models.Model]]:
     scheme = ScoreScheme.objects.first()
     bank = make_bank(personas.trainer)
     bank.description = "题库说明"
-    bank.use_for_practice = True
+    bank.use = "both"
     bank.save()
     fill_bank(bank, "single", 3)
     fill_bank(bank, "fill", 1, start=40)

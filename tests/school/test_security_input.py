@@ -47,7 +47,7 @@ def send(client: Client, method: str, url: str, body: str) -> Any:
 @pytest.fixture
 def world(personas: Personas) -> dict[str, Any]:
     bank = make_bank(personas.trainer)
-    bank.use_for_practice = True
+    bank.use = "both"
     bank.save()
     fill_bank(bank, "single", 3)
     exam = make_exam(personas.trainer, bank, targets=[personas.branch_group_a],

@@ -39,10 +39,11 @@ from wagtail.models import (
 from courses.models import CoursePage, LessonAttachment, PolicyDocumentPage, VideoLessonPage
 from courses.services import ensure_site_pages
 from courses.services.study_tasks import create_task
-from exams.models import CertificateLayout, Question, QuestionVersion
+from exams.models import CertificateLayout, Question, QuestionVersion, WrongAnswer
 from exams.services import do_save_answer, do_start_attempt, do_submit_attempt
 from exams.services.certificates import issue_certificate
 from exams.services.grading import to_displayed
+from exams.services.wrong_answers import record_wrong
 from media.models import Video, VideoState
 from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
 from school.credits.rankings import take_snapshot
@@ -143,6 +144,9 @@ def _exams(o: dict[str, Any], p: Personas) -> None:
     o["certificate"] = issue_certificate(done)
     o["attempt_done"] = done
     o["attempt_open"], _created = do_start_attempt(p.member, exam)
+    wrong = QuestionVersion.objects.filter(question__bank=bank).order_by("pk")[0]
+    record_wrong(p.member, wrong, "D", "practice")
+    o["wrong_answer"] = WrongAnswer.objects.get(member=p.member)
     o["bank"], o["exam"], o["question"] = bank, exam, Question.objects.filter(bank=bank).first()
     o["draft_exam"] = make_exam(p.trainer, bank, publish=False, title="草稿考试")
 

@@ -1,0 +1,102 @@
+"""A member's own ledger (积分明细) and rankings (排行榜: own branch and own committee, top N and own place)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from wagtail.models import Page
+
+from school.hooks import CREDIT_SOURCE_TITLES, first_answer
+from school.models import Member, Organization, OrganizationKind
+from school.permissions import member_of
+
+from . import rankings
+from .models import CreditEntry, SourceType
+from .periods import OVERALL, current_month, parse
+
+RANKING_TOP = 10
+PAGE_SIZE = 50
+
+
+def _member(request: HttpRequest) -> Member:
+    member = member_of(request.user)
+    if member is None:
+        raise Http404
+    return member
+
+
+def source_titles(entries: list[CreditEntry]) -> dict[tuple[str, int], str]:
+    """What earned each row: page titles for lessons, courses and documents, the owning app's answer for
+    the others (``CREDIT_SOURCE_TITLES``), the day for daily practice."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for entry in entries:
+        ids[entry.source_type].add(entry.source_id)
+    titles: dict[tuple[str, int], str] = {}
+    for source_type, pks in ids.items():
+        if source_type in (SourceType.LESSON, SourceType.COURSE, SourceType.DOCUMENT):
+            found = dict(Page.objects.filter(pk__in=pks).values_list("pk", "title"))
+        else:
+            found = first_answer(CREDIT_SOURCE_TITLES, source_type, sorted(pks)) or {}
+        titles.update({(source_type, pk): title for pk, title in found.items()})
+    for entry in entries:
+        if entry.source_type == SourceType.PRACTICE:
+            titles[(entry.source_type, entry.source_id)] = _("Daily practice of %(day)s") % {
+                "day": entry.day.strftime("%Y-%m-%d")}
+    return titles
+
+
+@require_GET
+@login_required
+def my_credits(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    entries = CreditEntry.objects.filter(member=member).select_related("rule").order_by("-earned_at", "-id")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    titles = source_titles(rows)
+    for row in rows:
+        row.source_title = titles.get((row.source_type, row.source_id), row.get_source_type_display())
+    return render(request, "school/credits/my_credits.html", {"page": page, "rows": rows})
+
+
+def _scope(member: Member, kind: str) -> Organization | None:
+    """The member's own organization of ``kind`` (itself or its nearest ancestor of that kind)."""
+    org = member.organization
+    if org.kind == kind:
+        return org
+    return org.get_ancestors().filter(kind=kind).order_by("-depth").first()
+
+
+def _ranking(member: Member, scope: Organization, period: str) -> dict[str, Any]:
+    ranked = rankings.members_ranked(scope, period)
+    top = list(ranked[:RANKING_TOP])
+    mine = next((m for m in top if m.pk == member.pk), None)
+    if mine is None:  # competition rank: one more than the members with more points
+        mine = rankings.members_with_points(scope, period).filter(pk=member.pk).first()
+        if mine is not None:
+            mine.rank = rankings.members_with_points(scope, period).filter(points__gt=mine.points).count() + 1
+    return {"scope": scope, "top": top, "mine": mine, "count": ranked.count(),
+            "mine_in_top": any(m.pk == member.pk for m in top)}
+
+
+@require_GET
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    key = request.GET.get("period", "month")
+    if key not in ("month", "all"):
+        key = "month"
+    period = current_month() if key == "month" else OVERALL
+    boards = []
+    for kind, label in ((OrganizationKind.BRANCH, _("My branch")), (OrganizationKind.COMMITTEE, _("My committee"))):
+        scope = _scope(member, kind)
+        if scope is not None:
+            boards.append({"label": label, **_ranking(member, scope, period)})
+    return render(request, "school/credits/ranking.html", {
+        "boards": boards, "period": parse(period), "key": key, "top_n": RANKING_TOP})

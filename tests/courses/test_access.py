@@ -22,7 +22,7 @@ def test_it_lets_only_members_who_may_see_a_lesson_watch_its_video(personas: Any
     assert not can_watch(personas.member_x.user, lesson.video)
     assert can_watch(personas.trainer, lesson.video)
     unused = make_video("未用于课程的视频")
-    assert can_watch(personas.member_x.user, unused)  # not in a lesson: courses abstains
+    assert not can_watch(personas.member_x.user, unused)  # not in a lesson: courses abstains, and videos fail closed
 
 
 def test_it_counts_reading_a_document_as_study_in_a_task(personas: Any, client_for: Any, clock: Any,

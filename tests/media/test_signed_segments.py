@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from media.access import register_video_access_check, unregister_video_access_check
 from media.models import Video
 from media.services import process_video, register_video_from_path
 from tests.factories import Personas
@@ -30,6 +31,19 @@ def ready_video(clip_dir: Path, sent_tasks: list[int]) -> Video:
     assert process_video(video.pk) == "ready"
     video.refresh_from_db()
     return video
+
+
+@pytest.fixture(autouse=True)
+def lesson_of_branch_group_a(personas: Personas) -> Iterator[None]:
+    """As if the video were in a lesson of 机关党总支 (what courses answers): videos fail closed for members."""
+    members = {personas.member.user_id, personas.member_a2.user_id}
+
+    def check(user: Any, video: Video) -> bool | None:
+        return user.pk in members
+
+    register_video_access_check(check)
+    yield
+    unregister_video_access_check(check)
 
 
 def _rendition_playlist(client: Any, video: Video) -> tuple[Any, list[str]]:

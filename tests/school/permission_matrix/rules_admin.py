@@ -102,6 +102,10 @@ SCHOOL: list[Rule] = [
     rule("courses_admin:task_add", ORG_ADMIN_LIST, ORG_ADMIN_LIST),
     rule("courses_admin:task_detail", A_OBJECT, kwargs=pk("task")),
     rule("courses_admin:task_export", A_OBJECT, kwargs=pk("task"), content_type=XLSX),
+    rule("courses_admin:superseded", every_admin(OK),
+         why="each user sees only what they may relink: trainers the lessons, administrators their scope's tasks"),
+    rule("courses_admin:superseded_relink", every_admin(NOT_ALLOWED), every_admin(BAD),
+         why="POST only; an empty POST names nothing to relink: 400 with a Chinese message, nothing changed"),
     # Exams: trainers write banks and exams; statistics for trainers and administrators (scoped rows).
     rule(("exams_tools:import",), TRAINER_TOOL, TRAINER_TOOL),
     rule("exams_tools:template", TRAINER_TOOL, content_type=XLSX),
@@ -144,4 +148,10 @@ SCHOOL: list[Rule] = [
          exclude="wagtailsnippetchoosers_media_video:create",
          why="Wagtail's snippet chooser asks no permission: any admin user may list video titles (left alone)"),
     rule("wagtailsnippetchoosers_media_video:create", TRAINER_VIEWSET),
+    # Search terms (设置 → 检索词表): the model's permissions, superusers only by default.
+    rule("wagtailsnippets_search_queryterm:*", SUPERUSER_VIEWSET, kwargs=pk("query_term")),
+    rule("wagtailsnippetchoosers_search_queryterm:*", every_admin(OK), kwargs=pk("query_term"),
+         exclude="wagtailsnippetchoosers_search_queryterm:create",
+         why="Wagtail's snippet chooser asks no permission: any admin user may list the public search vocabulary"),
+    rule("wagtailsnippetchoosers_search_queryterm:create", SUPERUSER_VIEWSET),
 ]

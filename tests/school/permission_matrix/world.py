@@ -49,6 +49,7 @@ from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
 from school.credits.rankings import take_snapshot
 from school.models import ActivationSheet, AdminScope, MemberImport
 from school.permissions import TRAINER_GROUP
+from search.models import QueryTerm
 from tests.courses.builders import make_course, make_reading
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas, build_personas
@@ -155,6 +156,8 @@ def _school(o: dict[str, Any], p: Personas) -> None:
     o["member_import"] = MemberImport.objects.create(file=ContentFile(b"PK", name="members.xlsx"),
                                                      original_name="members.xlsx", uploaded_by=p.admin_a)
     o["scope_a"] = AdminScope.objects.get(user=p.admin_a)
+    o["query_term"] = QueryTerm.objects.create(kind=QueryTerm.Kind.ALIAS, term="支部条例",
+                                               expansion="中国共产党支部工作条例（试行）")
     o["activation_sheet"] = ActivationSheet.objects.create(
         issued_by=p.admin_a, organization=p.branch_group_a, member_ids=[p.member.pk], total=1, done=1,
         state=ActivationSheet.State.DONE, file=ContentFile(b"PK", name="activation.xlsx"))

@@ -375,6 +375,10 @@ if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
 # Prefix of the Elasticsearch aliases and indices (several sites can share a cluster).
 SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
 SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)
+# Bulk items Elasticsearch rejects with 429 (write queue full) or 502-504 are retried this many times,
+# waiting SEARCH_ES_BULK_BACKOFF seconds, then twice as long each time; what still fails is retried by the task.
+SEARCH_ES_BULK_RETRIES = env_int("SEARCH_ES_BULK_RETRIES", 3, minimum=0)
+SEARCH_ES_BULK_BACKOFF = env_float("SEARCH_ES_BULK_BACKOFF", 2.0, minimum=0.0)
 # After Elasticsearch failed to answer, this process reports it unavailable at once for this many
 # seconds instead of making every search wait for the timeout again.
 SEARCH_ES_RETRY_SECONDS = env_float("SEARCH_ES_RETRY_SECONDS", 10.0, minimum=0.0)

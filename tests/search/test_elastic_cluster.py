@@ -15,6 +15,9 @@ from courses.services.site import ensure_site_pages
 from search import indexing
 from search.backends import get_backend
 from search.backends.elastic import ElasticsearchBackend
+from search.core import SearchUnavailable, Viewer
+from search.models import PendingIndex
+from search.params import parse_query
 from tests.search.es_node import Node, running_node
 
 BODY = "第一章　总则\n第一条　为了加强党员教育管理，制定本规定。\n"
@@ -69,3 +72,34 @@ def test_it_keeps_a_page_published_and_a_page_unpublished_during_a_rebuild(node:
     monkeypatch.setattr(indexing, "iter_documents", real)
     assert set(node.docs("school-documents")) == {f"document:{kept.pk}", f"document:{arriving.pk}"}
     assert len(node.resolve("school-documents")) == 1
+
+
+def test_it_retries_bulk_items_rejected_with_429_and_counts_a_missing_delete_as_done(node: Node, db: None) -> None:
+    kept = document("党员教育管理规定")
+    node.reject_items(f"document:{kept.pk}", times=2)  # the write queue is full twice, then takes it
+    assert indexing.index_page_or_remember(kept.pk) == 1
+    assert f"document:{kept.pk}" in node.docs("school-documents")
+    assert len(node.calls("PUT", "_bulk")) == 3
+    assert backend().remove(["document:999999"]) == 0  # 404: nothing was there, nothing to retry
+    assert not PendingIndex.objects.exists()
+
+
+def test_it_records_the_page_when_bulk_items_keep_failing(node: Node, db: None) -> None:
+    page = document("党员教育管理规定")
+    indexing.index_page(page.pk)
+    node.reject_items(f"document:{page.pk}", times=100)
+    PolicyDocumentPage.objects.get(pk=page.pk).unpublish()
+    with pytest.raises(SearchUnavailable, match="429"):
+        indexing.index_page_or_remember(page.pk)  # the delete was refused: it must not count as done
+    assert PendingIndex.objects.get().page_id == page.pk
+    assert f"document:{page.pk}" in node.docs("school-documents")
+    node.rejections.clear()
+    assert indexing.catch_up().indexed == 1
+    assert node.docs("school-documents") == {} and not PendingIndex.objects.exists()
+    node.item_errors[f"document:{page.pk}"] = (400, {"type": "document_parsing_exception", "reason": "failed to parse"})
+    page.refresh_from_db()
+    page.save_revision().publish()
+    with pytest.raises(SearchUnavailable, match="failed to parse"):
+        indexing.index_page_or_remember(page.pk)
+    assert PendingIndex.objects.get().page_id == page.pk
+    assert backend().search(parse_query({"q": "党员"}), Viewer(sees_everything=True)) is not None  # searches go on

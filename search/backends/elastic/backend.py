@@ -20,6 +20,7 @@ from .queries import build_search, read_response
 
 logger = logging.getLogger(__name__)
 
+RETRY_STATUS = (429, 502, 503, 504)  # bulk items and requests worth retrying: queue full, node restarting
 KINDS = {"documents": PolicyDocumentDoc, "courses": CourseDoc}
 
 
@@ -112,10 +113,38 @@ class ElasticsearchBackend:
                 self._call(self.client.indices.update_aliases, actions=[{"add": {"index": name, "alias": self.alias(kind)}}])
 
     def _bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> int:
-        from elasticsearch.helpers import bulk
+        """Sends ``actions`` with the helpers' ``streaming_bulk``, which retries items (and whole requests)
+        answered 429 or 502-504 with exponential backoff. A delete answered 404 is done (nothing was there).
+        Items still failing after that raise ``SearchUnavailable`` once the rest is written, so the task
+        retries and the page is recorded for the catch-up; searches are not taken down by it."""
+        from elasticsearch.helpers import streaming_bulk
 
-        ok, _errors = self._call(bulk, self.client, actions, refresh=self.refresh, **kwargs)
-        return int(ok)
+        written = 0
+        failed: list[str] = []
+
+        def run() -> None:
+            nonlocal written
+            for ok, item in streaming_bulk(self.client, actions, refresh=self.refresh, raise_on_error=False,
+                                           raise_on_exception=True, retry_on_status=RETRY_STATUS,
+                                           max_retries=settings.SEARCH_ES_BULK_RETRIES,
+                                           initial_backoff=settings.SEARCH_ES_BULK_BACKOFF,
+                                           max_backoff=max(settings.SEARCH_ES_BULK_BACKOFF, 60.0), **kwargs):
+                (op, result), = item.items()
+                if ok:
+                    written += result.get("result") != "not_found"
+                elif op == "delete" and result.get("status") == 404:
+                    continue
+                else:
+                    error = result.get("error") or {}
+                    reason = error.get("reason", "") if isinstance(error, dict) else str(error)
+                    failed.append(f"{op} {result.get('_id')}: {result.get('status')} {reason}"[:300])
+
+        self._call(run)
+        if failed:
+            message = f"{len(failed)} bulk items failed ({'; '.join(failed[:3])})"
+            logger.warning("search: %s", message)
+            raise SearchUnavailable(message)
+        return written
 
     def index(self, docs: Iterable[SearchDocument]) -> int:
         self.ensure_aliases()
@@ -123,8 +152,7 @@ class ElasticsearchBackend:
 
     def remove(self, keys: Iterable[str]) -> int:
         self.ensure_aliases()
-        return self._bulk(delete_actions(keys, {kind: self.alias(kind) for kind in KINDS}),
-                          raise_on_error=False)
+        return self._bulk(delete_actions(keys, {kind: self.alias(kind) for kind in KINDS}))
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
         new = {kind: self._create_index(kind) for kind in KINDS}

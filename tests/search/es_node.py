@@ -121,7 +121,7 @@ class Node:
             if m == "DELETE":
                 return 200, {"succeeded": True, "num_freed": 1}
             return 200, {"_scroll_id": "s1", "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0}, "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
-        if len(parts) == 2 and parts[1] == "_analyze":
+        if parts[-1] == "_analyze":
             tokenizer = req.body.get("tokenizer") or ""
             analyzer = req.body.get("analyzer") or ""
             if tokenizer and tokenizer not in self.tokenizers:
@@ -299,3 +299,33 @@ def running_node(node: Node | None = None, tls: ssl.SSLContext | None = None) ->
     finally:
         server.shutdown()
         server.server_close()
+
+
+def self_signed(directory: Any) -> tuple[ssl.SSLContext, str, str]:
+    """A server context with a new self-signed certificate for 127.0.0.1 (as ES 8's own CA would give),
+    the path of the certificate (the "CA file") and its SHA-256 fingerprint."""
+    import datetime as dt
+    import ipaddress
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = Path(directory) / "http_ca.crt", Path(directory) / "node.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path), cert.fingerprint(hashes.SHA256()).hex()

@@ -18,7 +18,8 @@ from search.backends.elastic import ElasticsearchBackend
 from search.core import SearchUnavailable, Viewer
 from search.models import PendingIndex
 from search.params import parse_query
-from tests.search.es_node import Node, running_node
+from search.readiness import check_search_engine
+from tests.search.es_node import Node, running_node, self_signed
 
 BODY = "第一章　总则\n第一条　为了加强党员教育管理，制定本规定。\n"
 
@@ -103,3 +104,61 @@ def test_it_records_the_page_when_bulk_items_keep_failing(node: Node, db: None) 
         indexing.index_page_or_remember(page.pk)
     assert PendingIndex.objects.get().page_id == page.pk
     assert backend().search(parse_query({"q": "党员"}), Viewer(sees_everything=True)) is not None  # searches go on
+
+
+@pytest.fixture
+def secured(settings: Any, tmp_path: Any) -> Iterator[tuple[Node, str, str]]:
+    """ES 8 as installed: HTTPS with its own CA, and credentials required."""
+    context, ca_file, fingerprint = self_signed(tmp_path)
+    with running_node(Node(credentials={"ApiKey c2VjcmV0", "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="}), tls=context) \
+            as (node, url):
+        settings.ELASTICSEARCH_URL = url
+        settings.SEARCH_ES_PREFIX = "school"
+        settings.SEARCH_ES_RETRY_SECONDS = 0.0
+        yield node, ca_file, fingerprint
+    settings.ELASTICSEARCH_URL = None
+
+
+def test_it_says_which_part_of_a_secured_cluster_fails(secured: tuple[Node, str, str], settings: Any,
+                                                       db: None) -> None:
+    node, ca_file, fingerprint = secured
+    check = check_search_engine()
+    assert check.status == "error" and "SEARCH_ES_CA_CERTS" in check.message  # TLS: its CA is not trusted
+    with pytest.raises(SearchUnavailable, match="tls"):
+        backend().search(parse_query({"q": "党员"}), Viewer())
+    settings.SEARCH_ES_CA_CERTS = ca_file
+    check = check_search_engine()
+    assert check.status == "error" and "SEARCH_ES_API_KEY" in check.message  # TLS passes, credentials missing
+    settings.SEARCH_ES_API_KEY = "wrong"
+    assert "SEARCH_ES_API_KEY" in check_search_engine().message
+    settings.SEARCH_ES_API_KEY = "c2VjcmV0"
+    assert check_search_engine().status == "ok"
+    assert node.requests[-1].headers["authorization"] == "ApiKey c2VjcmV0"
+    settings.SEARCH_ES_API_KEY = None
+    settings.SEARCH_ES_CA_CERTS = None
+    settings.SEARCH_ES_SSL_FINGERPRINT = fingerprint
+    settings.SEARCH_ES_USERNAME, settings.SEARCH_ES_PASSWORD = "elastic", "changeme"
+    assert check_search_engine().status == "ok"
+    assert node.requests[-1].headers["authorization"] == "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="
+
+
+def test_it_names_the_missing_analysis_plugin_once(node: Node, settings: Any, db: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.SEARCH_ES_ANALYZER = "smartcn"
+    settings.SEARCH_ES_RETRY_SECONDS = 0.0
+    check = check_search_engine()
+    assert check.status == "error" and "analysis-smartcn" in check.message
+    with pytest.raises(CommandError, match="analysis-smartcn"):
+        call_command("search_index", "--rebuild")
+    assert not node.calls("PUT", r"^/school-")  # no half-made index
+    page = document("党员教育管理规定")
+    with pytest.raises(SearchUnavailable, match="analysis-smartcn"):
+        indexing.index_page_or_remember(page.pk)
+    assert PendingIndex.objects.get().page_id == page.pk
+    node.tokenizers.add("smartcn_tokenizer")  # the plugin is installed
+    assert indexing.catch_up().indexed == 1
+    analyzed = len(node.calls("GET", "_analyze")) + len(node.calls("POST", "_analyze"))
+    backend().search(parse_query({"q": "党员"}), Viewer())
+    backend().index([])
+    assert len(node.calls("GET", "_analyze")) + len(node.calls("POST", "_analyze")) == analyzed  # checked once

@@ -49,6 +49,58 @@ def alias_actions(alias: str, old: list[str], new: str) -> list[dict[str, Any]]:
     return [*({"remove": {"index": name, "alias": alias}} for name in old), {"add": {"index": new, "alias": alias}}]
 
 
+def client_options() -> dict[str, Any]:
+    """The client's keyword arguments from the settings: timeout, how to trust the cluster's certificate
+    (a CA file, or the SHA-256 fingerprint of the certificate), and credentials (an API key, or a user
+    and password). Credentials may also be in the URL (``https://user:password@host:9200``)."""
+    options: dict[str, Any] = {"request_timeout": settings.SEARCH_ES_TIMEOUT}
+    if settings.SEARCH_ES_CA_CERTS:
+        options["ca_certs"] = settings.SEARCH_ES_CA_CERTS
+    if settings.SEARCH_ES_SSL_FINGERPRINT:
+        options["ssl_assert_fingerprint"] = settings.SEARCH_ES_SSL_FINGERPRINT
+    if settings.SEARCH_ES_API_KEY:
+        options["api_key"] = settings.SEARCH_ES_API_KEY
+    elif settings.SEARCH_ES_USERNAME:
+        options["basic_auth"] = (settings.SEARCH_ES_USERNAME, settings.SEARCH_ES_PASSWORD)
+    return options
+
+
+def failure_kind(exc: BaseException) -> str:
+    """Which part of talking to the cluster failed: "tls", "authentication", "authorization", "timeout",
+    "connection", "plugin" or "error" (for ``check_services`` and the logs)."""
+    from elastic_transport import ConnectionError as TransportConnectionError
+    from elastic_transport import ConnectionTimeout, TlsError
+    from elasticsearch import AuthenticationException, AuthorizationException
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AnalysisPluginMissing):
+            return "plugin"
+        if isinstance(seen, TlsError):
+            return "tls"
+        if isinstance(seen, AuthenticationException):
+            return "authentication"
+        if isinstance(seen, AuthorizationException):
+            return "authorization"
+        if isinstance(seen, ConnectionTimeout):
+            return "timeout"
+        if isinstance(seen, TransportConnectionError):
+            return "connection"
+        seen = seen.__cause__
+    return "error"
+
+
+class AnalysisPluginMissing(SearchUnavailable):
+    """SEARCH_ES_ANALYZER names an analysis plugin the cluster does not have."""
+
+
+# SEARCH_ES_ANALYZER -> the tokenizers it uses and the Elasticsearch plugin that provides them
+PLUGINS: dict[str, tuple[tuple[str, ...], str]] = {
+    "smartcn": (("smartcn_tokenizer",), "analysis-smartcn"),
+    "ik": (("ik_max_word", "ik_smart"), "analysis-ik"),
+}
+
+
 class ElasticsearchBackend:
     name = "elasticsearch"
 
@@ -60,13 +112,14 @@ class ElasticsearchBackend:
         self._client: Any = None
         self.down_until = 0.0  # monotonic time until which the cluster is taken to be down
         self.down_reason = ""
+        self.analyzer_checked = False
 
     @property
     def client(self) -> Any:
         if self._client is None:
             from elasticsearch import Elasticsearch
 
-            self._client = Elasticsearch(self.url, request_timeout=settings.SEARCH_ES_TIMEOUT)
+            self._client = Elasticsearch(self.url, **client_options())
         return self._client
 
     def alias(self, kind: str) -> str:
@@ -75,13 +128,15 @@ class ElasticsearchBackend:
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Engine failures become ``SearchUnavailable``; after one, calls fail at once for
         ``SEARCH_ES_RETRY_SECONDS`` (no search waits for the timeout of a cluster known to be down)."""
-        from elasticsearch import ApiError, TransportError
+        from elasticsearch import ApiError, AuthenticationException, AuthorizationException, TransportError
 
         if time.monotonic() < self.down_until:
             raise SearchUnavailable(self.down_reason)
         try:
             result = fn(*args, **kwargs)
-        except TransportError as exc:  # connection refused, timeout: retry later
+        except TransportError as exc:  # connection refused, TLS failure, timeout: retry later
+            raise self._down(exc) from exc
+        except (AuthenticationException, AuthorizationException) as exc:  # credentials: an operator's fix
             raise self._down(exc) from exc
         except ApiError as exc:
             if getattr(exc, "status_code", 500) >= 500 or getattr(exc, "status_code", 0) == 429:
@@ -91,10 +146,33 @@ class ElasticsearchBackend:
         return result
 
     def _down(self, exc: Exception) -> SearchUnavailable:
-        self.down_reason = f"{type(exc).__name__}: {exc}"
+        self.down_reason = f"{failure_kind(exc)}: {type(exc).__name__}: {exc}"
         self.down_until = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
         logger.warning("search: Elasticsearch unavailable (%s)", self.down_reason)
         return SearchUnavailable(self.down_reason)
+
+    def check_analyzer(self) -> None:
+        """Once per process: the tokenizers of ``SEARCH_ES_ANALYZER`` exist on the cluster (``indices.analyze``);
+        if not, ``AnalysisPluginMissing`` names the plugin to install (and searches fail at once for
+        ``SEARCH_ES_RETRY_SECONDS`` instead of asking again)."""
+        from elasticsearch import BadRequestError
+
+        if self.analyzer_checked or self.analyzer not in PLUGINS:
+            return
+        tokenizers, plugin = PLUGINS[self.analyzer]
+        for tokenizer in tokenizers:
+            try:
+                self._call(self.client.indices.analyze, tokenizer=tokenizer, text="党员教育")
+            except BadRequestError as exc:
+                problem = AnalysisPluginMissing(
+                    f"SEARCH_ES_ANALYZER={self.analyzer} needs the Elasticsearch plugin {plugin} (tokenizer "
+                    f"{tokenizer} not found): install it on every node (bin/elasticsearch-plugin install {plugin}) "
+                    f"and restart them, or set SEARCH_ES_ANALYZER=cjk")
+                self.down_reason = f"plugin: {problem}"
+                self.down_until = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
+                logger.error("search: %s", problem)
+                raise problem from exc
+        self.analyzer_checked = True
 
     def _indices_of(self, alias: str) -> list[str]:
         if not self._call(self.client.indices.exists_alias, name=alias):
@@ -107,6 +185,7 @@ class ElasticsearchBackend:
         return name
 
     def ensure_aliases(self) -> None:
+        self.check_analyzer()
         for kind in KINDS:
             if not self._indices_of(self.alias(kind)):
                 name = self._create_index(kind)
@@ -155,6 +234,7 @@ class ElasticsearchBackend:
         return self._bulk(delete_actions(keys, {kind: self.alias(kind) for kind in KINDS}))
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        self.check_analyzer()
         new = {kind: self._create_index(kind) for kind in KINDS}
         count = self._bulk(bulk_actions(docs, new))
         self._call(self.client.indices.refresh, index=list(new.values()))

@@ -167,6 +167,9 @@ class Node:
             return 200, {"acknowledged": True}
         if req.method == "HEAD":
             return (200 if self.resolve(name) else 404), {}
+        if req.method == "GET":
+            return 200, {n: {"aliases": {a: {} for a in self.indices[n]["aliases"]}, "settings": {}, "mappings": {}}
+                         for n in self.resolve(name)}
         return 400, error_body(400, "illegal_argument_exception", f"no handler for {req.method} {name}")
 
     def update_aliases(self, actions: list[dict[str, Any]]) -> tuple[int, Any]:

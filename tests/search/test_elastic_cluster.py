@@ -20,6 +20,7 @@ from search.models import PendingIndex
 from search.params import parse_query
 from search.readiness import check_search_engine
 from tests.search.es_node import Node, running_node, self_signed
+from tests.search.factories import library
 
 BODY = "第一章　总则\n第一条　为了加强党员教育管理，制定本规定。\n"
 
@@ -162,3 +163,28 @@ def test_it_names_the_missing_analysis_plugin_once(node: Node, settings: Any, db
     backend().search(parse_query({"q": "党员"}), Viewer())
     backend().index([])
     assert len(node.calls("GET", "_analyze")) + len(node.calls("POST", "_analyze")) == analyzed  # checked once
+
+
+def test_it_bootstraps_each_alias_once_even_when_two_processes_race(node: Node, settings: Any, db: None) -> None:
+    first = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    second = ElasticsearchBackend(settings.ELASTICSEARCH_URL)  # another worker, starting at the same moment
+    first.ensure_aliases()
+    node.fail("HEAD", "/_alias/school-documents", 404, {})  # it looked before the first one had created it
+    second.ensure_aliases()
+    assert node.resolve("school-documents") == ["school-documents-0"]
+    assert node.resolve("school-courses") == ["school-courses-0"]
+    assert second.index(library()) == 5 and len(node.docs("school-documents")) == 5
+    before = len(node.requests)
+    second.index(library()[:1])
+    second.search(parse_query({"q": "条例"}), Viewer())
+    assert [r.path for r in node.requests[before:]] == ["/_bulk", "/school-documents,school-courses/_search"]
+
+
+def test_it_drops_its_indices_by_name_where_wildcard_deletes_are_refused(node: Node, settings: Any,
+                                                                         db: None) -> None:
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    engine.rebuild(library())
+    node.indices["other-documents-1"] = {"docs": {}, "aliases": {}}
+    engine.drop_all()
+    assert list(node.indices) == ["other-documents-1"]
+    assert not [r for r in node.calls("DELETE") if "*" in r.path]

@@ -113,6 +113,7 @@ class ElasticsearchBackend:
         self.down_until = 0.0  # monotonic time until which the cluster is taken to be down
         self.down_reason = ""
         self.analyzer_checked = False
+        self.aliases_ready = False  # this process has seen both aliases exist
 
     @property
     def client(self) -> Any:
@@ -185,11 +186,26 @@ class ElasticsearchBackend:
         return name
 
     def ensure_aliases(self) -> None:
+        """Once per process: each alias exists. A missing one is created with its first index in one request
+        (``<alias>-0``, the alias as its write index); when two processes race, the second gets
+        ``resource_already_exists_exception``, which means the same thing: the alias is there."""
+        from elasticsearch import BadRequestError
+
         self.check_analyzer()
+        if self.aliases_ready:
+            return
         for kind in KINDS:
-            if not self._indices_of(self.alias(kind)):
-                name = self._create_index(kind)
-                self._call(self.client.indices.update_aliases, actions=[{"add": {"index": name, "alias": self.alias(kind)}}])
+            alias = self.alias(kind)
+            if self._call(self.client.indices.exists_alias, name=alias):
+                continue
+            body = index_body(kind, self.analyzer)
+            try:
+                self._call(self.client.indices.create, index=f"{alias}-0", aliases={alias: {"is_write_index": True}},
+                           **body)
+            except BadRequestError as exc:
+                if getattr(exc, "error", "") != "resource_already_exists_exception":
+                    raise
+        self.aliases_ready = True
 
     def _bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> int:
         """Sends ``actions`` with the helpers' ``streaming_bulk``, which retries items (and whole requests)
@@ -218,8 +234,13 @@ class ElasticsearchBackend:
                     reason = error.get("reason", "") if isinstance(error, dict) else str(error)
                     failed.append(f"{op} {result.get('_id')}: {result.get('status')} {reason}"[:300])
 
-        self._call(run)
+        try:
+            self._call(run)
+        except SearchUnavailable:
+            self.aliases_ready = False  # look again next time (an index may have been deleted by hand)
+            raise
         if failed:
+            self.aliases_ready = False
             message = f"{len(failed)} bulk items failed ({'; '.join(failed[:3])})"
             logger.warning("search: %s", message)
             raise SearchUnavailable(message)
@@ -266,5 +287,11 @@ class ElasticsearchBackend:
         return read_response(query, dict(body))
 
     def drop_all(self) -> None:
-        """Deletes this prefix's indices (tests)."""
-        self._call(self.client.indices.delete, index=f"{self.prefix}-*", ignore_unavailable=True)
+        """Deletes this prefix's indices (tests), by name: ES 8 refuses wildcard deletes by default
+        (``action.destructive_requires_name``)."""
+        patterns = ",".join(f"{self.alias(kind)}-*" for kind in KINDS)
+        names = sorted(self._call(self.client.indices.get, index=patterns, expand_wildcards="all",
+                                  allow_no_indices=True, ignore_unavailable=True))
+        if names:
+            self._call(self.client.indices.delete, index=",".join(names), ignore_unavailable=True)
+        self.aliases_ready = False

@@ -383,6 +383,9 @@ SEARCH_ES_SSL_FINGERPRINT = env_optional("SEARCH_ES_SSL_FINGERPRINT")
 SEARCH_ES_API_KEY = env_optional("SEARCH_ES_API_KEY")
 SEARCH_ES_USERNAME = env_optional("SEARCH_ES_USERNAME")
 SEARCH_ES_PASSWORD = env_str("SEARCH_ES_PASSWORD", "")
+# search_index --rebuild loads the new indices with this request timeout (seconds) and documents per request.
+SEARCH_ES_REBUILD_TIMEOUT = env_int("SEARCH_ES_REBUILD_TIMEOUT", 120, minimum=1)
+SEARCH_ES_REBUILD_CHUNK = env_int("SEARCH_ES_REBUILD_CHUNK", 200, minimum=1)
 # Bulk items Elasticsearch rejects with 429 (write queue full) or 502-504 are retried this many times,
 # waiting SEARCH_ES_BULK_BACKOFF seconds, then twice as long each time; what still fails is retried by the task.
 SEARCH_ES_BULK_RETRIES = env_int("SEARCH_ES_BULK_RETRIES", 3, minimum=0)

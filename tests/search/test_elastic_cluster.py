@@ -188,3 +188,35 @@ def test_it_drops_its_indices_by_name_where_wildcard_deletes_are_refused(node: N
     engine.drop_all()
     assert list(node.indices) == ["other-documents-1"]
     assert not [r for r in node.calls("DELETE") if "*" in r.path]
+
+
+def test_it_loads_a_rebuild_with_its_own_timeout_and_chunks_and_cleans_up_a_failed_one(node: Node, settings: Any,
+                                                                                      db: None) -> None:
+    settings.SEARCH_ES_TIMEOUT = 1
+    settings.SEARCH_ES_REBUILD_TIMEOUT = 5
+    settings.SEARCH_ES_REBUILD_CHUNK = 2
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    engine.ensure_aliases()
+    node.delay["/_bulk"] = 1.2  # a busy cluster: slower than the search timeout, well within the rebuild's
+    assert engine.rebuild(library()) == 5
+    assert len(node.calls("PUT", "/_bulk")) == 3  # 2 + 2 + 1
+    del node.delay["/_bulk"]
+    before = set(node.indices)
+    node.fail("PUT", "/_bulk", 503, {"error": {"type": "unavailable_shards_exception", "reason": "primary shard is "
+                                               "not active"}, "status": 503}, times=100)
+    with pytest.raises(SearchUnavailable):
+        engine.rebuild(library())
+    assert set(node.indices) == before  # the half-built indices are gone, the old ones serve on
+    node.failures.clear()
+    assert engine.search(parse_query({"q": "条例"}), Viewer()).total == 5  # searches were not taken down
+
+
+def test_it_does_not_take_search_down_for_one_slow_request(node: Node, settings: Any, db: None) -> None:
+    settings.SEARCH_ES_TIMEOUT = 1
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    engine.index(library())
+    node.delay["_search"] = 1.5
+    with pytest.raises(SearchUnavailable, match="timeout"):
+        engine.search(parse_query({"q": "条例"}), Viewer())
+    del node.delay["_search"]
+    assert engine.search(parse_query({"q": "条例"}), Viewer()).hits

@@ -126,29 +126,36 @@ class ElasticsearchBackend:
     def alias(self, kind: str) -> str:
         return f"{self.prefix}-{kind}"
 
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Engine failures become ``SearchUnavailable``; after one, calls fail at once for
-        ``SEARCH_ES_RETRY_SECONDS`` (no search waits for the timeout of a cluster known to be down)."""
+    def _call(self, fn: Any, *args: Any, guard: bool = False, trip: bool = True, **kwargs: Any) -> Any:
+        """Engine failures become ``SearchUnavailable``. A cluster that cannot be reached (connection refused,
+        TLS, credentials, 5xx/429) is taken to be down for ``SEARCH_ES_RETRY_SECONDS``: searches (``guard``)
+        then fail at once instead of waiting for the timeout again. A timeout (one slow request) does not
+        take it down, and writes always try (the indexing tasks' retries are real attempts)."""
+        from elastic_transport import ConnectionTimeout
         from elasticsearch import ApiError, AuthenticationException, AuthorizationException, TransportError
 
-        if time.monotonic() < self.down_until:
+        if guard and time.monotonic() < self.down_until:
             raise SearchUnavailable(self.down_reason)
         try:
             result = fn(*args, **kwargs)
-        except TransportError as exc:  # connection refused, TLS failure, timeout: retry later
-            raise self._down(exc) from exc
+        except ConnectionTimeout as exc:
+            logger.warning("search: Elasticsearch timed out (%s)", exc)
+            raise SearchUnavailable(f"timeout: {exc}") from exc
+        except TransportError as exc:  # connection refused, TLS failure: retry later
+            raise self._down(exc, trip) from exc
         except (AuthenticationException, AuthorizationException) as exc:  # credentials: an operator's fix
-            raise self._down(exc) from exc
+            raise self._down(exc, trip) from exc
         except ApiError as exc:
             if getattr(exc, "status_code", 500) >= 500 or getattr(exc, "status_code", 0) == 429:
-                raise self._down(exc) from exc
+                raise self._down(exc, trip) from exc
             raise
         self.down_until = 0.0
         return result
 
-    def _down(self, exc: Exception) -> SearchUnavailable:
+    def _down(self, exc: Exception, trip: bool = True) -> SearchUnavailable:
         self.down_reason = f"{failure_kind(exc)}: {type(exc).__name__}: {exc}"
-        self.down_until = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
+        if trip:
+            self.down_until = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
         logger.warning("search: Elasticsearch unavailable (%s)", self.down_reason)
         return SearchUnavailable(self.down_reason)
 
@@ -207,11 +214,12 @@ class ElasticsearchBackend:
                     raise
         self.aliases_ready = True
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> int:
+    def _bulk(self, actions: Iterable[dict[str, Any]], load: bool = False, **kwargs: Any) -> int:
         """Sends ``actions`` with the helpers' ``streaming_bulk``, which retries items (and whole requests)
         answered 429 or 502-504 with exponential backoff. A delete answered 404 is done (nothing was there).
         Items still failing after that raise ``SearchUnavailable`` once the rest is written, so the task
-        retries and the page is recorded for the catch-up; searches are not taken down by it."""
+        retries and the page is recorded for the catch-up; searches are not taken down by it. ``load``: the
+        rebuild's bulk load, with its own timeout and chunk size, whose failure does not take searches down."""
         from elasticsearch.helpers import streaming_bulk
 
         written = 0
@@ -219,7 +227,11 @@ class ElasticsearchBackend:
 
         def run() -> None:
             nonlocal written
-            for ok, item in streaming_bulk(self.client, actions, refresh=self.refresh, raise_on_error=False,
+            client = self.client
+            if load:
+                client = client.options(request_timeout=settings.SEARCH_ES_REBUILD_TIMEOUT)
+                kwargs.setdefault("chunk_size", settings.SEARCH_ES_REBUILD_CHUNK)
+            for ok, item in streaming_bulk(client, actions, refresh=self.refresh, raise_on_error=False,
                                            raise_on_exception=True, retry_on_status=RETRY_STATUS,
                                            max_retries=settings.SEARCH_ES_BULK_RETRIES,
                                            initial_backoff=settings.SEARCH_ES_BULK_BACKOFF,
@@ -235,7 +247,7 @@ class ElasticsearchBackend:
                     failed.append(f"{op} {result.get('_id')}: {result.get('status')} {reason}"[:300])
 
         try:
-            self._call(run)
+            self._call(run, trip=not load)
         except SearchUnavailable:
             self.aliases_ready = False  # look again next time (an index may have been deleted by hand)
             raise
@@ -255,16 +267,30 @@ class ElasticsearchBackend:
         return self._bulk(delete_actions(keys, {kind: self.alias(kind) for kind in KINDS}))
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        """New indices, bulk-loaded, then both aliases swapped in one request and the old indices deleted.
+        If anything fails before the swap, the new indices are deleted again (by name)."""
         self.check_analyzer()
-        new = {kind: self._create_index(kind) for kind in KINDS}
-        count = self._bulk(bulk_actions(docs, new))
-        self._call(self.client.indices.refresh, index=list(new.values()))
-        old = {kind: self._indices_of(self.alias(kind)) for kind in KINDS}
-        actions = [action for kind in KINDS for action in alias_actions(self.alias(kind), old[kind], new[kind])]
-        self._call(self.client.indices.update_aliases, actions=actions)  # atomic: both aliases at once
+        new: dict[str, str] = {}
+        try:
+            for kind in KINDS:
+                new[kind] = self._create_index(kind)
+            count = self._bulk(bulk_actions(docs, new), load=True)
+            self._call(self.client.indices.refresh, index=list(new.values()), trip=False)
+            old = {kind: self._indices_of(self.alias(kind)) for kind in KINDS}
+            actions = [action for kind in KINDS for action in alias_actions(self.alias(kind), old[kind], new[kind])]
+            self._call(self.client.indices.update_aliases, actions=actions)  # atomic: both aliases at once
+        except BaseException:
+            if new:
+                try:
+                    self._call(self.client.indices.delete, index=",".join(new.values()), ignore_unavailable=True,
+                               trip=False)
+                except Exception as exc:  # the cluster is gone: say what to delete by hand
+                    logger.error("search: rebuild failed; delete the indices %s (%s)", ", ".join(new.values()), exc)
+            raise
         for names in old.values():
             for name in names:
                 self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+        self.aliases_ready = True
         return count
 
     def indexed_versions(self) -> dict[str, dt.datetime | None]:
@@ -283,7 +309,7 @@ class ElasticsearchBackend:
         self.ensure_aliases()
         plan = understand(query.q) if query.q else None  # file vocabulary plus the admin's terms
         s = build_search(query, viewer, [self.alias(kind) for kind in KINDS], plan)
-        body = self._call(self.client.search, index=",".join(s._index or []), body=s.to_dict())
+        body = self._call(self.client.search, index=",".join(s._index or []), body=s.to_dict(), guard=True)
         return read_response(query, dict(body))
 
     def drop_all(self) -> None:

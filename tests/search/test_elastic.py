@@ -54,6 +54,17 @@ def test_it_configures_the_analyzer_by_setting(kind: str, index_tokenizer: str, 
     assert analyzers["school_search"]["tokenizer"] == search_tokenizer
     if kind == "cjk":
         assert "cjk_bigram" in analyzers["school_index"]["filter"]
+    assert analyzers["school_phrase"]["tokenizer"] == search_tokenizer  # the same at index and search time
+
+
+def test_it_runs_phrase_clauses_on_subfields_analysed_alike_at_index_and_search_time() -> None:
+    mapping = PolicyDocumentDoc._doc_type.mapping.to_dict()["properties"]
+    assert mapping["title"]["fields"]["phrase"] == {"type": "text", "analyzer": "school_phrase"}
+    assert mapping["passages"]["properties"]["text"]["fields"]["phrase"] == {"type": "text",
+                                                                            "analyzer": "school_phrase"}
+    text = json.dumps(body_for({"q": "廉洁自律"}), ensure_ascii=False)
+    assert '"match_phrase": {"title.phrase"' in text and '"match_phrase": {"passages.text.phrase"' in text
+    assert '"match_phrase": {"title":' not in text and '"match_phrase": {"passages.text":' not in text
 
 
 def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() -> None:
@@ -61,12 +72,12 @@ def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() ->
     text = json.dumps(body, ensure_ascii=False)
     assert "query_string" not in text and "simple_query_string" not in text
     should = body["query"]["bool"]["must"][0]["bool"]["should"]
-    assert {"match_phrase": {"title": {"query": "廉洁自律", "boost": 30}}} in should
+    assert {"match_phrase": {"title.phrase": {"query": "廉洁自律", "boost": 30}}} in should
     multi = next(c["multi_match"] for c in should if "multi_match" in c)
     assert "title^10" in multi["fields"] and multi["query"] == "廉洁自律"
     nested = next(c["nested"] for c in should if "nested" in c)
     assert nested["path"] == "passages" and nested["inner_hits"]["highlight"]["encoder"] == "html"
-    assert {"match_phrase": {"passages.text": {"query": "廉洁自律", "slop": 2, "boost": 5}}} in \
+    assert {"match_phrase": {"passages.text.phrase": {"query": "廉洁自律", "slop": 2, "boost": 5}}} in \
         nested["query"]["bool"]["should"]
     filters = body["query"]["bool"]["filter"]
     assert {"term": {"live": True}} in filters and {"term": {"category": "准则"}} in filters

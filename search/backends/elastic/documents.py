@@ -14,6 +14,10 @@ from ...text import doc_number_key, normalize
 
 INDEX_ANALYZER = "school_index"
 SEARCH_ANALYZER = "school_search"
+# Phrase clauses run on ``.phrase`` subfields analysed the same way at index and search time: with ik,
+# ``ik_max_word`` (index) and ``ik_smart`` (search) give token positions that do not line up, so a phrase
+# query on the main field rarely matches.
+PHRASE_ANALYZER = "school_phrase"
 
 
 def analysis(kind: str) -> dict[str, Any]:
@@ -27,6 +31,7 @@ def analysis(kind: str) -> dict[str, Any]:
     else:  # cjk: overlapping bigrams, works on every cluster
         analyzers = {name: {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}
                      for name in (INDEX_ANALYZER, SEARCH_ANALYZER)}
+    analyzers[PHRASE_ANALYZER] = dict(analyzers[SEARCH_ANALYZER])
     return {"analyzer": analyzers}
 
 
@@ -34,18 +39,22 @@ def _text(**kwargs: Any) -> Text:
     return Text(analyzer=INDEX_ANALYZER, search_analyzer=SEARCH_ANALYZER, **kwargs)
 
 
+def _phrase() -> Text:
+    return Text(analyzer=PHRASE_ANALYZER)
+
+
 class PassageDoc(InnerDoc):
     label = Keyword()
     chapter = _text()
     anchor = Keyword(index=False)
-    text = _text(term_vector="with_positions_offsets")
+    text = _text(term_vector="with_positions_offsets", fields={"phrase": _phrase()})
 
 
 class BaseDoc(Document):
     key = Keyword()
     page_id = Integer()
     content_type = Keyword()
-    title = _text(fields={"raw": Keyword()})
+    title = _text(fields={"raw": Keyword(), "phrase": _phrase()})
     title_key = Keyword()
     category = Keyword()
     issuer = Keyword(fields={"text": _text()})

@@ -48,7 +48,7 @@ def text_query(q: str, plan: QueryPlan | None = None) -> Any:
     if text:
         passage_should += [
             Q("match", passages__text={"query": text, "minimum_should_match": "60%"}),
-            Q("match_phrase", passages__text={"query": text, "slop": 2, "boost": 5}),
+            Q("match_phrase", **{"passages.text.phrase": {"query": text, "slop": 2, "boost": 5}}),
         ]
     passage_should += [Q("match", passages__text={"query": alt, "boost": 2}) for alt in plan.expansions]
     if plan.article is not None:
@@ -58,7 +58,7 @@ def text_query(q: str, plan: QueryPlan | None = None) -> Any:
         passage_should.append(article)
     should: list[Any] = [
         Q("term", doc_number_key={"value": number, "boost": 1000}),
-        Q("match_phrase", title={"query": text or q, "boost": 30}),
+        Q("match_phrase", **{"title.phrase": {"query": text or q, "boost": 30}}),
         Q("multi_match", query=text or q, fields=["title^10", "doc_number.text^5", "issuer.text", "summary"],
           type="best_fields", minimum_should_match="60%"),
         Q("nested", path="passages", score_mode="max", query=Q("bool", should=passage_should), inner_hits={

@@ -87,7 +87,8 @@ def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() ->
     assert body["highlight"]["pre_tags"] == ["<mark>"] and body["highlight"]["encoder"] == "html"
     assert body["collapse"]["field"] == "title_key"
     assert body["from"] == 5 and body["size"] == 5
-    assert set(body["aggs"]) == {"groups", "category", "issuer", "year", "validity", "content_type"}
+    assert set(body["aggs"]) == {"groups", "facets"}
+    assert set(body["aggs"]["facets"]["aggs"]) == {"category", "issuer", "year", "validity", "content_type"}
 
 
 def test_it_puts_an_exact_document_number_first() -> None:
@@ -250,3 +251,50 @@ def test_it_prefers_the_version_of_a_named_year_and_searches_synonyms() -> None:
 def test_it_indexes_the_version_of_a_policy_document() -> None:
     doc = to_es(make_doc("中国共产党纪律处分条例", version="2018年版"))
     assert (doc.version, doc.version_year) == ("2018年版", 2018)
+
+
+def test_it_browses_without_folding_and_counts_every_entry() -> None:
+    body = body_for({"category": "条例"})
+    assert "collapse" not in body and "groups" not in body["aggs"]
+    assert body["aggs"]["facets"]["filter"] == {"match_all": {}}
+    results = read_response(parse_query({}), {"hits": {"total": {"value": 7}, "hits": []},
+                                              "aggregations": {"facets": {"doc_count": 7}}})
+    assert results.total == 7
+
+
+def test_it_finds_the_words_of_a_query_despite_stray_tokens() -> None:
+    should = body_for({"q": "廉洁 OR 1=1"})["query"]["bool"]["must"][0]["bool"]["should"]
+    nested = next(c["nested"] for c in should if "nested" in c)
+    assert {"match": {"passages.text": {"query": "廉洁", "minimum_should_match": "60%"}}} in \
+        nested["query"]["bool"]["should"]
+    assert any(c.get("multi_match", {}).get("query") == "廉洁" for c in should)
+
+
+def test_it_shows_the_current_version_of_a_folded_title_and_counts_facets_like_the_list() -> None:
+    body = body_for({"q": "纪律处分条例"})
+    versions = body["collapse"]["inner_hits"]
+    assert versions["size"] == 1 and versions["sort"][0] == {"validity": "asc"}
+    assert body_for({"q": "纪律处分条例 1997年版"})["collapse"]["inner_hits"]["sort"][0] == "_score"
+    facets = body["aggs"]["facets"]
+    assert facets["filter"] == {"bool": {"must_not": [{"term": {"validity": "revised"}}]}}
+    assert facets["aggs"]["year"]["terms"]["order"] == {"_key": "desc"}
+    assert facets["aggs"]["issuer"]["terms"]["exclude"] == [""]
+    response = {
+        "hits": {"total": {"value": 2}, "hits": [{
+            "_id": "document:1", "_score": 9.0,  # the 2018 version matched best ...
+            "_source": {"key": "document:1", "content_type": "document", "title": "中国共产党纪律处分条例",
+                        "url": "/library/2018/", "validity": "revised", "version": "2018年版"},
+            "inner_hits": {"versions": {"hits": {"total": {"value": 2}, "hits": [{
+                "_id": "document:2",  # ... the list shows the current one, with its opening as the snippet
+                "_source": {"key": "document:2", "content_type": "document", "title": "中国共产党纪律处分条例",
+                            "url": "/library/2023/", "validity": "current", "version": "2023年版",
+                            "lead": "为了维护党的章程和其他党内法规，严肃党的纪律，制定本条例。"}}]}}},
+        }]},
+        "aggregations": {"groups": {"value": 1}, "facets": {"doc_count": 1, "issuer": {"buckets": [
+            {"key": "", "doc_count": 3}, {"key": "中共中央", "doc_count": 1}]}}},
+    }
+    results = read_response(parse_query({"q": "纪律处分条例"}), response)
+    hit = results.hits[0]
+    assert (hit.url, hit.version, hit.current_version, hit.other_versions) == ("/library/2023/", "2023年版", True, 1)
+    assert hit.snippet_html.startswith("为了维护党的章程")
+    assert [f.value for f in results.facets["issuer"]] == ["中共中央"]

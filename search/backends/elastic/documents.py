@@ -60,6 +60,7 @@ class BaseDoc(Document):
     issuer = Keyword(fields={"text": _text()})
     url = Keyword(index=False)
     summary = _text()
+    lead = Text(index=False)  # the start of the first passage: the snippet of a hit that matched by title only
     live = Boolean()
     restricted = Boolean()
     visibility = Keyword()
@@ -97,6 +98,7 @@ def to_es(doc: SearchDocument) -> BaseDoc:
         "category": doc.category, "issuer": doc.issuer, "url": doc.url, "summary": doc.summary, "live": doc.live,
         "restricted": bool(doc.visibility), "visibility": sorted(set(doc.visibility)), "issue_date": doc.issue_date,
         "year": doc.year, "updated_at": doc.updated_at, "validity": doc.validity,
+        "lead": doc.passages[0].text[:300] if doc.passages else "",
         "passages": [PassageDoc(label=p.label, chapter=p.chapter, anchor=p.anchor, text=p.text) for p in doc.passages],
     }
     if doc.content_type == "document":

@@ -298,3 +298,13 @@ def test_it_shows_the_current_version_of_a_folded_title_and_counts_facets_like_t
     assert (hit.url, hit.version, hit.current_version, hit.other_versions) == ("/library/2023/", "2023年版", True, 1)
     assert hit.snippet_html.startswith("为了维护党的章程")
     assert [f.value for f in results.facets["issuer"]] == ["中共中央"]
+
+
+def test_it_drops_punctuation_with_smartcn_and_finds_titles_by_one_character() -> None:
+    analysis = index_body("documents", "smartcn")["settings"]["analysis"]["analyzer"]
+    assert analysis["school_index"]["filter"] == ["lowercase", "smartcn_stop"]
+    mapping = PolicyDocumentDoc._doc_type.mapping.to_dict()["properties"]
+    assert mapping["title"]["fields"]["chars"] == {"type": "text", "analyzer": "school_chars"}
+    should = body_for({"q": "廉"})["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"match": {"title.chars": {"query": "廉", "boost": 10}}} in should
+    assert not any("title.chars" in json.dumps(c) for c in body_for({"q": "廉洁"})["query"]["bool"]["must"][0]["bool"]["should"])

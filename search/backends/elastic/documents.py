@@ -18,6 +18,7 @@ SEARCH_ANALYZER = "school_search"
 # ``ik_max_word`` (index) and ``ik_smart`` (search) give token positions that do not line up, so a phrase
 # query on the main field rarely matches.
 PHRASE_ANALYZER = "school_phrase"
+CHARS_ANALYZER = "school_chars"
 
 
 def analysis(kind: str) -> dict[str, Any]:
@@ -26,12 +27,15 @@ def analysis(kind: str) -> dict[str, Any]:
         analyzers = {INDEX_ANALYZER: {"type": "custom", "tokenizer": "ik_max_word", "filter": ["lowercase"]},
                      SEARCH_ANALYZER: {"type": "custom", "tokenizer": "ik_smart", "filter": ["lowercase"]}}
     elif kind == "smartcn":
-        analyzers = {name: {"type": "custom", "tokenizer": "smartcn_tokenizer", "filter": ["lowercase"]}
+        analyzers = {name: {"type": "custom", "tokenizer": "smartcn_tokenizer", "filter": ["lowercase", "smartcn_stop"]}
                      for name in (INDEX_ANALYZER, SEARCH_ANALYZER)}
     else:  # cjk: overlapping bigrams, works on every cluster
         analyzers = {name: {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}
                      for name in (INDEX_ANALYZER, SEARCH_ANALYZER)}
     analyzers[PHRASE_ANALYZER] = dict(analyzers[SEARCH_ANALYZER])
+    # single characters (the standard tokenizer splits Chinese into characters): a one-character query
+    # finds titles that contain it, which cjk bigrams cannot
+    analyzers[CHARS_ANALYZER] = {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase"]}
     return {"analyzer": analyzers}
 
 
@@ -54,7 +58,7 @@ class BaseDoc(Document):
     key = Keyword()
     page_id = Integer()
     content_type = Keyword()
-    title = _text(fields={"raw": Keyword(), "phrase": _phrase()})
+    title = _text(fields={"raw": Keyword(), "phrase": _phrase(), "chars": Text(analyzer=CHARS_ANALYZER)})
     title_key = Keyword()
     category = Keyword()
     issuer = Keyword(fields={"text": _text()})

@@ -83,6 +83,8 @@ def text_query(q: str, plan: QueryPlan | None = None) -> Any:
             "highlight": {**HIGHLIGHT, "fields": {"passages.text": {"fragment_size": 120, "number_of_fragments": 1}}},
         }),
     ]
+    if len(normalize(text)) == 1:  # one character: cjk bigrams have no token for it; titles containing it
+        should.append(Q("match", **{"title.chars": {"query": text, "boost": 10}}))
     if plan.titles:
         should.append(Q("terms", title_key=[f"document:{t}" for t in plan.titles], boost=220))
     return Q("bool", should=should, minimum_should_match=1)

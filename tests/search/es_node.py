@@ -113,7 +113,7 @@ class Node:
         if parts == ["_aliases"] and m == "POST":
             return self.update_aliases(req.body["actions"])
         if parts[0] == "_alias" and len(parts) == 2:
-            found = {n: {"aliases": {parts[1]: {}}} for n in self.resolve(parts[1]) if parts[1] in self.indices[n]["aliases"]}
+            found: dict[str, Any] = {n: {"aliases": {parts[1]: {}}} for n in self.resolve(parts[1]) if parts[1] in self.indices[n]["aliases"]}
             if not found:
                 return 404, {"error": f"alias [{parts[1]}] missing", "status": 404}
             return 200, found

@@ -306,6 +306,8 @@ class ElasticsearchBackend:
         return out
 
     def search(self, query: SearchQuery, viewer: Viewer) -> SearchResults:
+        if time.monotonic() < self.down_until:  # known to be down: answer at once, try nothing
+            raise SearchUnavailable(self.down_reason)
         self.ensure_aliases()
         plan = understand(query.q) if query.q else None  # file vocabulary plus the admin's terms
         s = build_search(query, viewer, [self.alias(kind) for kind in KINDS], plan)

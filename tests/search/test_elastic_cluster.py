@@ -220,3 +220,16 @@ def test_it_does_not_take_search_down_for_one_slow_request(node: Node, settings:
         engine.search(parse_query({"q": "条例"}), Viewer())
     del node.delay["_search"]
     assert engine.search(parse_query({"q": "条例"}), Viewer()).hits
+
+
+def test_it_lets_indexing_try_while_searches_are_answered_unavailable(node: Node, settings: Any, db: None) -> None:
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    node.fail("HEAD", "/_alias/school-documents", 503, {"error": {"type": "cluster_block_exception", "reason":
+                                                                  "blocked by: [SERVICE_UNAVAILABLE/1/state not "
+                                                                  "recovered / initialized];"}, "status": 503}, 10)
+    with pytest.raises(SearchUnavailable):
+        engine.search(parse_query({"q": "条例"}), Viewer())
+    node.failures.clear()
+    with pytest.raises(SearchUnavailable):  # searches: at once, for SEARCH_ES_RETRY_SECONDS
+        engine.search(parse_query({"q": "条例"}), Viewer())
+    assert engine.index(library()) == 5  # the indexing task's retry is a real attempt

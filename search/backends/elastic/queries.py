@@ -23,7 +23,8 @@ FACETS = {"category": "category", "issuer": "issuer", "year": "year", "validity"
 HAN = re.compile(r"[\u3400-\u9fff]+")
 # Which version of a title a hit shows (as search/backends/ranking.py ``representative``): the current one —
 # "current" sorts before "repealed" and "revised" — of the latest version year and issue date.
-CURRENT_FIRST = [{"validity": "asc"}, {"version_year": {"order": "desc", "missing": "_last"}},
+CURRENT_FIRST = [{"validity": "asc"},  # courses have no version_year: unmapped_type keeps the sort valid there
+                 {"version_year": {"order": "desc", "missing": "_last", "unmapped_type": "integer"}},
                  {"issue_date": {"order": "desc", "missing": "_last"}}]
 
 

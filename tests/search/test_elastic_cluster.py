@@ -233,3 +233,12 @@ def test_it_lets_indexing_try_while_searches_are_answered_unavailable(node: Node
     with pytest.raises(SearchUnavailable):  # searches: at once, for SEARCH_ES_RETRY_SECONDS
         engine.search(parse_query({"q": "条例"}), Viewer())
     assert engine.index(library()) == 5  # the indexing task's retry is a real attempt
+
+
+def test_it_puts_the_alias_back_on_a_first_index_left_without_it(node: Node, settings: Any, db: None) -> None:
+    node.indices["school-documents-0"] = {"docs": {}, "aliases": {}}  # someone removed the alias by hand
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    docs = library()
+    assert engine.index(docs) == 5
+    assert set(node.docs("school-documents")) == {doc.key for doc in docs}
+    assert "school-documents" not in node.indices  # no index auto-created under the alias's name

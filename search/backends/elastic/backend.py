@@ -212,6 +212,9 @@ class ElasticsearchBackend:
             except BadRequestError as exc:
                 if getattr(exc, "error", "") != "resource_already_exists_exception":
                     raise
+                if not self._call(self.client.indices.exists_alias, name=alias):  # an old <alias>-0 without it
+                    self._call(self.client.indices.update_aliases, actions=[
+                        {"add": {"index": f"{alias}-0", "alias": alias, "is_write_index": True}}])
         self.aliases_ready = True
 
     def _bulk(self, actions: Iterable[dict[str, Any]], load: bool = False, **kwargs: Any) -> int:

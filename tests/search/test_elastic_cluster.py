@@ -242,3 +242,15 @@ def test_it_puts_the_alias_back_on_a_first_index_left_without_it(node: Node, set
     assert engine.index(docs) == 5
     assert set(node.docs("school-documents")) == {doc.key for doc in docs}
     assert "school-documents" not in node.indices  # no index auto-created under the alias's name
+
+
+def test_it_searches_when_the_key_may_not_run_the_analyzer_check(node: Node, settings: Any, db: None) -> None:
+    settings.SEARCH_ES_ANALYZER = "smartcn"
+    node.tokenizers.add("smartcn_tokenizer")
+    node.fail("GET", "_analyze", 403, {"error": {"type": "security_exception", "reason": "action [indices:admin/"
+                                                 "analyze] is unauthorized for API key id [k1]"}, "status": 403})
+    node.fail("POST", "_analyze", 403, {"error": {"type": "security_exception", "reason": "action [indices:admin/"
+                                                  "analyze] is unauthorized for API key id [k1]"}, "status": 403})
+    engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
+    assert engine.index(library()) == 5
+    assert engine.search(parse_query({"q": "条例"}), Viewer()).total == 5

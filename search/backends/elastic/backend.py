@@ -170,7 +170,14 @@ class ElasticsearchBackend:
         tokenizers, plugin = PLUGINS[self.analyzer]
         for tokenizer in tokenizers:
             try:
-                self._call(self.client.indices.analyze, tokenizer=tokenizer, text="党员教育")
+                self._call(self.client.indices.analyze, tokenizer=tokenizer, text="党员教育", trip=False)
+            except SearchUnavailable as exc:
+                if failure_kind(exc) != "authorization":
+                    raise
+                # a key without the privilege for the analyze API: index creation will still name the tokenizer
+                logger.warning("search: cannot check SEARCH_ES_ANALYZER (%s); grant the cluster privilege "
+                               "'monitor' to check it", exc)
+                break
             except BadRequestError as exc:
                 problem = AnalysisPluginMissing(
                     f"SEARCH_ES_ANALYZER={self.analyzer} needs the Elasticsearch plugin {plugin} (tokenizer "

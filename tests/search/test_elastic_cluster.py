@@ -254,3 +254,13 @@ def test_it_searches_when_the_key_may_not_run_the_analyzer_check(node: Node, set
     engine = ElasticsearchBackend(settings.ELASTICSEARCH_URL)
     assert engine.index(library()) == 5
     assert engine.search(parse_query({"q": "条例"}), Viewer()).total == 5
+
+
+def test_it_names_the_plugin_when_index_creation_finds_no_tokenizer(node: Node, settings: Any, db: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.SEARCH_ES_ANALYZER = "ik"
+    backend().analyzer_checked = True  # the check could not run (a key without the privilege)
+    with pytest.raises(CommandError, match="analysis-ik"):
+        call_command("search_index", "--rebuild")
+    assert node.indices == {}

@@ -195,8 +195,16 @@ class ElasticsearchBackend:
         return sorted(self._call(self.client.indices.get_alias, name=alias).keys())
 
     def _create_index(self, kind: str) -> str:
+        from elasticsearch import BadRequestError
+
         name = f"{self.alias(kind)}-{timezone.now():%Y%m%d%H%M%S%f}"
-        self._call(self.client.indices.create, index=name, **index_body(kind, self.analyzer))
+        try:
+            self._call(self.client.indices.create, index=name, **index_body(kind, self.analyzer))
+        except BadRequestError as exc:
+            if "failed to find" in str(exc) and self.analyzer in PLUGINS:
+                raise AnalysisPluginMissing(f"SEARCH_ES_ANALYZER={self.analyzer} needs the Elasticsearch plugin "
+                                            f"{PLUGINS[self.analyzer][1]} ({exc})") from exc
+            raise
         return name
 
     def ensure_aliases(self) -> None:

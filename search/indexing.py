@@ -51,9 +51,13 @@ def remove_page(page_id: int) -> int:
 
 
 def rebuild() -> int:
+    """A new index from every live page, swapped in; then what changed while it was built is re-applied.
+    Until the swap the indexing tasks write through the alias to the old index, which the swap discards:
+    a page published, changed or unpublished meanwhile is indexed or removed by the ``update`` pass."""
     started = timezone.now()
     count = get_backend().rebuild(iter_documents())
     PendingIndex.objects.filter(last_failed_at__lte=started).delete()  # all of them are in the new index
+    update()
     return count
 
 

@@ -418,6 +418,21 @@ if SEARCH_ES_ANALYZER not in {"cjk", "smartcn", "ik"}:
 # Prefix of the Elasticsearch aliases and indices (several sites can share a cluster).
 SEARCH_ES_PREFIX = env_str("SEARCH_ES_PREFIX", "school")
 SEARCH_ES_TIMEOUT = env_int("SEARCH_ES_TIMEOUT", 10, minimum=1)
+# A secured cluster (ES 8 default): trust its certificate with the CA file (http_ca.crt) or the SHA-256
+# fingerprint of its certificate, and sign in with an API key ("encoded" value of the create API key answer)
+# or a user and password.
+SEARCH_ES_CA_CERTS = env_optional("SEARCH_ES_CA_CERTS")
+SEARCH_ES_SSL_FINGERPRINT = env_optional("SEARCH_ES_SSL_FINGERPRINT")
+SEARCH_ES_API_KEY = env_optional("SEARCH_ES_API_KEY")
+SEARCH_ES_USERNAME = env_optional("SEARCH_ES_USERNAME")
+SEARCH_ES_PASSWORD = env_str("SEARCH_ES_PASSWORD", "")
+# search_index --rebuild loads the new indices with this request timeout (seconds) and documents per request.
+SEARCH_ES_REBUILD_TIMEOUT = env_int("SEARCH_ES_REBUILD_TIMEOUT", 120, minimum=1)
+SEARCH_ES_REBUILD_CHUNK = env_int("SEARCH_ES_REBUILD_CHUNK", 200, minimum=1)
+# Bulk items Elasticsearch rejects with 429 (write queue full) or 502-504 are retried this many times,
+# waiting SEARCH_ES_BULK_BACKOFF seconds, then twice as long each time; what still fails is retried by the task.
+SEARCH_ES_BULK_RETRIES = env_int("SEARCH_ES_BULK_RETRIES", 3, minimum=0)
+SEARCH_ES_BULK_BACKOFF = env_float("SEARCH_ES_BULK_BACKOFF", 2.0, minimum=0.0)
 # After Elasticsearch failed to answer, this process reports it unavailable at once for this many
 # seconds instead of making every search wait for the timeout again.
 SEARCH_ES_RETRY_SECONDS = env_float("SEARCH_ES_RETRY_SECONDS", 10.0, minimum=0.0)

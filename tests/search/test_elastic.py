@@ -54,6 +54,17 @@ def test_it_configures_the_analyzer_by_setting(kind: str, index_tokenizer: str, 
     assert analyzers["school_search"]["tokenizer"] == search_tokenizer
     if kind == "cjk":
         assert "cjk_bigram" in analyzers["school_index"]["filter"]
+    assert analyzers["school_phrase"]["tokenizer"] == search_tokenizer  # the same at index and search time
+
+
+def test_it_runs_phrase_clauses_on_subfields_analysed_alike_at_index_and_search_time() -> None:
+    mapping = PolicyDocumentDoc._doc_type.mapping.to_dict()["properties"]
+    assert mapping["title"]["fields"]["phrase"] == {"type": "text", "analyzer": "school_phrase"}
+    assert mapping["passages"]["properties"]["text"]["fields"]["phrase"] == {"type": "text",
+                                                                            "analyzer": "school_phrase"}
+    text = json.dumps(body_for({"q": "廉洁自律"}), ensure_ascii=False)
+    assert '"match_phrase": {"title.phrase"' in text and '"match_phrase": {"passages.text.phrase"' in text
+    assert '"match_phrase": {"title":' not in text and '"match_phrase": {"passages.text":' not in text
 
 
 def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() -> None:
@@ -61,12 +72,12 @@ def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() ->
     text = json.dumps(body, ensure_ascii=False)
     assert "query_string" not in text and "simple_query_string" not in text
     should = body["query"]["bool"]["must"][0]["bool"]["should"]
-    assert {"match_phrase": {"title": {"query": "廉洁自律", "boost": 30}}} in should
+    assert {"match_phrase": {"title.phrase": {"query": "廉洁自律", "boost": 30}}} in should
     multi = next(c["multi_match"] for c in should if "multi_match" in c)
     assert "title^10" in multi["fields"] and multi["query"] == "廉洁自律"
     nested = next(c["nested"] for c in should if "nested" in c)
     assert nested["path"] == "passages" and nested["inner_hits"]["highlight"]["encoder"] == "html"
-    assert {"match_phrase": {"passages.text": {"query": "廉洁自律", "slop": 2, "boost": 5}}} in \
+    assert {"match_phrase": {"passages.text.phrase": {"query": "廉洁自律", "slop": 2, "boost": 5}}} in \
         nested["query"]["bool"]["should"]
     filters = body["query"]["bool"]["filter"]
     assert {"term": {"live": True}} in filters and {"term": {"category": "准则"}} in filters
@@ -76,7 +87,8 @@ def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() ->
     assert body["highlight"]["pre_tags"] == ["<mark>"] and body["highlight"]["encoder"] == "html"
     assert body["collapse"]["field"] == "title_key"
     assert body["from"] == 5 and body["size"] == 5
-    assert set(body["aggs"]) == {"groups", "category", "issuer", "year", "validity", "content_type"}
+    assert set(body["aggs"]) == {"groups", "facets"}
+    assert set(body["aggs"]["facets"]["aggs"]) == {"category", "issuer", "year", "validity", "content_type"}
 
 
 def test_it_puts_an_exact_document_number_first() -> None:
@@ -239,3 +251,61 @@ def test_it_prefers_the_version_of_a_named_year_and_searches_synonyms() -> None:
 def test_it_indexes_the_version_of_a_policy_document() -> None:
     doc = to_es(make_doc("中国共产党纪律处分条例", version="2018年版"))
     assert (doc.version, doc.version_year) == ("2018年版", 2018)
+
+
+def test_it_browses_without_folding_and_counts_every_entry() -> None:
+    body = body_for({"category": "条例"})
+    assert "collapse" not in body and "groups" not in body["aggs"]
+    assert body["aggs"]["facets"]["filter"] == {"match_all": {}}
+    results = read_response(parse_query({}), {"hits": {"total": {"value": 7}, "hits": []},
+                                              "aggregations": {"facets": {"doc_count": 7}}})
+    assert results.total == 7
+
+
+def test_it_finds_the_words_of_a_query_despite_stray_tokens() -> None:
+    should = body_for({"q": "廉洁 OR 1=1"})["query"]["bool"]["must"][0]["bool"]["should"]
+    nested = next(c["nested"] for c in should if "nested" in c)
+    assert {"match": {"passages.text": {"query": "廉洁", "minimum_should_match": "60%"}}} in \
+        nested["query"]["bool"]["should"]
+    assert any(c.get("multi_match", {}).get("query") == "廉洁" for c in should)
+
+
+def test_it_shows_the_current_version_of_a_folded_title_and_counts_facets_like_the_list() -> None:
+    body = body_for({"q": "纪律处分条例"})
+    versions = body["collapse"]["inner_hits"]
+    assert versions["size"] == 1 and versions["sort"][0] == {"validity": "asc"}
+    assert versions["sort"][1]["version_year"]["unmapped_type"] == "integer"  # the courses index has no such field
+    assert body_for({"q": "纪律处分条例 1997年版"})["collapse"]["inner_hits"]["sort"][0] == "_score"
+    facets = body["aggs"]["facets"]
+    assert facets["filter"] == {"bool": {"must_not": [{"term": {"validity": "revised"}}]}}
+    assert facets["aggs"]["year"]["terms"]["order"] == {"_key": "desc"}
+    assert facets["aggs"]["issuer"]["terms"]["exclude"] == [""]
+    response = {
+        "hits": {"total": {"value": 2}, "hits": [{
+            "_id": "document:1", "_score": 9.0,  # the 2018 version matched best ...
+            "_source": {"key": "document:1", "content_type": "document", "title": "中国共产党纪律处分条例",
+                        "url": "/library/2018/", "validity": "revised", "version": "2018年版"},
+            "inner_hits": {"versions": {"hits": {"total": {"value": 2}, "hits": [{
+                "_id": "document:2",  # ... the list shows the current one, with its opening as the snippet
+                "_source": {"key": "document:2", "content_type": "document", "title": "中国共产党纪律处分条例",
+                            "url": "/library/2023/", "validity": "current", "version": "2023年版",
+                            "lead": "为了维护党的章程和其他党内法规，严肃党的纪律，制定本条例。"}}]}}},
+        }]},
+        "aggregations": {"groups": {"value": 1}, "facets": {"doc_count": 1, "issuer": {"buckets": [
+            {"key": "", "doc_count": 3}, {"key": "中共中央", "doc_count": 1}]}}},
+    }
+    results = read_response(parse_query({"q": "纪律处分条例"}), response)
+    hit = results.hits[0]
+    assert (hit.url, hit.version, hit.current_version, hit.other_versions) == ("/library/2023/", "2023年版", True, 1)
+    assert hit.snippet_html.startswith("为了维护党的章程")
+    assert [f.value for f in results.facets["issuer"]] == ["中共中央"]
+
+
+def test_it_drops_punctuation_with_smartcn_and_finds_titles_by_one_character() -> None:
+    analysis = index_body("documents", "smartcn")["settings"]["analysis"]["analyzer"]
+    assert analysis["school_index"]["filter"] == ["lowercase", "smartcn_stop"]
+    mapping = PolicyDocumentDoc._doc_type.mapping.to_dict()["properties"]
+    assert mapping["title"]["fields"]["chars"] == {"type": "text", "analyzer": "school_chars"}
+    should = body_for({"q": "廉"})["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"match": {"title.chars": {"query": "廉", "boost": 10}}} in should
+    assert not any("title.chars" in json.dumps(c) for c in body_for({"q": "廉洁"})["query"]["bool"]["must"][0]["bool"]["should"])

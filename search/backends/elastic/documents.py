@@ -14,6 +14,11 @@ from ...text import doc_number_key, normalize
 
 INDEX_ANALYZER = "school_index"
 SEARCH_ANALYZER = "school_search"
+# Phrase clauses run on ``.phrase`` subfields analysed the same way at index and search time: with ik,
+# ``ik_max_word`` (index) and ``ik_smart`` (search) give token positions that do not line up, so a phrase
+# query on the main field rarely matches.
+PHRASE_ANALYZER = "school_phrase"
+CHARS_ANALYZER = "school_chars"
 
 
 def analysis(kind: str) -> dict[str, Any]:
@@ -22,11 +27,15 @@ def analysis(kind: str) -> dict[str, Any]:
         analyzers = {INDEX_ANALYZER: {"type": "custom", "tokenizer": "ik_max_word", "filter": ["lowercase"]},
                      SEARCH_ANALYZER: {"type": "custom", "tokenizer": "ik_smart", "filter": ["lowercase"]}}
     elif kind == "smartcn":
-        analyzers = {name: {"type": "custom", "tokenizer": "smartcn_tokenizer", "filter": ["lowercase"]}
+        analyzers = {name: {"type": "custom", "tokenizer": "smartcn_tokenizer", "filter": ["lowercase", "smartcn_stop"]}
                      for name in (INDEX_ANALYZER, SEARCH_ANALYZER)}
     else:  # cjk: overlapping bigrams, works on every cluster
         analyzers = {name: {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}
                      for name in (INDEX_ANALYZER, SEARCH_ANALYZER)}
+    analyzers[PHRASE_ANALYZER] = dict(analyzers[SEARCH_ANALYZER])
+    # single characters (the standard tokenizer splits Chinese into characters): a one-character query
+    # finds titles that contain it, which cjk bigrams cannot
+    analyzers[CHARS_ANALYZER] = {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase"]}
     return {"analyzer": analyzers}
 
 
@@ -34,23 +43,28 @@ def _text(**kwargs: Any) -> Text:
     return Text(analyzer=INDEX_ANALYZER, search_analyzer=SEARCH_ANALYZER, **kwargs)
 
 
+def _phrase() -> Text:
+    return Text(analyzer=PHRASE_ANALYZER)
+
+
 class PassageDoc(InnerDoc):
     label = Keyword()
     chapter = _text()
     anchor = Keyword(index=False)
-    text = _text(term_vector="with_positions_offsets")
+    text = _text(term_vector="with_positions_offsets", fields={"phrase": _phrase()})
 
 
 class BaseDoc(Document):
     key = Keyword()
     page_id = Integer()
     content_type = Keyword()
-    title = _text(fields={"raw": Keyword()})
+    title = _text(fields={"raw": Keyword(), "phrase": _phrase(), "chars": Text(analyzer=CHARS_ANALYZER)})
     title_key = Keyword()
     category = Keyword()
     issuer = Keyword(fields={"text": _text()})
     url = Keyword(index=False)
     summary = _text()
+    lead = Text(index=False)  # the start of the first passage: the snippet of a hit that matched by title only
     live = Boolean()
     restricted = Boolean()
     visibility = Keyword()
@@ -88,6 +102,7 @@ def to_es(doc: SearchDocument) -> BaseDoc:
         "category": doc.category, "issuer": doc.issuer, "url": doc.url, "summary": doc.summary, "live": doc.live,
         "restricted": bool(doc.visibility), "visibility": sorted(set(doc.visibility)), "issue_date": doc.issue_date,
         "year": doc.year, "updated_at": doc.updated_at, "validity": doc.validity,
+        "lead": doc.passages[0].text[:300] if doc.passages else "",
         "passages": [PassageDoc(label=p.label, chapter=p.chapter, anchor=p.anchor, text=p.text) for p in doc.passages],
     }
     if doc.content_type == "document":

@@ -5,6 +5,7 @@ queries, never ``query_string``: Elasticsearch query syntax typed by a member st
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.utils.html import escape
@@ -12,13 +13,25 @@ from elasticsearch_dsl import Q, Search
 
 from ...core import FacetValue, SearchHit, SearchQuery, SearchResults, Viewer
 from ...query import QueryPlan, file_lexicon, understand
-from ...text import doc_number_key, find_doc_number, normalize
+from ...text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, snippet
 from ..ranking import STANDING, W_PARTY, W_STANDING, W_STANDING_PRIOR
 
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 HIGHLIGHT = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html"}
 FACETS = {"category": "category", "issuer": "issuer", "year": "year", "validity": "validity",
           "content_type": "content_type"}
+HAN = re.compile(r"[\u3400-\u9fff]+")
+# Which version of a title a hit shows (as search/backends/ranking.py ``representative``): the current one —
+# "current" sorts before "repealed" and "revised" — of the latest version year and issue date.
+CURRENT_FIRST = [{"validity": "asc"},  # courses have no version_year: unmapped_type keeps the sort valid there
+                 {"version_year": {"order": "desc", "missing": "_last", "unmapped_type": "integer"}},
+                 {"issue_date": {"order": "desc", "missing": "_last"}}]
+
+
+def words_of(text: str) -> str:
+    """The Chinese words of a query without stray tokens (``廉洁 OR 1=1`` -> ``廉洁``), so that the 60 %
+    minimum-should-match is not defeated by tokens no document has (the embedded backend drops them too)."""
+    return " ".join(HAN.findall(text))
 
 
 def filters(query: SearchQuery, viewer: Viewer) -> list[Any]:
@@ -45,10 +58,13 @@ def text_query(q: str, plan: QueryPlan | None = None) -> Any:
     text = plan.text if normalize(plan.text) else ""
     number = find_doc_number(q) or doc_number_key(q)
     passage_should: list[Any] = []
+    words = words_of(text)
     if text:
         passage_should += [
             Q("match", passages__text={"query": text, "minimum_should_match": "60%"}),
-            Q("match_phrase", passages__text={"query": text, "slop": 2, "boost": 5}),
+            *([Q("match", passages__text={"query": words, "minimum_should_match": "60%"})] if words and words != text
+              else []),
+            Q("match_phrase", **{"passages.text.phrase": {"query": text, "slop": 2, "boost": 5}}),
         ]
     passage_should += [Q("match", passages__text={"query": alt, "boost": 2}) for alt in plan.expansions]
     if plan.article is not None:
@@ -58,14 +74,18 @@ def text_query(q: str, plan: QueryPlan | None = None) -> Any:
         passage_should.append(article)
     should: list[Any] = [
         Q("term", doc_number_key={"value": number, "boost": 1000}),
-        Q("match_phrase", title={"query": text or q, "boost": 30}),
+        Q("match_phrase", **{"title.phrase": {"query": text or q, "boost": 30}}),
         Q("multi_match", query=text or q, fields=["title^10", "doc_number.text^5", "issuer.text", "summary"],
           type="best_fields", minimum_should_match="60%"),
+        *([Q("multi_match", query=words, fields=["title^10", "issuer.text", "summary"], type="best_fields",
+             minimum_should_match="60%")] if words and words != (text or q) else []),
         Q("nested", path="passages", score_mode="max", query=Q("bool", should=passage_should), inner_hits={
             "size": 1, "_source": ["passages.label", "passages.chapter", "passages.anchor"],
             "highlight": {**HIGHLIGHT, "fields": {"passages.text": {"fragment_size": 120, "number_of_fragments": 1}}},
         }),
     ]
+    if len(normalize(text)) == 1:  # one character: cjk bigrams have no token for it; titles containing it
+        should.append(Q("match", **{"title.chars": {"query": text, "boost": 10}}))
     if plan.titles:
         should.append(Q("terms", title_key=[f"document:{t}" for t in plan.titles], boost=220))
     return Q("bool", should=should, minimum_should_match=1)
@@ -96,11 +116,25 @@ def build_search(query: SearchQuery, viewer: Viewer, indices: list[str], plan: Q
         s = s.sort({"issue_date": {"order": "desc", "missing": "_last"}}, "_score", {"key": "asc"})
     s = s.source(excludes=["passages"])
     s = s.highlight_options(**HIGHLIGHT).highlight("title", number_of_fragments=0)
-    s = s.extra(collapse={"field": "title_key", "inner_hits": {"name": "versions", "size": 0}},
-                track_total_hits=True)
-    s.aggs.metric("groups", "cardinality", field="title_key")
+    if query.q:
+        # One hit per title, ranked by its best version, showing the version the embedded backend shows:
+        # the one of the year the query names (its boost makes it score highest), the best-scoring one under
+        # a validity filter, else the current one. The shown version comes back as the inner hit "versions",
+        # whose total is the number of versions.
+        named = plan is not None and plan.year is not None
+        order = ["_score", *CURRENT_FIRST] if named or query.validity else CURRENT_FIRST
+        s = s.extra(collapse={"field": "title_key", "inner_hits": {
+            "name": "versions", "size": 1, "sort": order, "_source": {"excludes": ["passages"]}}})
+        s.aggs.metric("groups", "cardinality", field="title_key", precision_threshold=40_000)
+    s = s.extra(track_total_hits=True)
+    # Facets count what the list shows: with a query one hit per title, so superseded (revised) versions are
+    # left out unless asked for; no empty values; years newest first, the rest by count.
+    scope = Q("match_all") if (not query.q or query.validity) else ~Q("term", validity="revised")
+    facets = s.aggs.bucket("facets", "filter", filter=scope)
     for name, field in FACETS.items():
-        s.aggs.bucket(name, "terms", field=field, size=30)
+        order_by = {"_key": "desc"} if name == "year" else [{"_count": "desc"}, {"_key": "asc"}]
+        extra = {} if name == "year" else {"exclude": [""]}
+        facets.bucket(name, "terms", field=field, size=30, order=order_by, **extra)
     start = min(query.offset, MAX_WINDOW)
     return s[start: min(start + query.page_size, MAX_WINDOW)]
 
@@ -112,26 +146,35 @@ def _date(value: Any) -> dt.date | None:
 
 
 def read_response(query: SearchQuery, body: dict[str, Any]) -> SearchResults:
+    needles = query_needles(query.q, query_tokens(query.q)) if query.q else []
     hits: list[SearchHit] = []
     for raw in body.get("hits", {}).get("hits", []):
-        src = raw.get("_source", {})
-        title_hl = raw.get("highlight", {}).get("title")
-        inner = raw.get("inner_hits", {}).get("passages", {}).get("hits", {}).get("hits", [])
+        versions = raw.get("inner_hits", {}).get("versions", {}).get("hits", {})
+        shown = (versions.get("hits") or [raw])[0]
+        same = shown.get("_id", raw.get("_id")) == raw.get("_id")
+        src = shown.get("_source", {}) or raw.get("_source", {})
+        title_hl = raw.get("highlight", {}).get("title") if same else None
+        inner = raw.get("inner_hits", {}).get("passages", {}).get("hits", {}).get("hits", []) if same else []
         passage = inner[0] if inner else {}
         psrc = passage.get("_source", {})
-        snippet = (passage.get("highlight", {}).get("passages.text") or [""])[0] or escape(src.get("summary", "")[:120])
-        versions = raw.get("inner_hits", {}).get("versions", {}).get("hits", {}).get("total", {}).get("value", 1)
+        snippet_html = (passage.get("highlight", {}).get("passages.text") or [""])[0] or \
+            snippet(src.get("summary", "") or src.get("lead", ""), needles)
+        count = versions.get("total", {}).get("value", 1)
         hits.append(SearchHit(
-            key=src.get("key", raw.get("_id", "")), content_type=src.get("content_type", ""), title=src.get("title", ""),
-            url=src.get("url", ""), title_html=title_hl[0] if title_hl else escape(src.get("title", "")),
-            snippet_html=snippet, article_label=psrc.get("label", ""), chapter=psrc.get("chapter", ""),
+            key=src.get("key", shown.get("_id", "")), content_type=src.get("content_type", ""),
+            title=src.get("title", ""), url=src.get("url", ""),
+            title_html=title_hl[0] if title_hl else escape(src.get("title", "")),
+            snippet_html=snippet_html, article_label=psrc.get("label", ""), chapter=psrc.get("chapter", ""),
             anchor=psrc.get("anchor", ""), doc_number=src.get("doc_number", ""), category=src.get("category", ""),
             issuer=src.get("issuer", ""), issue_date=_date(src.get("issue_date")), validity=src.get("validity", ""),
-            score=float(raw.get("_score") or 0.0), other_versions=max(0, int(versions) - 1),
+            score=float(raw.get("_score") or 0.0), other_versions=max(0, int(count) - 1),
             version=src.get("version", "") or "", current_version=src.get("validity", "current") in ("", "current"),
         ))
     aggs = body.get("aggregations", {})
-    facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"])) for b in aggs.get(name, {}).get("buckets", [])]
+    buckets = aggs.get("facets", aggs)
+    facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+                     for b in buckets.get(name, {}).get("buckets", []) if str(b["key"]) != ""]
               for name in FACETS}
-    total = int(aggs.get("groups", {}).get("value", body.get("hits", {}).get("total", {}).get("value", 0)))
+    hits_total = int(body.get("hits", {}).get("total", {}).get("value", 0))
+    total = int(aggs["groups"]["value"]) if "groups" in aggs else hits_total
     return SearchResults(query=query, hits=hits, total=total, facets=facets)

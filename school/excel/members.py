@@ -15,7 +15,19 @@ from school.models import Member, Organization
 from school.models.members import Education, Gender, MemberStatus, PoliticalStatus
 from school.permissions import members_visible_to, organizations_visible_to
 
-from .workbook import Column, ImportResult, RowError, SpreadsheetError, build_workbook, cell_date, cell_text, read_rows
+from .workbook import (
+    Column,
+    IdentifierLost,
+    ImportResult,
+    RowError,
+    SpreadsheetError,
+    build_workbook,
+    cell_date,
+    cell_identifier,
+    cell_phone,
+    cell_text,
+    read_rows,
+)
 
 User = get_user_model()
 
@@ -143,9 +155,15 @@ def _validate_row(
         err("姓名", _("Name is required."))
     elif len(name) > 50:
         err("姓名", _("Name is longer than 50 characters."))
-    id_number = sensitive.normalize_id_number(cell_text(raw.get("id_number")))
+    try:
+        id_number = sensitive.normalize_id_number(cell_identifier(raw.get("id_number")))
+    except IdentifierLost as lost:
+        id_number = ""
+        err("身份证号", _("The ID number %(value)s was stored by Excel as a number and has lost its last digits; "
+                         "format the column as text and type the numbers again.") % {"value": lost.args[0]})
     if not id_number:
-        err("身份证号", _("ID number is required."))
+        if not any(e.row == number and e.column == "身份证号" for e in errors[before:]):
+            err("身份证号", _("ID number is required."))
     elif (problem := sensitive.id_number_error(id_number)) is not None:
         err("身份证号", problem)
     code = cell_text(raw.get("organization_code"))
@@ -168,7 +186,7 @@ def _validate_row(
     else:
         if join_date and join_date > timezone.localdate():
             err("入党日期", _("The date is in the future."))
-    phone = cell_text(raw.get("phone"))
+    phone = cell_phone(raw.get("phone"))
     if (problem := sensitive.phone_error(phone)) is not None:
         err("手机号", problem)
     username = cell_text(raw.get("username")) or phone

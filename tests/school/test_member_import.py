@@ -78,7 +78,9 @@ def test_it_refuses_people_registered_outside_the_scope(personas):
 
 
 @pytest.mark.parametrize("content, expected", [
-    (b"not a workbook", "不是 Excel"),
+    (b"PK\x03\x04 a damaged workbook", "不是可以读取的表格"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 a damaged .xls", "不是可以读取的表格"),
+    (b"not a workbook", "缺少必填列"),  # read as a one-column CSV without the template's headers
     (None, "缺少必填列"),
 ])
 def test_it_refuses_files_that_are_not_member_workbooks(personas, content, expected):

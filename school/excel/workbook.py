@@ -132,10 +132,24 @@ def sheet_title(title: str) -> str:
     return _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31].strip("'") or "Sheet"
 
 
+SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (BIFF in an OLE2 compound file)
 _HEADER_SEARCH_ROWS = 30
 _FOOTER = re.compile(r"^(合计|总计|小计|备注|说明|注)\s*[:：]?")
+
+
+def looks_like_spreadsheet(name: str, head: bytes) -> bool:
+    """Whether a file's name and first bytes agree on a kind ``load_table`` reads (for upload forms, so a
+    renamed web page or picture is refused at once)."""
+    suffix = Path(name or "").suffix.lower()
+    if suffix in (".xlsx", ".ods"):
+        return head.startswith(_ZIP)
+    if suffix == ".xls":
+        return head.startswith(_OLE2)
+    if suffix == ".csv":
+        return b"\x00" not in head and not head.startswith((_ZIP, _OLE2))
+    return False
 
 
 def _content(source: IO[bytes] | str | Path) -> bytes:

@@ -126,5 +126,5 @@ def test_it_refuses_a_non_excel_upload_at_once(personas, client_for):
     fake = SimpleUploadedFile("members.xlsx", b"<html>not excel</html>")
     response = client_for(personas.admin_a).post("/admin/school/members/import/", {"file": fake})
     assert response.status_code == 200
-    assert "不是 Excel" in response.content.decode()
+    assert "不是表格文件" in response.content.decode()
     assert not MemberImport.objects.exists()

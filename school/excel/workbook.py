@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
@@ -327,9 +327,7 @@ def read_rows(
     them), columns found by their Chinese headers or the variants offices use."""
     table = load_table(source)
     header_index, positions = find_header(table, columns)
-    count = 0
-    for number, values in _data_rows(table, header_index):
-        count += 1
+    for count, (number, values) in enumerate(_data_rows(table, header_index), start=1):
         if count > max_rows:
             raise SpreadsheetError(_("The file has more than %(max)d rows.") % {"max": max_rows})
         yield number, {key: (_value(values[pos]) if pos < len(values) else None) for key, pos in positions.items()}

@@ -288,7 +288,7 @@ def _match(values: Sequence[Any], columns: Sequence[Column]) -> dict[str, int]:
 def find_header(table: list[list[Any]], columns: Sequence[Column]) -> tuple[int, dict[str, int]]:
     """The header row (title rows, merged cells and blank rows above it are skipped): the row among the
     first ones that names the most template columns. Raises when a required column is missing."""
-    best_index, best = -1, {}
+    best_index, best = -1, dict[str, int]()
     for index, values in enumerate(table[:_HEADER_SEARCH_ROWS]):
         positions = _match(values, columns)
         if len(positions) > len(best):

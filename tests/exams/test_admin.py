@@ -74,12 +74,12 @@ def test_it_imports_excel_in_the_admin_and_reports_row_errors(personas, client_f
     assert template.status_code == 200 and template.content == template_bytes()
     upload = io.BytesIO(template_bytes())
     upload.name = "t.xlsx"
-    assert trainer.post("/admin/exams-tools/import/", {"bank": bank.pk, "file": upload}).status_code == 302
+    assert trainer.post("/admin/exams-tools/import/", {"bank": bank.pk, "file": upload, "action": "import"}).status_code == 302
     assert bank.questions.count() == 4
     bad = io.BytesIO(b"garbage")
     bad.name = "bad.xlsx"
-    page = trainer.post("/admin/exams-tools/import/", {"bank": bank.pk, "file": bad})
-    assert page.status_code == 200 and "Excel" in page.content.decode()
+    page = trainer.post("/admin/exams-tools/import/", {"bank": bank.pk, "file": bad, "action": "import"})
+    assert page.status_code == 200 and "缺少必填列" in page.content.decode()
     export = trainer.get(f"/admin/exams-tools/banks/{bank.pk}/export.xlsx")
     assert export.status_code == 200 and load_workbook(io.BytesIO(export.content)).worksheets[0].max_row == 5
     assert client_for(personas.admin_a).get(f"/admin/exams-tools/banks/{bank.pk}/export.xlsx").status_code in (302, 403)

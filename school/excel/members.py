@@ -33,17 +33,17 @@ User = get_user_model()
 
 MEMBER_COLUMNS = [
     Column("name", "姓名", required=True, width=10),
-    Column("id_number", "身份证号", required=True, width=22),
-    Column("organization_code", "所在组织编码", required=True, width=16),
+    Column("id_number", "身份证号", required=True, width=22, kind="text"),
+    Column("organization_code", "所在组织编码", required=True, width=16, kind="text"),
     Column("political_status", "政治面貌", required=True, width=12),
     Column("gender", "性别", width=6),
     Column("ethnicity", "民族", width=8),
     Column("education", "学历", width=12),
     Column("join_date", "入党日期", width=12),
     Column("position", "职务", width=16),
-    Column("phone", "手机号", width=14),
+    Column("phone", "手机号", width=14, kind="text"),
     Column("status", "状态", width=8),
-    Column("username", "登录名", width=14),
+    Column("username", "登录名", width=14, kind="text"),
 ]
 
 # Files carry Chinese labels whatever the interface language is.
@@ -77,7 +77,7 @@ def _label(mapping: dict[str, Any], value: str) -> str:
 def member_template() -> bytes:
     example = [
         "张三", "11010519491231002X", "D0101", "正式党员", "男", "汉族", "大学本科",
-        "2001-07-01", "支部书记", "13800138000", "在册", "",
+        dt.date(2001, 7, 1), "支部书记", "13800138000", "在册", "",
     ]
     return build_workbook("党员信息", MEMBER_COLUMNS, [example])
 
@@ -95,7 +95,7 @@ def export_members(members: Iterable[Member], *, full_identifiers: bool = False)
                 _label(GENDER_LABELS, m.gender),
                 m.ethnicity,
                 _label(EDUCATION_LABELS, m.education),
-                m.join_date.isoformat() if m.join_date else "",
+                m.join_date,
                 m.position,
                 m.phone if full_identifiers else m.phone_masked,
                 _label(STATUS_LABELS, m.status),

@@ -22,9 +22,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -59,6 +61,10 @@ class Column:
     required: bool = False
     width: int = 14
     aliases: tuple[str, ...] = ()  # other names this column has in offices' files
+    # How cells are typed on export: "" = as given (dates get a Chinese date format); "text" = always text
+    # (ID and phone numbers, codes); "rate" = a 0.0% number; "score" = a 0.00 number; "auto" = what a
+    # screen shows read back into numbers and dates ("85.3%", "12.50", "2026-01-01 08:30").
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,54 @@ def build_workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequenc
     return build_sheets([Sheet(title, columns, rows)])
 
 
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
+RATE_FORMAT = "0.0%"
+SCORE_FORMAT = "0.00"
+_RATE_TEXT = re.compile(r"^-?\d+(?:\.\d+)?%$")
+_SCORE_TEXT = re.compile(r"^-?\d+\.\d{2}$")
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$")
+
+
+def typed_cell(value: Any, kind: str = "") -> tuple[Any, str | None]:
+    """``(value to write, number format or None)`` for a value of a column of ``kind``."""
+    if value is None:
+        return None, None
+    if kind == "text":
+        return neutralise(cell_text(value) if isinstance(value, float) else str(value)), "@"
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, str) and kind in ("auto", "rate", "score"):
+        text = value.strip()
+        if _RATE_TEXT.match(text):
+            return float(text[:-1]) / 100, RATE_FORMAT
+        if _SCORE_TEXT.match(text):
+            return float(text), SCORE_FORMAT
+        if kind == "auto" and _DATE_TEXT.match(text):
+            return dt.date.fromisoformat(text), DATE_FORMAT
+        if kind == "auto" and _DATETIME_TEXT.match(text):
+            return dt.datetime.fromisoformat(text), DATETIME_FORMAT
+        return neutralise(value), None
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)
+        return value, DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return value, DATE_FORMAT
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind == "rate":
+            return value, RATE_FORMAT
+        if kind == "score" or (kind == "auto" and isinstance(value, float)):
+            return value, SCORE_FORMAT
+        return value, None
+    return neutralise(value), None
+
+
 def build_sheets(sheets: Sequence[Sheet]) -> bytes:
-    """One worksheet per ``Sheet``: bold header (required columns shaded), widths, frozen header row."""
+    """One worksheet per ``Sheet``: bold header (required columns shaded), widths, frozen header row,
+    an autofilter over the table, and typed cells (``Column.kind``): numbers as numbers, rates 0.0%,
+    scores 0.00, dates as date cells with a Chinese format, ID and phone numbers as text."""
     wb = Workbook()
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FDE9D9")
@@ -116,8 +168,23 @@ def build_sheets(sheets: Sequence[Sheet]) -> bytes:
                 cell.fill = required_fill
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
+        kinds = [c.kind for c in sheet.columns]
+        width = len(kinds)
+        row_number = 1
         for row in sheet.rows:
-            ws.append([neutralise(value) for value in row])
+            row_number += 1
+            values: list[Any] = []
+            formats: list[tuple[int, str]] = []
+            for index, value in enumerate(row):
+                written, number_format = typed_cell(value, kinds[index] if index < width else "")
+                values.append(written)
+                if number_format:
+                    formats.append((index + 1, number_format))
+            ws.append(values)
+            for index, number_format in formats:
+                ws.cell(row=row_number, column=index).number_format = number_format
+        if sheet.columns:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{row_number}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -180,11 +180,11 @@ def test_it_imports_moodle_xml_and_names_the_types_it_does_not_have(personas):
 @pytest.mark.parametrize("fmt", ["xlsx", "docx", "gift", "xml"])
 def test_it_reimports_an_exported_bank_unchanged(personas, fmt):
     bank = make_bank(personas.trainer)
-    rows = [*TEMPLATE_ROWS,
+    rows: list[list[object]] = [*TEMPLATE_ROWS,
             ["多选题", "含特殊字符 {a} = ~b #c: 的题\n第二行", "选项=1", "选项~2", "选项#3", "", "", "", "", "", "AC", 4,
              "标签甲", "", "解析=公式"],
             ["填空题", "____和____", "", "", "", "", "", "", "", "", "甲|乙；丙", 1, "", "", ""]]
-    sheet = [HEADERS, *rows]
+    sheet: list[list[object]] = [list(HEADERS), *rows]
     assert do_import_question_file("bank.xls", xls_bytes(sheet), bank=bank).ok
     content, name, _type = export_bank(bank, fmt)
     copy = make_bank(personas.trainer, "副本")

@@ -98,3 +98,27 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8", delimit
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter).writerows(rows)
     return text.getvalue().encode(encoding)
+
+
+def shows_as(file_value: Any, screen_value: Any) -> bool:
+    """Whether a typed export cell holds what the screen shows: "66.7%" as 0.667 (0.0%), "85.00" as 85.0
+    (0.00), "2026-11-05 10:00" as a date cell; numbers and text as they are; None as ""."""
+    import datetime as dt
+
+    file_value = "" if file_value is None else file_value
+    screen_value = "" if screen_value is None else screen_value
+    if file_value == screen_value:
+        return True
+    if isinstance(file_value, dt.datetime) and isinstance(screen_value, str):
+        return screen_value in (file_value.strftime("%Y-%m-%d %H:%M"), file_value.strftime("%Y-%m-%d %H:%M:%S"),
+                                file_value.strftime("%Y-%m-%d"))
+    if isinstance(file_value, (int, float)) and isinstance(screen_value, str):
+        return screen_value in (f"{file_value * 100:.1f}%", f"{file_value:.2f}")
+    return False
+
+
+def assert_rows_show(file_rows: Sequence[Sequence[Any]], screen_rows: Sequence[Sequence[Any]]) -> None:
+    assert len(file_rows) == len(screen_rows)
+    for file_row, screen_row in zip(file_rows, screen_rows, strict=True):
+        padded = list(file_row) + [None] * (len(screen_row) - len(file_row))
+        assert all(shows_as(f, s) for f, s in zip(padded, screen_row, strict=True)), (file_row, screen_row)

@@ -118,3 +118,24 @@ def test_it_reports_bad_files_from_the_command_without_a_traceback(personas, tmp
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.strip()
     assert not Member.objects.filter(name__startswith="办公").exists()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("花名册.xls", xls_bytes([OFFICE_HEADERS, *office_rows()], title="XX党支部党员花名册")),
+    ("花名册.csv", csv_bytes([["XX党支部党员花名册"], OFFICE_HEADERS, *office_rows()], encoding="gbk")),
+])
+def test_it_imports_an_office_roster_uploaded_in_the_admin(personas, client_for, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from school.models import MemberImport
+    from school.services import run_member_import
+
+    response = client_for(personas.admin_a).post("/admin/school/members/import/",
+                                                 {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert "/import/" in response["Location"], response["Location"]
+    record = MemberImport.objects.get()
+    run_member_import(record.pk)
+    record.refresh_from_db()
+    assert (record.state, record.created) == ("done", 3), record.errors
+    assert Member.objects.get(name="办公1").phone == "13900000001"

@@ -25,6 +25,7 @@ _django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 
 from exams.services.docx import write_docx  # noqa: E402
+from exams.services.moodle import ExportQuestion  # noqa: E402
 from school import sensitive, services  # noqa: E402
 from school.excel import MEMBER_COLUMNS, import_members  # noqa: E402
 from school.excel.workbook import build_workbook, read_rows  # noqa: E402
@@ -34,7 +35,7 @@ from school.models import Member, Organization  # noqa: E402
 def member_rows(n: int, branches: list[str], rng: random.Random, region: int = 310000) -> Iterator[list[str]]:
     for i in range(n):
         birth = dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
-        first17 = f"{region + i % 9000:06d}{birth:%Y%m%d}{i % 1000:03d}"
+        first17 = f"{region + i % 9000:06d}{birth:%Y%m%d}{(i // 9000) % 1000:03d}"  # unique below 9,000,000 rows
         yield [f"党员{i}", first17 + sensitive.id_number_check_digit(first17), rng.choice(branches), "正式党员",
                rng.choice(["男", "女"]), "汉族", "大学本科", "2005-07-01", "", f"13{region // 10000}{i:08d}"[:11],
                "在册", f"u{region}-{i}"]
@@ -93,7 +94,7 @@ def reader_vs_openpyxl(content: bytes) -> tuple[float, float]:
 
 
 def docx_bank(n: int) -> bytes:
-    questions = []
+    questions: list[ExportQuestion] = []
     for i in range(n):
         kind = i % 4
         if kind == 0:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import sensitive
+from .excel.workbook import looks_like_spreadsheet
 from .models import Member, Organization
 from .models.members import Education, Gender, MemberStatus, PoliticalStatus
 from .models.organizations import OrganizationKind
@@ -134,14 +135,14 @@ class MemberForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls, .ods or .csv)"))
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        head = upload.read(4)
+        head = upload.read(512)
         upload.seek(0)
-        if head != b"PK\x03\x04":
-            raise forms.ValidationError(_("The file is not an Excel workbook (.xlsx)."))
+        if not looks_like_spreadsheet(upload.name or "", head):
+            raise forms.ValidationError(_("The file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
         if upload.size > 50 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 50 MB."))
         return upload

@@ -62,8 +62,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "task": task, "rows": rows, "items": items, "required": required_credits(task, items)})
 
 
-COMPLETION_COLUMNS = [Column("code", "组织编码"), Column("name", "组织名称", width=30), Column("members", "党员人数"),
-                      Column("completed", "已完成人数"), Column("rate", "完成率(%)")]
+COMPLETION_COLUMNS = [Column("code", "组织编码", kind="text"), Column("name", "组织名称", width=30), Column("members", "党员人数"),
+                      Column("completed", "已完成人数"), Column("rate", "完成率", kind="rate")]
 
 
 @require_GET
@@ -75,5 +75,6 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     rows = completion_by_organization(task, organizations_visible_to(request.user))
     content = build_workbook("完成情况", COMPLETION_COLUMNS, (
-        [row.organization.code, row.organization.name, row.members, row.completed, row.rate] for row in rows))
+        [row.organization.code, row.organization.name, row.members, row.completed,
+         row.completed / row.members if row.members else 0] for row in rows))
     return xlsx_response(content, f"{task.title}-完成情况.xlsx")

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from school.excel.workbook import ImportResult, RowError, read_records
+from school.excel.workbook import SPREADSHEET_SUFFIXES, ImportResult, RowError, read_records
 
 from ..models import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
 from .site import ensure_site_pages
@@ -184,7 +184,8 @@ def _link_successors(rows: list[_Row], result: ImportResult) -> None:
 
 
 def read_rows(path: Path) -> Iterable[dict[str, Any]]:
-    """Rows of a .jsonl file (one object a line) or an .xlsx file (header row with the field names)."""
+    """Rows of a .jsonl file (one object a line) or a spreadsheet (.xlsx, .xls, .ods, .csv; header row with
+    the field names) read by the one reader."""
     suffix = path.suffix.lower()
     if suffix in {".jsonl", ".json"}:
         with path.open(encoding="utf-8") as fh:
@@ -196,8 +197,8 @@ def read_rows(path: Path) -> Iterable[dict[str, Any]]:
                 except json.JSONDecodeError as exc:
                     yield {"__error__": _("Line %(line)s is not JSON: %(error)s") % {"line": number, "error": exc}}
         return
-    if suffix == ".xlsx":
+    if suffix in SPREADSHEET_SUFFIXES:
         for _number, record in read_records(path):  # a SpreadsheetError is a ValueError
             yield record
         return
-    raise ValueError(_("Unsupported file type: %(suffix)s (use .jsonl or .xlsx)") % {"suffix": suffix})
+    raise ValueError(_("Unsupported file type: %(suffix)s (use .jsonl, .xlsx, .xls, .ods or .csv)") % {"suffix": suffix})

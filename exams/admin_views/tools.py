@@ -3,9 +3,16 @@ revocation and bulk download. Each asks school.permissions."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,13 +20,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from school.admin_views.common import xlsx_response
+from school.excel.workbook import ImportResult
 from school.models import Organization
 from school.permissions import can_manage_organization, is_org_admin, is_trainer, organizations_visible_to
 
 from ..models import Certificate, Exam, QuestionBank
 from ..services import ExamError, publish_exam, revoke_certificate, validate_blueprint
 from ..services.certificates import certificates_for_organization, zip_certificates
-from ..services.excel import export_workbook, import_workbook, template_bytes
+from ..services.docx import DOCX, docx_template_bytes
+from ..services.excel import template_bytes
+from ..services.imports import (
+    EXPORT_FORMATS,
+    QUESTION_SUFFIXES,
+    do_import_question_file,
+    parse_question_file,
+    preview,
+)
+from ..services.imports import export_bank as export_bank_as
 from ..services.reports import build_exam_report, can_view_stats, report_workbook
 from .policies import CertificatePolicy
 
@@ -31,22 +48,86 @@ def _require(check: bool) -> None:
 
 class ImportForm(forms.Form):
     bank = forms.ModelChoiceField(queryset=QuestionBank.objects.all(), label=gettext_lazy("question bank"))
-    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("Question file (.xlsx, .xls, .ods, .csv, .docx, GIFT, Moodle XML)"),
+                           required=False)
+    skip_unsupported = forms.BooleanField(
+        required=False, label=gettext_lazy("Skip question types the platform does not have (essay, matching, …)"))
+    upload = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            if Path(upload.name or "").suffix.lower() not in QUESTION_SUFFIXES:
+                raise forms.ValidationError(_("Unsupported file type; use %(kinds)s.")
+                                            % {"kinds": "、".join(QUESTION_SUFFIXES)})
+            if upload.size > 20 * 1024 * 1024:
+                raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
+_PENDING = "exams/pending-imports/"
+
+
+def _keep_for_import(upload: Any, user_pk: int) -> str:
+    """Store a previewed file until the trainer confirms; the hidden field carries a signed reference."""
+    name = default_storage.save(f"{_PENDING}{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", upload)
+    return signing.dumps({"path": name, "name": upload.name, "user": user_pk}, salt="exams.import")
+
+
+def _pending(token: str, user_pk: int) -> tuple[str, str] | None:
+    try:
+        data = signing.loads(token, salt="exams.import", max_age=3600)
+    except signing.BadSignature:
+        return None
+    if data.get("user") != user_pk or not str(data.get("path", "")).startswith(_PENDING):
+        return None
+    if not default_storage.exists(data["path"]):
+        return None
+    return data["path"], data["name"]
 
 
 @require_http_methods(["GET", "POST"])
 def import_questions(request: HttpRequest) -> HttpResponse:
+    """Upload -> preview of the first questions (nothing written) -> import the previewed file."""
     _require(is_trainer(request.user))
     form = ImportForm(request.POST or None, request.FILES or None, initial={"bank": request.GET.get("bank")})
     result = None
+    context: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
-        result = import_workbook(form.cleaned_data["bank"], form.cleaned_data["file"])
-        if result.ok:
-            messages.success(request, _("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
-                             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
-            return redirect("exams_tools:import")
+        user_pk = int(request.user.pk or 0)
+        upload = form.cleaned_data["file"]
+        skip = form.cleaned_data["skip_unsupported"]
+        if upload is not None and request.POST.get("action") != "import":
+            parsed = parse_question_file(upload.name or "", upload.read(), skip_unsupported=skip)
+            upload.seek(0)
+            context.update(preview=preview(parsed), total=len(parsed.items), skipped=parsed.skipped,
+                           file_name=upload.name)
+            result = ImportResult(errors=parsed.errors)
+            if not parsed.errors and parsed.items:
+                context["upload"] = _keep_for_import(upload, user_pk)
+        else:
+            if upload is not None:
+                path, name, data = "", upload.name or "", upload.read()
+            elif (pending := _pending(form.cleaned_data["upload"], user_pk)) is not None:
+                path, name = pending
+                with default_storage.open(path, "rb") as fh:
+                    data = fh.read()
+            else:
+                form.add_error("file", _("Choose a file to import."))
+                return render(request, "exams/admin/import.html", {
+                    "form": form, "banks": QuestionBank.objects.all(), "title": _("Import and export questions"),
+                })
+            result = do_import_question_file(name, data, bank=form.cleaned_data["bank"], skip_unsupported=skip)
+            if result.ok:
+                if path:
+                    default_storage.delete(path)
+                messages.success(request, _("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
+                                 % {"created": result.created, "updated": result.updated,
+                                    "unchanged": result.unchanged})
+                return redirect("exams_tools:import")
     return render(request, "exams/admin/import.html", {
         "form": form, "result": result, "banks": QuestionBank.objects.all(), "title": _("Import and export questions"),
+        **context,
     })
 
 
@@ -55,10 +136,23 @@ def template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(template_bytes(), "题库导入模板.xlsx")
 
 
+def docx_template(request: HttpRequest) -> HttpResponse:
+    _require(is_trainer(request.user))
+    response = HttpResponse(docx_template_bytes(), content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('题库导入示例.docx')}"
+    return response
+
+
 def export_bank(request: HttpRequest, pk: int) -> HttpResponse:
     _require(is_trainer(request.user))
     bank = get_object_or_404(QuestionBank, pk=pk)
-    return xlsx_response(export_workbook(bank), f"{bank.name}.xlsx")
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    content, filename, content_type = export_bank_as(bank, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ from . import tools
 urlpatterns = [
     path("import/", tools.import_questions, name="import"),
     path("import/template.xlsx", tools.template, name="template"),
+    path("import/example.docx", tools.docx_template, name="docx_template"),
     path("banks/<id:pk>/export.xlsx", tools.export_bank, name="export_bank"),
     path("exams/<id:pk>/publish/", tools.publish, name="publish"),
     path("statistics/", tools.statistics_index, name="statistics"),

@@ -96,7 +96,8 @@ def build_exam_report(exam: Exam, user: Any, question_limit: int = 200) -> ExamR
 
 def report_workbook(report: ExamReport) -> bytes:
     return build_sheets([
-        Sheet(table.title, [Column(str(i), str(header), width=40 if i == 0 else 14) for i, header in enumerate(table.headers)],
+        Sheet(table.title, [Column(str(i), str(header), width=40 if i == 0 else 14, kind="" if i == 0 else "auto")
+                            for i, header in enumerate(table.headers)],
               table.rows)
         for table in report.tables
     ])

@@ -5,6 +5,7 @@ table exports with ``?format=xlsx`` through the same table function."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -374,7 +375,9 @@ def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
 # Excel export of a statistics table: the rows the page shows, nothing recomputed.
 
 def workbook(table: Table) -> bytes:
-    return build_workbook(table.title, table.columns, table.rows)
+    # Rates, averages and times as the page shows them, written as numbers and dates (see Column.kind).
+    columns = [dataclasses.replace(c, kind=c.kind or "auto") for c in table.columns]
+    return build_workbook(table.title, columns, table.rows)
 
 
 # --- Member panels --------------------------------------------------------------------------------

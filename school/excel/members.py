@@ -15,23 +15,35 @@ from school.models import Member, Organization
 from school.models.members import Education, Gender, MemberStatus, PoliticalStatus
 from school.permissions import members_visible_to, organizations_visible_to
 
-from .workbook import Column, ImportResult, RowError, SpreadsheetError, build_workbook, cell_date, cell_text, read_rows
+from .workbook import (
+    Column,
+    IdentifierLost,
+    ImportResult,
+    RowError,
+    SpreadsheetError,
+    build_workbook,
+    cell_date,
+    cell_identifier,
+    cell_phone,
+    cell_text,
+    read_rows,
+)
 
 User = get_user_model()
 
 MEMBER_COLUMNS = [
     Column("name", "姓名", required=True, width=10),
-    Column("id_number", "身份证号", required=True, width=22),
-    Column("organization_code", "所在组织编码", required=True, width=16),
+    Column("id_number", "身份证号", required=True, width=22, kind="text"),
+    Column("organization_code", "所在组织编码", required=True, width=16, kind="text"),
     Column("political_status", "政治面貌", required=True, width=12),
     Column("gender", "性别", width=6),
     Column("ethnicity", "民族", width=8),
     Column("education", "学历", width=12),
     Column("join_date", "入党日期", width=12),
     Column("position", "职务", width=16),
-    Column("phone", "手机号", width=14),
+    Column("phone", "手机号", width=14, kind="text"),
     Column("status", "状态", width=8),
-    Column("username", "登录名", width=14),
+    Column("username", "登录名", width=14, kind="text"),
 ]
 
 # Files carry Chinese labels whatever the interface language is.
@@ -65,7 +77,7 @@ def _label(mapping: dict[str, Any], value: str) -> str:
 def member_template() -> bytes:
     example = [
         "张三", "11010519491231002X", "D0101", "正式党员", "男", "汉族", "大学本科",
-        "2001-07-01", "支部书记", "13800138000", "在册", "",
+        dt.date(2001, 7, 1), "支部书记", "13800138000", "在册", "",
     ]
     return build_workbook("党员信息", MEMBER_COLUMNS, [example])
 
@@ -83,7 +95,7 @@ def export_members(members: Iterable[Member], *, full_identifiers: bool = False)
                 _label(GENDER_LABELS, m.gender),
                 m.ethnicity,
                 _label(EDUCATION_LABELS, m.education),
-                m.join_date.isoformat() if m.join_date else "",
+                m.join_date,
                 m.position,
                 m.phone if full_identifiers else m.phone_masked,
                 _label(STATUS_LABELS, m.status),
@@ -144,9 +156,15 @@ def _validate_row(
         err("姓名", _("Name is required."))
     elif len(name) > 50:
         err("姓名", _("Name is longer than 50 characters."))
-    id_number = sensitive.normalize_id_number(cell_text(raw.get("id_number")))
+    try:
+        id_number = sensitive.normalize_id_number(cell_identifier(raw.get("id_number")))
+    except IdentifierLost as lost:
+        id_number = ""
+        err("身份证号", _("The ID number %(value)s was stored by Excel as a number and has lost its last digits; "
+                         "format the column as text and type the numbers again.") % {"value": lost.args[0]})
     if not id_number:
-        err("身份证号", _("ID number is required."))
+        if not any(e.row == number and e.column == "身份证号" for e in errors[before:]):
+            err("身份证号", _("ID number is required."))
     elif (problem := sensitive.id_number_error(id_number)) is not None:
         err("身份证号", problem)
     code = cell_text(raw.get("organization_code"))
@@ -169,7 +187,7 @@ def _validate_row(
     else:
         if join_date and join_date > timezone.localdate():
             err("入党日期", _("The date is in the future."))
-    phone = cell_text(raw.get("phone"))
+    phone = cell_phone(raw.get("phone"))
     if (problem := sensitive.phone_error(phone)) is not None:
         err("手机号", problem)
     given_username = cell_text(raw.get("username"))

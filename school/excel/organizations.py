@@ -13,12 +13,12 @@ from school.permissions import can_create_root_organization, organizations_visib
 from .workbook import Column, ImportResult, RowError, SpreadsheetError, build_workbook, cell_text, read_rows
 
 ORGANIZATION_COLUMNS = [
-    Column("code", "组织编码", required=True, width=16),
+    Column("code", "组织编码", required=True, width=16, kind="text"),
     Column("name", "组织名称", required=True, width=30),
     Column("kind", "组织类别", required=True, width=10),
-    Column("parent_code", "上级组织编码", width=16),
+    Column("parent_code", "上级组织编码", width=16, kind="text"),
     Column("contact_person", "联系人", width=10),
-    Column("contact_phone", "联系电话", width=16),
+    Column("contact_phone", "联系电话", width=16, kind="text"),
 ]
 KIND_LABELS = {
     "党委": OrganizationKind.COMMITTEE,

@@ -174,5 +174,6 @@ def test_it_exports_completion_per_organization_to_excel(personas: Any, client_f
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("组织编码", "组织名称", "党员人数")
-    assert ("TA1", "第一党支部", 1, 1, 100) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows
+    assert ("TA1", "第一党支部", 1, 1, 1) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows  # 完成率 100.0%, 0.0%
+    assert sheet["E3"].number_format == "0.0%"
     assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/export/").status_code == 404

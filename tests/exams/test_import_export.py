@@ -78,8 +78,8 @@ def test_it_reports_row_errors_and_imports_nothing(personas) -> None:
 
 def test_it_refuses_a_file_that_is_not_a_workbook(personas) -> None:
     bank = make_bank(personas.trainer)
-    result = import_workbook(bank, io.BytesIO(b"not excel"))
-    assert result.errors and "Excel" in result.errors[0].message
+    result = import_workbook(bank, io.BytesIO(b"PK\x03\x04not excel"))
+    assert result.errors and "不是可以读取的表格" in result.errors[0].message
 
 
 def test_it_imports_the_jsonl_corpus_format_with_its_quirks(personas, tmp_path: Path) -> None:

@@ -109,6 +109,7 @@ SCHOOL: list[Rule] = [
     # Exams: trainers write banks and exams; statistics for trainers and administrators (scoped rows).
     rule(("exams_tools:import",), TRAINER_TOOL, TRAINER_TOOL),
     rule("exams_tools:template", TRAINER_TOOL, content_type=XLSX),
+    rule("exams_tools:docx_template", TRAINER_TOOL, content_type="wordprocessingml"),
     rule("exams_tools:export_bank", TRAINER_TOOL, kwargs=pk("bank"), content_type=XLSX),
     rule("exams_tools:publish", TRAINER_TOOL, TRAINER_TOOL, kwargs=pk("draft_exam")),
     rule("exams_tools:statistics", by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, OK, OK)),

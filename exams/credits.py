@@ -47,11 +47,13 @@ def practice_points(member_id: int, day_id: int) -> Decimal | None:
     return Decimal(day.points) if day is not None else None
 
 
-def exam_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
-    """Per member: exams taken in the period (submitted) and of those, passed."""
+def exam_metrics(period: Period, member_ids: list[int] | None = None) -> Iterator[tuple[int, str, int, int]]:
+    """Per member (every one, or ``member_ids``): exams taken in the period (submitted) and of those, passed."""
     from .models import Attempt
 
     qs = Attempt.objects.filter(submitted_at__isnull=False)
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
     bounds = period_bounds(period)
     if bounds is not None:
         start = timezone.make_aware(dt.datetime.combine(bounds[0], dt.time.min))

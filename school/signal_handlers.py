@@ -11,7 +11,7 @@ Audit records written from model signals, so that every path that changes these 
 
 Credits: a member saved with another organization or status (a transfer, a new member, a member who
 leaves) moves their contribution between the score rows of the two organization chains at once
-(``credits.recompute.member_moved``); a saved score scheme rescores every stored period.
+(``credits.recompute.member_moved``; a deleted member's is taken out); a saved score scheme rescores every stored period.
 
 Login throttling: a failed login counts against the account and the address; a successful one clears
 the account's count. Celery: what a task records names the task as its channel; a starting worker
@@ -25,7 +25,7 @@ from celery.signals import task_postrun, task_prerun, worker_ready
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest
 
 from . import audit
@@ -135,6 +135,12 @@ def _member_after(sender: Any, instance: Any, created: bool, raw: bool = False, 
                  bool(old and old["status"] == MemberStatus.ACTIVE))
 
 
+def _member_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from .credits.recompute import member_removed
+
+    member_removed(instance)
+
+
 def _scheme_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
         from django.db import transaction
@@ -168,3 +174,4 @@ def register_signal_handlers() -> None:
 
     pre_save.connect(_member_before, sender=Member, dispatch_uid="credits-member-before")
     post_save.connect(_member_after, sender=Member, dispatch_uid="credits-member-after")
+    pre_delete.connect(_member_deleted, sender=Member, dispatch_uid="credits-member-deleted")

@@ -541,7 +541,9 @@ def _rescore(period: Period, chain: Sequence[Organization]) -> None:
         update_children_mode(period, scheme, org.depth, [org.pk])
 
 
-def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, Param]) -> None:
+def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, Param], uncounted: int = 0) -> None:
+    """Add ``deltas`` to the chain's score rows of ``key``; a missing row is created counting its subtree's
+    members as they are now (less ``uncounted``: a member being deleted still is there)."""
     deltas = {k: v for k, v in deltas.items() if v}
     if not chain or not deltas:
         return
@@ -551,7 +553,7 @@ def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, 
     for org in chain:
         if org.pk not in existing:
             OrganizationScore.objects.get_or_create(
-                organization=org, period=key, defaults={"members": subtree_member_count(org)})
+                organization=org, period=key, defaults={"members": subtree_member_count(org) - uncounted})
             created.append(org.pk)
     # a row just created counts the subtree's members as they are now
     member_delta = deltas.pop("members", 0)
@@ -657,7 +659,21 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
                       .values_list("organization_id", flat=True))
         if present or any(v for k, v in gain.items() if k != "members"):
             _add_to_chain(joining, key, gain)
-        _rescore(parse(key), [*leaving, *joining])
+        # whole chains: in children mode a common ancestor averages a child that changed
+        _rescore(parse(key), list({o.pk: o for o in [*old_chain, *new_chain]}.values()))
+
+
+def member_removed(member: Member) -> None:
+    """A member is being deleted: take their contribution out of their chain's score rows (their own
+    totals and metric rows go with them)."""
+    if member.status != MemberStatus.ACTIVE:
+        return
+    awards_shared()
+    chain = _chain(member.organization)
+    keys = set(OrganizationScore.objects.filter(organization__in=chain).values_list("period", flat=True).distinct())
+    for key in sorted(keys):
+        _add_to_chain(chain, key, {k: -v for k, v in _contribution(member.pk, key).items()}, uncounted=1)
+        _rescore(parse(key), chain)
 
 
 def rescore_all() -> None:

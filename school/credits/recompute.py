@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Max, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from school import audit
 from school.hooks import ORG_METRICS, collect
@@ -116,7 +117,7 @@ def organization_scores(period: Period) -> None:
               GROUP BY a.id
             ) s ON s.org_id = o.id""",  # noqa: S608
         params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
-        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0})
+        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at")
     scheme = active_scheme()
     update_derived(period, scheme)
     for depth in range(max_depth - 1, 0, -1):
@@ -186,14 +187,18 @@ NEW, CHANGED = "credits_scratch", "credits_changed"
 
 def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[str, Param | list[Param]],
          select_sql: str = "", params: Sequence[Param] = (), source: str | None = None,
-         insert_defaults: dict[str, Param] | None = None) -> None:
+         insert_defaults: dict[str, Param] | None = None, touch: str | None = None) -> None:
     """Make the rows of ``table`` within ``scope`` (column = value, or column IN list) equal to the rows
     of ``select_sql`` — or of the temporary table ``source``, kept — which have the columns ``keys`` and
     ``values`` (none of them NULL). Scope columns that are not keys are written into inserted rows, with
-    ``insert_defaults``."""
+    ``insert_defaults``. ``touch``: a timestamp column set to now in every row written."""
     new = source or NEW
     fixed = {c: v for c, v in scope.items() if c not in keys and not isinstance(v, list)}
     fixed.update(insert_defaults or {})
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if touch:
+        fixed[touch] = now  # type: ignore[assignment]
+    touched, touch_params = (f", {touch} = %s", [now]) if touch else ("", [])
     in_scope, scope_params = _scope(table, scope)
     match = " AND ".join(f"s.{k} = {table}.{k}" for k in keys)
     differs = " OR ".join(f"s.{v} <> {table}.{v}" for v in values)
@@ -222,8 +227,8 @@ def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[
                 scope_params)
         cursor.execute(
             f"""UPDATE {table} SET ({', '.join(values)}) = (
-                  SELECT {', '.join(f'c.{v}' for v in values)} FROM {CHANGED} c WHERE c.target_id = {table}.id)
-                WHERE id IN (SELECT target_id FROM {CHANGED} WHERE target_id IS NOT NULL)""")  # noqa: S608
+                  SELECT {', '.join(f'c.{v}' for v in values)} FROM {CHANGED} c WHERE c.target_id = {table}.id){touched}
+                WHERE id IN (SELECT target_id FROM {CHANGED} WHERE target_id IS NOT NULL)""", touch_params)  # noqa: S608
         cursor.execute(
             f"""INSERT INTO {table} ({', '.join([*fixed, *columns])})
                 SELECT {', '.join(['%s'] * len(fixed) + [f'c.{c}' for c in columns])}
@@ -432,8 +437,9 @@ def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequen
     }
     # Rows whose numbers would not change are not written: on PostgreSQL every UPDATE of a row leaves
     # a dead row version behind, and a scheduled recompute would otherwise rewrite every score row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = f"""
-        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}
+        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}, updated_at = %s
         WHERE period = %s{extra}
           AND ({' OR '.join(f'COALESCE({column}, -1) <> COALESCE({expr}, -1)' for column, expr in derived.items())})"""  # noqa: S608
     weights = """(%s + %s + CASE WHEN task_rate IS NULL THEN 0 ELSE %s END
@@ -443,10 +449,11 @@ def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequen
           + %s * participation_rate
           + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END"""
     score_params = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
-    score_sql = f"UPDATE {score_t} SET score = {score} WHERE period = %s{extra} AND score <> {score}"  # noqa: S608
+    score_sql = (f"UPDATE {score_t} SET score = {score}, updated_at = %s"  # noqa: S608
+                 f" WHERE period = %s{extra} AND score <> {score}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.key, *extra_params])
-        cursor.execute(score_sql, [*score_params, period.key, *extra_params, *score_params])
+        cursor.execute(sql, [now, period.key, *extra_params])
+        cursor.execute(score_sql, [*score_params, now, period.key, *extra_params, *score_params])
 
 
 def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
@@ -512,7 +519,8 @@ def _apply_to_chain(chain: list[Organization], key: str, delta: Decimal, new_par
             OrganizationScore.objects.get_or_create(
                 organization=org, period=key, defaults={"members": subtree_member_count(org)})
     OrganizationScore.objects.filter(period=key, organization__in=chain).update(
-        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant)
+        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant,
+        updated_at=timezone.now())
 
 
 # --- Metrics and membership (the incremental path, continued) -------------------------------------
@@ -559,10 +567,10 @@ def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, 
     member_delta = deltas.pop("members", 0)
     updates = {k: Round(F(k) + v, 2) if k == "points" else F(k) + v for k, v in deltas.items()}
     if updates:
-        OrganizationScore.objects.filter(period=key, organization__in=chain).update(**updates)
+        OrganizationScore.objects.filter(period=key, organization__in=chain).update(**updates, updated_at=timezone.now())
     if member_delta:
         OrganizationScore.objects.filter(period=key, organization__in=chain).exclude(
-            organization_id__in=created).update(members=F("members") + member_delta)
+            organization_id__in=created).update(members=F("members") + member_delta, updated_at=timezone.now())
 
 
 def member_metric_periods(member_id: int, month: str | None = None) -> list[str]:

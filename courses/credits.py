@@ -103,12 +103,19 @@ def task_metrics(period: Period, member_ids: list[int] | None = None) -> Iterato
         yield member_id, "tasks", done_count, total
 
 
+def describe_pages(page_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Lessons, documents and courses by title with their page's address, for the ledger drill-down."""
+    from wagtail.models import Page
+
+    return {page.pk: (page.title, page.url) for page in Page.objects.filter(pk__in=page_ids)}
+
+
 def register_credit_sources() -> None:
     from wagtail import hooks
 
     from school.hooks import ORG_METRICS
 
-    register_source_verifier("lesson", verify_lesson, lesson_credit_hours)
-    register_source_verifier("document", verify_document, document_minutes)
-    register_source_verifier("course", verify_course)
+    register_source_verifier("lesson", verify_lesson, lesson_credit_hours, describe_pages)
+    register_source_verifier("document", verify_document, document_minutes, describe_pages)
+    register_source_verifier("course", verify_course, describe=describe_pages)
     hooks.register(ORG_METRICS, task_metrics)

@@ -28,7 +28,7 @@ from school.models import Member, Organization
 from school.models.organizations import OrganizationKind
 from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
 
-from . import rankings
+from . import rankings, rules
 from .models import CreditEntry, MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
 from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
 
@@ -341,20 +341,35 @@ def idle_members_table(org: Organization, period: Period) -> Table:
 
 
 def ledger_table(member: Member, period: Period) -> Table:
+    """A member's ledger rows, each with its source's title (linked to it), the rule and its version
+    and the daily cap it met (how many points the cap cut)."""
     qs = CreditEntry.objects.filter(member=member).select_related("rule", "rule_version")
     if period.months:
         qs = qs.filter(month__in=period.months)
-    table = Table("ledger", _("Credit entries of %(name)s (%(period)s)") % {"name": member.name, "period": period.label}, [
+    table = Table("ledger", _("Credit entries of %(name)s (%(period)s)") % {"name": member.name, "period": period.label},
+                  link_column=4, columns=[
         Column("earned_at", _("Earned at"), width=18), Column("rule", _("Rule"), width=18),
-        Column("source", _("Source"), width=12), Column("source_id", _("Source number"), width=10),
+        Column("source", _("Source"), width=12), Column("source_title", _("Source title"), width=30),
         Column("raw", _("Rule points"), width=10), Column("points", _("Counted points"), width=10),
-        Column("version", _("Rule version"), width=24)])
+        Column("version", _("Rule version"), width=24), Column("cap", _("Daily cap applied"), width=18)])
     table.updated_at = qs.aggregate(newest=Max("created_at"))["newest"]
-    for e in qs.order_by("earned_at", "id"):
+    entries = list(qs.order_by("earned_at", "id"))
+    names: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for source_type in {e.source_type for e in entries}:
+        ids = sorted({e.source_id for e in entries if e.source_type == source_type})
+        for source_id, described in rules.describe_sources(source_type, ids).items():
+            names[(source_type, source_id)] = described
+    for e in entries:
+        title, url = names.get((e.source_type, e.source_id), (_("(deleted, no. %(id)s)") % {"id": e.source_id}, None))
+        cap = e.rule_version.daily_cap
+        cut = e.raw_points - e.points
+        cap_text = "" if cap is None else (
+            _("cap %(cap)s, cut %(cut)s") % {"cap": num(cap), "cut": num(cut)} if cut else _("cap %(cap)s") % {
+                "cap": num(cap)})
         table.rows.append([timezone.localtime(e.earned_at).strftime("%Y-%m-%d %H:%M"), e.rule.name,
-                           e.get_source_type_display(), e.source_id, num(e.raw_points), num(e.points),
-                           str(e.rule_version)])
-        table.links.append(None)
+                           e.get_source_type_display(), title, num(e.raw_points), num(e.points),
+                           str(e.rule_version), cap_text])
+        table.links.append(url)
     return table
 
 

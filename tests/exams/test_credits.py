@@ -94,3 +94,27 @@ def test_it_shows_a_pass_rate_as_soon_as_an_attempt_is_graded(
                         .values_list("organization_id", "members", "participants", "points", "exam_passed",
                                      "exam_total", "pass_rate", "score"))
     assert recomputed == incremental
+
+
+@pytest.mark.django_db
+def test_it_names_the_exam_and_practice_day_in_the_ledger_drill_down(
+        personas: Any, run_tasks: None, client_for: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, title="党章知识测验")
+    passed = _attempt(personas.member, exam, 1, "85", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_passed.send(sender=Attempt, member_id=personas.member.pk, exam_id=exam.pk, attempt_id=passed.pk,
+                            score=passed.score, passed=True)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    PracticeDay.objects.create(member=personas.member, date=yesterday, version_ids=[], points=4, answered=5, correct=4)
+    post_practice_credits()
+    url = reverse("credits_admin:member", args=[personas.member.pk]) + "?period=all"
+    response = client_for(personas.admin_a).get(url)
+    html = response.content.decode()
+    assert f'<a href="{reverse("exams:detail", args=[exam.pk])}">党章知识测验</a>' in html
+    assert f"每日答题 {yesterday.isoformat()}（答对 4/5）" in html
+    assert "<strong>小明</strong>" in html

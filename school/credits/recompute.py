@@ -631,9 +631,9 @@ def collect_for_members(period: Period, member_ids: list[int]) -> list[list[tupl
     return [list(fn(period, member_ids=member_ids)) for fn in hooks.get_hooks(ORG_METRICS)]
 
 
-def _contribution(member_id: int, key: str) -> dict[str, Param]:
+def _contribution(member_id: int, key: str) -> dict[str, int | Decimal]:
     total = MemberCredit.objects.filter(member_id=member_id, period=key).first()
-    out: dict[str, Param] = {"members": 1, "points": total.points if total else Decimal("0"),
+    out: dict[str, int | Decimal] = {"members": 1, "points": total.points if total else Decimal("0"),
                              "participants": int(bool(total and total.entries > 0))}
     for metric in MemberMetric.objects.filter(member_id=member_id, period=key):
         if metric.metric in METRIC_FIELDS:

@@ -137,7 +137,7 @@ def idle(request: HttpRequest, pk: int) -> HttpResponse:
 def _ranking_kinds(org: Organization) -> list[tuple[str, str]]:
     present = set(Organization.objects.filter(Organization.subtree_q(org.path)).exclude(pk=org.pk)
                   .values_list("kind", flat=True).distinct())
-    return [(value, label) for value, label in OrganizationKind.choices if value in present]
+    return [(value, str(label)) for value, label in OrganizationKind.choices if value in present]
 
 
 @stats_view

@@ -62,10 +62,10 @@ class FakeMetrics:
             if bounds is not None and not bounds[0] <= day <= bounds[1]:
                 continue
             row = counts.setdefault((member_id, metric), [0, 0])
-            row[0] += int(done)
+            row[0] += 1 if done else 0
             row[1] += 1
-        for (member_id, metric), (done, total) in counts.items():
-            yield member_id, metric, done, total
+        for (member_id, metric), (passed, total) in counts.items():
+            yield member_id, metric, passed, total
 
 
 def _state(keys: list[str]) -> tuple[list[Any], list[Any], dict[Any, Any]]:
@@ -108,6 +108,7 @@ class Statistics(RuleBasedStateMachine):
     orgs: list[Organization]
     fake: Any
     metrics: FakeMetrics
+    member_ids: list[int]
 
     def __init__(self) -> None:
         super().__init__()

@@ -19,6 +19,14 @@ at 20,000 and at 200,000 members on the same database. Prints:
   at 1x;
 - ``dashboard_ms``: median time to build a committee's statistics page (its ~5,000-member subtree)
   through the Django test client, templates included.
+- ``event_to_dashboard_p99_ms``: ``--events`` mixed events (lesson completions and practice days
+  awarded through ``post_credit`` — synthetic verified sources, as the demo's —, exam results through
+  ``refresh_member_metrics`` with a synthetic exam provider, a third of them passes with their award)
+  for members of that committee, each followed by reads of the committee's statistics page until it
+  shows the event (its 数据更新于 is at or after the event's start); p99 of event start → page showing it
+  (one process: events and reads alternate);
+- ``incremental_writes_per_event``: rows written (INSERT/UPDATE/DELETE row counts) per event by those
+  events, all components, mean; the tree depth is printed with it.
 
 Comments: the step times of one recompute, and a recompute with every stored total and score of the
 period wrong (every derived row rewritten: the by-difference sync must stay linear).
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import re
 import statistics
 import time
 from decimal import Decimal
@@ -40,7 +49,7 @@ _django.setup()
 import _score_loops  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, F, Sum  # noqa: E402
+from django.db.models import Count, F, Max, Sum  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -187,6 +196,76 @@ def dashboard(org: Organization) -> float:
     return statistics.median(times[1:]) * 1000
 
 
+def events_to_dashboard(committee: Organization, count: int) -> tuple[float, float, int]:
+    """(p99 ms from an event's start to the committee's page showing it, mean rows written per event,
+    tree depth)."""
+    from wagtail import hooks
+
+    from school.credits import rules as credit_rules
+    from school.credits.services import post_credit
+    from school.hooks import ORG_METRICS
+
+    rng = random.Random(5)
+    members = list(Member.objects.filter(Organization.subtree_q(committee.path, "organization__path"))
+                   .values_list("pk", flat=True)[:2000])
+    exams: dict[int, list[int]] = {}  # member -> [passed, taken] this month
+
+    def provider(period: Period, member_ids: list[int] | None = None) -> list[tuple[int, str, int, int]]:
+        if period.key != month and period.key not in recompute.periods_of_month(month):
+            return []
+        return [(m, "exams", p, t) for m, (p, t) in exams.items() if member_ids is None or m in member_ids]
+
+    month = f"{timezone.localdate():%Y-%m}"
+    real = credit_rules.Source(verify=lambda m, s: True, quantity=lambda m, s: Decimal("1"))
+    User = get_user_model()
+    admin, _created = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(admin)
+    url = reverse("credits_admin:organization", args=[committee.pk]) + f"?period={month}"
+    written = [0]
+
+    def count_writes(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        head = sql.lstrip()[:6].upper()
+        if head in ("INSERT", "UPDATE", "DELETE") and "credits_" not in sql[:60]:
+            written[0] += max(0, context["cursor"].rowcount)
+        return result
+
+    latencies, writes = [], []
+    with credit_rules.override_verifiers(lesson=real, practice=real, exam=real), \
+            hooks.register_temporarily(ORG_METRICS, provider):
+        client.get(url)
+        for n in range(count):
+            member = rng.choice(members)
+            kind = rng.choice(["lesson", "practice", "exam"])
+            started = timezone.now()
+            t0 = time.perf_counter()
+            written[0] = 0
+            with connection.execute_wrapper(count_writes):
+                if kind == "exam":
+                    passed = rng.random() < 0.34
+                    row = exams.setdefault(member, [0, 0])
+                    row[0] += int(passed)
+                    row[1] += 1
+                    recompute.refresh_member_metrics(member, recompute.periods_of_month(month))
+                    if passed:
+                        post_credit(member, "exam", 8_000_000_000 + n, started)
+                else:
+                    post_credit(member, kind, 8_000_000_000 + n, started)
+            writes.append(written[0])
+            shown_from = timezone.localtime(started).strftime("%Y-%m-%d %H:%M:%S")
+            while True:  # what the administrator sees: 数据更新于 <time> (to the second)
+                html = client.get(url).content.decode()
+                found = re.search(r"数据更新于 (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", html)
+                if found and found.group(1) >= shown_from:
+                    break
+            latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+    return p99, statistics.mean(writes), depth
+
+
 def profile_steps() -> None:
     recompute._tune_connection()
     period = parse(PERIOD)
@@ -206,6 +285,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--loop-sample", type=int, default=400)
+    parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
     s = args.scale
     rules = make_rules()
@@ -245,6 +325,10 @@ def main() -> None:
     print(f"# dashboard of a committee with {size} members", flush=True)
     _django.metric("recompute_growth_10x", big_time / small_time)
     _django.metric("dashboard_ms", dash)
+    p99, writes, depth = events_to_dashboard(committee, args.events)
+    print(f"# {args.events} events; tree depth {depth} (goal for the writes: <= {2 * depth + 4})", flush=True)
+    _django.metric("event_to_dashboard_p99_ms", p99)
+    _django.metric("incremental_writes_per_event", writes)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,9 @@ def verify_course(member_id: int, course_id: int) -> bool:
     return bool(lessons) and done == len(lessons)
 
 
-def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
-    """Per member: study tasks whose deadline falls in the period (assigned, completed)."""
+def task_metrics(period: Period, member_ids: list[int] | None = None) -> Iterator[tuple[int, str, int, int]]:
+    """Per member (every one, or ``member_ids``): study tasks whose deadline falls in the period (assigned,
+    completed)."""
     from .models import StudyTask
     from .services.study_tasks import _units, earned_by_member, members_in_scope, required_credits, task_items
 
@@ -86,9 +87,14 @@ def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
     for task in tasks.filter(ends_on__lte=timezone.localdate() + dt.timedelta(days=366)):
         items = task_items(task)
         required = required_credits(task, items)
-        member_ids = list(members_in_scope(task).values_list("pk", flat=True))
-        earned = earned_by_member(task, member_ids, _units(items))
-        for member_id in member_ids:
+        in_scope = members_in_scope(task)
+        if member_ids is not None:
+            in_scope = in_scope.filter(pk__in=member_ids)
+        assigned = list(in_scope.values_list("pk", flat=True))
+        if not assigned:
+            continue
+        earned = earned_by_member(task, assigned, _units(items))
+        for member_id in assigned:
             done = earned.get(member_id, (Decimal(0), set()))[0] >= required
             row = totals.setdefault(member_id, [0, 0])
             row[0] += int(done)
@@ -97,12 +103,19 @@ def task_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
         yield member_id, "tasks", done_count, total
 
 
+def describe_pages(page_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Lessons, documents and courses by title with their page's address, for the ledger drill-down."""
+    from wagtail.models import Page
+
+    return {page.pk: (page.title, page.url) for page in Page.objects.filter(pk__in=page_ids)}
+
+
 def register_credit_sources() -> None:
     from wagtail import hooks
 
     from school.hooks import ORG_METRICS
 
-    register_source_verifier("lesson", verify_lesson, lesson_credit_hours)
-    register_source_verifier("document", verify_document, document_minutes)
-    register_source_verifier("course", verify_course)
+    register_source_verifier("lesson", verify_lesson, lesson_credit_hours, describe_pages)
+    register_source_verifier("document", verify_document, document_minutes, describe_pages)
+    register_source_verifier("course", verify_course, describe=describe_pages)
     hooks.register(ORG_METRICS, task_metrics)

@@ -9,7 +9,7 @@ from typing import Any
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
-from school.credits.tasks import post_credit_after_commit
+from school.credits.tasks import post_credit_after_commit, refresh_metrics_after_commit
 
 from .access import forget_page
 from .credits import lesson_is, verify_course
@@ -28,6 +28,7 @@ def award_lesson_completed(sender: Any, member_id: int, lesson_id: int, complete
     lesson completed it."""
     from .models import LessonPage
 
+    refresh_metrics_after_commit(member_id, completed_at)  # study-task completion follows at once
     if lesson_is(lesson_id, "document"):
         post_credit_after_commit(member_id, "document", lesson_id, completed_at)
         return

@@ -47,11 +47,13 @@ def practice_points(member_id: int, day_id: int) -> Decimal | None:
     return Decimal(day.points) if day is not None else None
 
 
-def exam_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
-    """Per member: exams taken in the period (submitted) and of those, passed."""
+def exam_metrics(period: Period, member_ids: list[int] | None = None) -> Iterator[tuple[int, str, int, int]]:
+    """Per member (every one, or ``member_ids``): exams taken in the period (submitted) and of those, passed."""
     from .models import Attempt
 
     qs = Attempt.objects.filter(submitted_at__isnull=False)
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
     bounds = period_bounds(period)
     if bounds is not None:
         start = timezone.make_aware(dt.datetime.combine(bounds[0], dt.time.min))
@@ -63,6 +65,27 @@ def exam_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
         yield row["member_id"], "exams", row["passed"], row["total"]
 
 
+def describe_exams(exam_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Exams by title with their page, for the ledger drill-down."""
+    from django.urls import reverse
+
+    from .models import Exam
+
+    return {exam.pk: (exam.title, reverse("exams:detail", args=[exam.pk]))
+            for exam in Exam.objects.filter(pk__in=exam_ids).only("pk", "title")}
+
+
+def describe_practice_days(day_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Practice days by date (每日答题 2026-11-05: answered, correct), for the ledger drill-down."""
+    from django.utils.translation import gettext as _
+
+    from .models import PracticeDay
+
+    return {day.pk: (_("Daily practice %(date)s (%(correct)s of %(answered)s correct)") % {
+        "date": day.date.isoformat(), "correct": day.correct, "answered": day.answered}, None)
+        for day in PracticeDay.objects.filter(pk__in=day_ids)}
+
+
 def register_credit_sources() -> None:
-    register_source_verifier("exam", verify_exam_passed, first_pass_score)
-    register_source_verifier("practice", verify_practice_day, practice_points)
+    register_source_verifier("exam", verify_exam_passed, first_pass_score, describe_exams)
+    register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days)

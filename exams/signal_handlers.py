@@ -2,6 +2,8 @@
 
 * Credits: when an attempt passes (``exams.signals.attempt_passed``, sent after commit), queue the award
   of the ``exam`` credit source (``school.credits``, queue ``default``).
+* Statistics: every graded attempt (``attempt_graded``) refreshes the member's exam metric and the pass rate
+  of their organization chain (``school.credits.tasks.refresh_member_metrics_task``).
 * Audit: changes to an exam after members have attempted it are audited (who changed which field,
   old → new), whatever path made them: the Wagtail exam editor with its blueprint sections, services,
   the shell.
@@ -16,17 +18,24 @@ from django.utils import timezone
 
 from school import audit
 from school.audit import watch_changes
-from school.credits.tasks import post_credit_after_commit
+from school.credits.tasks import post_credit_after_commit, refresh_metrics_after_commit
 from school.models import AuditAction
 
 from .models import Attempt, Exam, ExamSection
-from .signals import attempt_passed
+from .signals import attempt_graded, attempt_passed
 
 
 def on_attempt_passed(sender: Any, member_id: int, exam_id: int, attempt_id: int, **kwargs: Any) -> None:
     attempt = Attempt.objects.filter(pk=attempt_id).only("submitted_at").first()
     when = attempt.submitted_at if attempt is not None and attempt.submitted_at else timezone.now()
     post_credit_after_commit(member_id, "exam", exam_id, when)
+
+
+def on_attempt_graded(sender: Any, member_id: int, attempt_id: int, **kwargs: Any) -> None:
+    """Every graded attempt changes the member's exams taken / passed: the pass rate follows at once."""
+    attempt = Attempt.objects.filter(pk=attempt_id).only("submitted_at").first()
+    when = attempt.submitted_at if attempt is not None and attempt.submitted_at else timezone.now()
+    refresh_metrics_after_commit(member_id, when)
 
 
 def _exam_attempted(exam: Exam) -> bool:
@@ -50,6 +59,7 @@ def _targets_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_
 
 def register_signal_handlers() -> None:
     attempt_passed.connect(on_attempt_passed, dispatch_uid="exams_credits_attempt_passed")
+    attempt_graded.connect(on_attempt_graded, dispatch_uid="exams_credits_attempt_graded")
     watch_changes(Exam, AuditAction.EXAM_CHANGED, "考试", only_if=_exam_attempted)
     watch_changes(ExamSection, AuditAction.EXAM_CHANGED, "考试题型设置", only_if=_section_attempted)
     m2m_changed.connect(_targets_changed, sender=Exam.target_organizations.through, dispatch_uid="audit-exam-targets")

@@ -79,11 +79,11 @@ def final_exam_choices(user: object) -> list[tuple[int, str]]:
 
 
 @hooks.register(ORG_METRICS)
-def exam_metrics(period: Period) -> Iterator[tuple[int, str, int, int]]:
+def exam_metrics(period: Period, member_ids: list[int] | None = None) -> Iterator[tuple[int, str, int, int]]:
     """Exams passed / taken per member, for the organization scores (see ``credits.exam_metrics``)."""
     from .credits import exam_metrics
 
-    return exam_metrics(period)
+    return exam_metrics(period, member_ids)
 
 
 @hooks.register(DEMO_SEEDERS)

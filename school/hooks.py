@@ -9,9 +9,12 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       is not open to them); lets a course page link its final exam without importing exams.
 ``FINAL_EXAM_CHOICES`` fn(user) -> iterable of (exam_id, label): the exams a course editor may pick as its final
                       exam (exams answers it; the course stores the id only).
-``ORG_METRICS``       fn(period: school.credits.periods.Period) -> iterable of (member_id, metric, done, total)
-                      with metric "tasks" (study tasks completed / assigned) or "exams" (exams passed /
-                      taken) for that period; feeds the organization scores (see school/credits/scoring.py).
+``ORG_METRICS``       fn(period: school.credits.periods.Period, member_ids: list[int] | None = None) -> iterable
+                      of (member_id, metric, done, total) with metric "tasks" (study tasks completed /
+                      assigned) or "exams" (exams passed / taken) for that period, for every member or only
+                      ``member_ids``; feeds the organization scores (the recompute asks for everybody, the
+                      incremental path — ``school.credits.recompute.refresh_member_metrics`` — for the one
+                      member an event concerns; see school/credits/recompute.py).
 ``CREDIT_SOURCE_TITLES`` fn(source_type, ids) -> dict of id -> title, or None when that source type is not the
                       app's: what a member's 积分明细 shows for each ledger row (an exam's title …).
 ``SEARCH_SOURCES``    fn() -> iterable of ``SearchSource``: the kinds of pages the site search indexes, each with

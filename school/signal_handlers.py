@@ -9,6 +9,10 @@ Audit records written from model signals, so that every path that changes these 
 * Changes of rows watched with ``audit.watch_changes`` (score rules and schemes here; exams register
   theirs in ``exams.signal_handlers``): created, changed (which fields, old → new) and deleted.
 
+Credits: a member saved with another organization or status (a transfer, a new member, a member who
+leaves) moves their contribution between the score rows of the two organization chains at once
+(``credits.recompute.member_moved``; a deleted member's is taken out); a saved score scheme rescores every stored period.
+
 Login throttling: a failed login counts against the account and the address; a successful one clears
 the account's count. Celery: what a task records names the task as its channel; a starting worker
 flushes the task outbox."""
@@ -21,7 +25,7 @@ from celery.signals import task_postrun, task_prerun, worker_ready
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest
 
 from . import audit
@@ -119,6 +123,42 @@ def _flag_activation_code_login(sender: Any, request: HttpRequest | None, user: 
         request.session[MUST_CHOOSE_PASSWORD] = True
 
 
+def _member_before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    old = type(instance).objects.filter(pk=instance.pk).values("organization_id", "status").first() \
+        if instance.pk else None
+    instance._credits_before = old
+
+
+def _member_after(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not hasattr(instance, "_credits_before"):
+        return
+    from .credits.recompute import member_moved
+    from .models.members import MemberStatus
+
+    old = instance.__dict__.pop("_credits_before")
+    if old is not None and old["organization_id"] == instance.organization_id and old["status"] == instance.status:
+        return
+    member_moved(instance, old["organization_id"] if old else None,
+                 bool(old and old["status"] == MemberStatus.ACTIVE))
+
+
+def _member_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from .credits.recompute import member_removed
+
+    member_removed(instance)
+
+
+def _scheme_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        from django.db import transaction
+
+        from .credits.recompute import rescore_all
+
+        transaction.on_commit(rescore_all)
+
+
 def register_signal_handlers() -> None:
     user_logged_in.connect(_flag_activation_code_login, dispatch_uid="accounts-activation-code-login")
     user_login_failed.connect(_count_login_failure, dispatch_uid="throttle-login-failed")
@@ -139,3 +179,9 @@ def register_signal_handlers() -> None:
     audit.watch_changes(CreditRule, AuditAction.SCORE_RULE_CHANGED, "积分规则")
     audit.watch_changes(CreditRuleVersion, AuditAction.SCORE_RULE_CHANGED, "积分规则版本")
     audit.watch_changes(ScoreScheme, AuditAction.SCORE_RULE_CHANGED, "组织评分方案")
+    post_save.connect(_scheme_saved, sender=ScoreScheme, dispatch_uid="credits-scheme-rescore")
+    from .models import Member
+
+    pre_save.connect(_member_before, sender=Member, dispatch_uid="credits-member-before")
+    post_save.connect(_member_after, sender=Member, dispatch_uid="credits-member-after")
+    pre_delete.connect(_member_deleted, sender=Member, dispatch_uid="credits-member-deleted")

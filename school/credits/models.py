@@ -232,6 +232,9 @@ class OrganizationScore(models.Model):
     task_rate = models.FloatField(null=True)
     pass_rate = models.FloatField(null=True)
     score = models.FloatField(default=0)
+    # When the row's numbers last changed (an event applied by the incremental path, or a recompute that
+    # found them different): the 数据更新于 of the statistics pages, charts and exports.
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "period"], name="org_score_once")]

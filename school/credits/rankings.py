@@ -13,11 +13,26 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import DecimalField, F, FilteredRelation, FloatField, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, Length, Substr
 from django.db.models.functions.window import Rank
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from school.models import Member, Organization
 from school.models.members import MemberStatus
@@ -33,6 +48,14 @@ def members_with_points(scope: Organization, period: str) -> QuerySet[Any]:
           .annotate(total=FilteredRelation("credit_totals", condition=Q(credit_totals__period=period)))
           .annotate(points=Coalesce(F("total__points"), Value(0), output_field=DecimalField()),
                     entries=Coalesce(F("total__entries"), Value(0))))
+
+
+def subtree_members(path: Any) -> QuerySet[Any]:
+    """THE members of an organization: 在册 (active) members of its whole subtree, counted now — the one
+    definition every page, ranking and export uses (the score rows keep the same number, following
+    every transfer). ``path``: the organization's path (or an ``OuterRef`` to it); one row, ``n``."""
+    return (Member.objects.filter(status=MemberStatus.ACTIVE, organization__path__startswith=path)
+            .order_by().values("status").annotate(n=Count("pk")).values("n"))
 
 
 def members_ranked(scope: Organization, period: str, *, by_branch: bool = False) -> QuerySet[Any]:
@@ -55,26 +78,37 @@ def member_rank(member: Member, period: str) -> tuple[int, int] | None:
 
 
 def organizations_ranked(scope: Organization, period: str, *, among_siblings: bool = False,
-                         children_only: bool = False) -> QuerySet[Any]:
-    """Organizations below ``scope`` (its children when ``children_only``) with their score row's
-    numbers for ``period`` (an organization with no row yet counts as zero), ranked within the whole
-    subtree or among siblings (same parent)."""
+                         children_only: bool = False, kind: str | None = None) -> QuerySet[Any]:
+    """Organizations below ``scope`` (its children when ``children_only``; only those of ``kind`` when
+    given: like with like) with their score row's numbers for ``period`` (an organization with no row yet
+    counts as zero), ranked within the whole subtree or among siblings (same parent). Organizations
+    without members (``members_count`` 0, 无党员) are never ranked: they rank among themselves only and
+    are listed last (``ranked`` False)."""
     qs = Organization.objects.filter(Organization.subtree_q(scope.path)).exclude(pk=scope.pk)
     if children_only:
         qs = qs.filter(depth=scope.depth + 1)
+    if kind:
+        qs = qs.filter(kind=kind)
     qs = qs.annotate(s=FilteredRelation("scores", condition=Q(scores__period=period))).annotate(
         score=Coalesce(F("s__score"), Value(0.0), output_field=FloatField()),
-        members_count=Coalesce(F("s__members"), Value(0)),
+        # the score row keeps the count (every transfer follows at once); counted when there is none yet
+        members_count=Coalesce(F("s__members"), Subquery(subtree_members(OuterRef("path"))), Value(0)),
         participants=Coalesce(F("s__participants"), Value(0)),
         points=Coalesce(F("s__points"), Value(0), output_field=DecimalField()),
         avg_points=Coalesce(F("s__avg_points"), Value(0.0), output_field=FloatField()),
         participation_rate=Coalesce(F("s__participation_rate"), Value(0.0), output_field=FloatField()),
         task_rate=F("s__task_rate"), pass_rate=F("s__pass_rate"))
-    partition: list[Any] = []
+    qs = qs.annotate(ranked=Case(When(members_count__gt=0, then=Value(True)), default=Value(False),
+                                 output_field=BooleanField()))
+    partition: list[Any] = [F("ranked")]
     if among_siblings:
-        partition = [Substr("path", 1, Length("path") - Organization.steplen)]
-    qs = qs.annotate(rank=Window(Rank(), partition_by=partition or None, order_by=F("score").desc()))
-    return qs.order_by("rank", "path")
+        partition.append(Substr("path", 1, Length("path") - Organization.steplen))
+    qs = qs.annotate(rank=Window(Rank(), partition_by=partition, order_by=F("score").desc()))
+    return qs.order_by("-ranked", "rank", "path")
+
+
+TIE_BREAK = _("Equal scores share a rank (1, 2, 2, 4); within a rank organizations are listed in "
+              "the order of the organization tree. Organizations without members are listed as 无党员 and not ranked.")
 
 
 # --- Snapshots ------------------------------------------------------------------------------------
@@ -93,6 +127,8 @@ def take_snapshot(kind: str, scope: Organization, period: str, user: Any = None)
                                            organization_name=m.organization.name, value=float(m.points)))
     else:
         for o in organizations_ranked(scope, period):
+            if not o.ranked:  # 无党员: never ranked
+                continue
             rows.append(RankingSnapshotRow(snapshot=snapshot, rank=o.rank, object_id=o.pk, name=o.name,
                                            organization_name=o.get_kind_display(), value=float(o.score)))
     RankingSnapshotRow.objects.bulk_create(rows, batch_size=2000)

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Max, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from school import audit
 from school.hooks import ORG_METRICS, collect
@@ -116,7 +117,7 @@ def organization_scores(period: Period) -> None:
               GROUP BY a.id
             ) s ON s.org_id = o.id""",  # noqa: S608
         params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
-        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0})
+        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at")
     scheme = active_scheme()
     update_derived(period, scheme)
     for depth in range(max_depth - 1, 0, -1):
@@ -186,14 +187,18 @@ NEW, CHANGED = "credits_scratch", "credits_changed"
 
 def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[str, Param | list[Param]],
          select_sql: str = "", params: Sequence[Param] = (), source: str | None = None,
-         insert_defaults: dict[str, Param] | None = None) -> None:
+         insert_defaults: dict[str, Param] | None = None, touch: str | None = None) -> None:
     """Make the rows of ``table`` within ``scope`` (column = value, or column IN list) equal to the rows
     of ``select_sql`` — or of the temporary table ``source``, kept — which have the columns ``keys`` and
     ``values`` (none of them NULL). Scope columns that are not keys are written into inserted rows, with
-    ``insert_defaults``."""
+    ``insert_defaults``. ``touch``: a timestamp column set to now in every row written."""
     new = source or NEW
     fixed = {c: v for c, v in scope.items() if c not in keys and not isinstance(v, list)}
     fixed.update(insert_defaults or {})
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if touch:
+        fixed[touch] = now  # type: ignore[assignment]
+    touched, touch_params = (f", {touch} = %s", [now]) if touch else ("", [])
     in_scope, scope_params = _scope(table, scope)
     match = " AND ".join(f"s.{k} = {table}.{k}" for k in keys)
     differs = " OR ".join(f"s.{v} <> {table}.{v}" for v in values)
@@ -222,8 +227,8 @@ def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[
                 scope_params)
         cursor.execute(
             f"""UPDATE {table} SET ({', '.join(values)}) = (
-                  SELECT {', '.join(f'c.{v}' for v in values)} FROM {CHANGED} c WHERE c.target_id = {table}.id)
-                WHERE id IN (SELECT target_id FROM {CHANGED} WHERE target_id IS NOT NULL)""")  # noqa: S608
+                  SELECT {', '.join(f'c.{v}' for v in values)} FROM {CHANGED} c WHERE c.target_id = {table}.id){touched}
+                WHERE id IN (SELECT target_id FROM {CHANGED} WHERE target_id IS NOT NULL)""", touch_params)  # noqa: S608
         cursor.execute(
             f"""INSERT INTO {table} ({', '.join([*fixed, *columns])})
                 SELECT {', '.join(['%s'] * len(fixed) + [f'c.{c}' for c in columns])}
@@ -432,8 +437,9 @@ def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequen
     }
     # Rows whose numbers would not change are not written: on PostgreSQL every UPDATE of a row leaves
     # a dead row version behind, and a scheduled recompute would otherwise rewrite every score row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = f"""
-        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}
+        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}, updated_at = %s
         WHERE period = %s{extra}
           AND ({' OR '.join(f'COALESCE({column}, -1) <> COALESCE({expr}, -1)' for column, expr in derived.items())})"""  # noqa: S608
     weights = """(%s + %s + CASE WHEN task_rate IS NULL THEN 0 ELSE %s END
@@ -443,10 +449,11 @@ def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequen
           + %s * participation_rate
           + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END"""
     score_params = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
-    score_sql = f"UPDATE {score_t} SET score = {score} WHERE period = %s{extra} AND score <> {score}"  # noqa: S608
+    score_sql = (f"UPDATE {score_t} SET score = {score}, updated_at = %s"  # noqa: S608
+                 f" WHERE period = %s{extra} AND score <> {score}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.key, *extra_params])
-        cursor.execute(score_sql, [*score_params, period.key, *extra_params, *score_params])
+        cursor.execute(sql, [now, period.key, *extra_params])
+        cursor.execute(score_sql, [*score_params, now, period.key, *extra_params, *score_params])
 
 
 def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
@@ -512,4 +519,177 @@ def _apply_to_chain(chain: list[Organization], key: str, delta: Decimal, new_par
             OrganizationScore.objects.get_or_create(
                 organization=org, period=key, defaults={"members": subtree_member_count(org)})
     OrganizationScore.objects.filter(period=key, organization__in=chain).update(
-        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant)
+        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant,
+        updated_at=timezone.now())
+
+
+# --- Metrics and membership (the incremental path, continued) -------------------------------------
+# The other components of a score follow their events too, not only the scheduled recompute:
+#
+# * ``refresh_member_metrics``: after an exam attempt is graded or a lesson completed, the owning app
+#   asks again its ORG_METRICS provider for that one member (``fn(period, member_ids=[id])``), stores
+#   exactly the rows the recompute would store and adds the differences to the score rows of the
+#   member's organization and its ancestors;
+# * ``member_moved``: a transfer, a new member or a status change moves the member's whole
+#   contribution (one member, participation, points, task and exam sums) from the old chain to the new
+#   one, in every period that has score rows.
+# Each writes O(tree depth) rows per period, the same rows the recompute would produce.
+
+METRIC_FIELDS = {"tasks": ("task_done", "task_total"), "exams": ("exam_passed", "exam_total")}
+
+
+def _chain(organization: Organization) -> list[Organization]:
+    return [*Organization.objects.filter(path__in=organization.ancestor_paths()).order_by("depth"), organization]
+
+
+def _rescore(period: Period, chain: Sequence[Organization]) -> None:
+    scheme = active_scheme()
+    update_derived(period, scheme, [org.pk for org in chain])
+    for org in sorted(chain, key=lambda o: -o.depth):  # children mode: bottom-up
+        update_children_mode(period, scheme, org.depth, [org.pk])
+
+
+def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, Param], uncounted: int = 0) -> None:
+    """Add ``deltas`` to the chain's score rows of ``key``; a missing row is created counting its subtree's
+    members as they are now (less ``uncounted``: a member being deleted still is there)."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not chain or not deltas:
+        return
+    existing = set(OrganizationScore.objects.filter(period=key, organization__in=chain)
+                   .values_list("organization_id", flat=True))
+    created = []
+    for org in chain:
+        if org.pk not in existing:
+            OrganizationScore.objects.get_or_create(
+                organization=org, period=key, defaults={"members": subtree_member_count(org) - uncounted})
+            created.append(org.pk)
+    # a row just created counts the subtree's members as they are now
+    member_delta = deltas.pop("members", 0)
+    updates = {k: Round(F(k) + v, 2) if k == "points" else F(k) + v for k, v in deltas.items()}
+    if updates:
+        OrganizationScore.objects.filter(period=key, organization__in=chain).update(**updates, updated_at=timezone.now())
+    if member_delta:
+        OrganizationScore.objects.filter(period=key, organization__in=chain).exclude(
+            organization_id__in=created).update(members=F("members") + member_delta, updated_at=timezone.now())
+
+
+def member_metric_periods(member_id: int, month: str | None = None) -> list[str]:
+    """The periods whose metric rows an event of ``month`` may change for this member: those the member
+    already has rows in, the event's month with its quarter, year and ``all``, and the current ones."""
+    keys = set(MemberMetric.objects.filter(member_id=member_id).values_list("period", flat=True))
+    keys.update(default_periods())
+    if month:
+        keys.update(periods_of_month(month))
+    return sorted(keys)
+
+
+def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
+    """Make the member's metric rows of ``keys`` equal to what the providers say now and carry the
+    differences up the member's organization chain. Returns the number of periods that changed."""
+    member = Member.objects.select_related("organization").filter(pk=member_id).first()
+    if member is None:
+        return 0
+    changed = 0
+    for key in keys:
+        period = parse(key)
+        with transaction.atomic():
+            awards_shared()
+            Member.objects.select_for_update().filter(pk=member_id).first()
+            fresh: dict[str, tuple[int, int]] = {}
+            for rows in collect_for_members(period, [member_id]):
+                for row_member, metric, done, total in rows:
+                    if row_member == member_id:
+                        fresh[metric] = (int(done), int(total))
+            stored = {m.metric: m for m in MemberMetric.objects.filter(member_id=member_id, period=key)}
+            deltas: dict[str, Param] = {}
+            for metric in set(fresh) | set(stored):
+                old = (stored[metric].done, stored[metric].total) if metric in stored else (0, 0)
+                new = fresh.get(metric)
+                if new is None:
+                    stored[metric].delete()
+                    new = (0, 0)
+                elif metric not in stored:
+                    MemberMetric.objects.create(member_id=member_id, period=key, metric=metric,
+                                                done=new[0], total=new[1])
+                elif old != new:
+                    MemberMetric.objects.filter(pk=stored[metric].pk).update(done=new[0], total=new[1])
+                if metric in METRIC_FIELDS and old != new:
+                    done_f, total_f = METRIC_FIELDS[metric]
+                    deltas[done_f] = int(deltas.get(done_f, 0)) + new[0] - old[0]
+                    deltas[total_f] = int(deltas.get(total_f, 0)) + new[1] - old[1]
+            if deltas and member.status == MemberStatus.ACTIVE:
+                chain = _chain(member.organization)
+                _add_to_chain(chain, key, deltas)
+                _rescore(period, chain)
+                changed += 1
+    return changed
+
+
+def collect_for_members(period: Period, member_ids: list[int]) -> list[list[tuple[int, str, int, int]]]:
+    from wagtail import hooks
+
+    return [list(fn(period, member_ids=member_ids)) for fn in hooks.get_hooks(ORG_METRICS)]
+
+
+def _contribution(member_id: int, key: str) -> dict[str, int | Decimal]:
+    total = MemberCredit.objects.filter(member_id=member_id, period=key).first()
+    out: dict[str, int | Decimal] = {"members": 1, "points": total.points if total else Decimal("0"),
+                             "participants": int(bool(total and total.entries > 0))}
+    for metric in MemberMetric.objects.filter(member_id=member_id, period=key):
+        if metric.metric in METRIC_FIELDS:
+            done_f, total_f = METRIC_FIELDS[metric.metric]
+            out[done_f], out[total_f] = metric.done, metric.total
+    return out
+
+
+def member_moved(member: Member, old_organization_id: int | None, was_active: bool) -> None:
+    """A member joined, left, changed status or was transferred: move their contribution from the old
+    organization chain (if they counted there) to the new one (if they count now), in every period that
+    has score rows in either chain. Runs inside the caller's transaction."""
+    awards_shared()
+    old_chain = (_chain(Organization.objects.get(pk=old_organization_id))
+                 if was_active and old_organization_id else [])
+    new_chain = _chain(member.organization) if member.status == MemberStatus.ACTIVE else []
+    old_ids, new_ids = {o.pk for o in old_chain}, {o.pk for o in new_chain}
+    leaving = [o for o in old_chain if o.pk not in new_ids]
+    joining = [o for o in new_chain if o.pk not in old_ids]
+    if not leaving and not joining:
+        return
+    keys = set(OrganizationScore.objects.filter(organization__in=[*leaving, *joining])
+               .values_list("period", flat=True).distinct())
+    keys.update(MemberCredit.objects.filter(member_id=member.pk).values_list("period", flat=True))
+    keys.update(MemberMetric.objects.filter(member_id=member.pk).values_list("period", flat=True))
+    for key in sorted(keys):
+        gain = _contribution(member.pk, key)
+        _add_to_chain(leaving, key, {k: -v for k, v in gain.items()})
+        # joining rows that do not exist yet are created counting their members (this one included)
+        present = set(OrganizationScore.objects.filter(period=key, organization__in=joining)
+                      .values_list("organization_id", flat=True))
+        if present or any(v for k, v in gain.items() if k != "members"):
+            _add_to_chain(joining, key, gain)
+        # whole chains: in children mode a common ancestor averages a child that changed
+        _rescore(parse(key), list({o.pk: o for o in [*old_chain, *new_chain]}.values()))
+
+
+def member_removed(member: Member) -> None:
+    """A member is being deleted: take their contribution out of their chain's score rows (their own
+    totals and metric rows go with them)."""
+    if member.status != MemberStatus.ACTIVE:
+        return
+    awards_shared()
+    chain = _chain(member.organization)
+    keys = set(OrganizationScore.objects.filter(organization__in=chain).values_list("period", flat=True).distinct())
+    for key in sorted(keys):
+        _add_to_chain(chain, key, {k: -v for k, v in _contribution(member.pk, key).items()}, uncounted=1)
+        _rescore(parse(key), chain)
+
+
+def rescore_all() -> None:
+    """The score scheme changed: every stored period's rates and scores follow at once."""
+    for key in OrganizationScore.objects.values_list("period", flat=True).distinct():
+        period = parse(key)
+        scheme = active_scheme()
+        update_derived(period, scheme)
+        max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+        for depth in range(max_depth - 1, 0, -1):
+            update_children_mode(period, scheme, depth)

@@ -137,21 +137,35 @@ def ensure_default_rules(effective_from: dt.date) -> list[CreditRule]:
 # are refused). Optionally ``quantity(member_id, source_id) -> Decimal | None`` gives the authoritative
 # quantity (credit hours, score, practice points, minutes) so the event cannot carry a forged number.
 
+# Optionally ``describe(source_ids) -> {source_id: (title, url or None)}`` names the sources for the
+# ledger's drill-down (a lesson's, document's or exam's title with its link, a practice day's date).
+
 Verifier = Callable[[int, int], bool]
 Quantity = Callable[[int, int], "Decimal | None"]
+Describer = Callable[[list[int]], "dict[int, tuple[str, str | None]]"]
 
 
 @dataclass(frozen=True)
 class Source:
     verify: Verifier
     quantity: Quantity | None = None
+    describe: Describer | None = None
 
 
 _SOURCES: dict[str, Source] = {}
 
 
-def register_source_verifier(source_type: str, fn: Verifier, quantity: Quantity | None = None) -> None:
-    _SOURCES[source_type] = Source(fn, quantity)
+def register_source_verifier(source_type: str, fn: Verifier, quantity: Quantity | None = None,
+                             describe: Describer | None = None) -> None:
+    _SOURCES[source_type] = Source(fn, quantity, describe)
+
+
+def describe_sources(source_type: str, source_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Titles and links of sources for the ledger (empty when the owning app names none)."""
+    source = _SOURCES.get(source_type)
+    if source is None or source.describe is None or not source_ids:
+        return {}
+    return source.describe(source_ids)
 
 
 def source_for(source_type: str) -> Source | None:

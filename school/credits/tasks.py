@@ -35,6 +35,22 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
 
 
 @shared_task(acks_late=True, queue="default")
+def refresh_member_metrics_task(member_id: int, month: str | None = None) -> int:
+    """An exam graded or a lesson completed: the member's task and exam metrics, and the score rows of
+    their organization chain, follow now (running it twice changes nothing the second time)."""
+    return recompute.refresh_member_metrics(member_id, recompute.member_metric_periods(member_id, month))
+
+
+def refresh_metrics_after_commit(member_id: int, when: dt.datetime) -> None:
+    """For the apps' signal handlers: refresh the member's metrics once the current transaction commits."""
+    from school import outbox
+
+    from .periods import local_day, month_key
+
+    outbox.send_on_commit(refresh_member_metrics_task, member_id, month_key(local_day(when)))
+
+
+@shared_task(acks_late=True, queue="default")
 def snapshot_rankings_task() -> list[int]:
     from . import rankings
 

@@ -6,13 +6,14 @@ table exports with ``?format=xlsx`` through the same table function."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +23,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from school.admin_views.common import org_admin_required, paginate, xlsx_response
-from school.excel.workbook import Column, build_workbook
+from school.excel.workbook import Column, Sheet, build_sheets
 from school.hooks import Panel
 from school.models import Member, Organization
+from school.models.organizations import OrganizationKind
 from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
 
-from . import rankings
+from . import rankings, rules
 from .models import CreditEntry, MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
 from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
 
@@ -109,6 +111,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "org": org, "period": period, "periods": _period_choices(period), "table": table,
         "top_members": member_ranking_table(org, period, limit=20),
         "score": OrganizationScore.objects.filter(organization=org, period=period.key).first(),
+        "updated_label": updated_label(scope_updated_at(org, period)),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
     })
@@ -132,12 +135,26 @@ def idle(request: HttpRequest, pk: int) -> HttpResponse:
         "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org)})
 
 
+def _ranking_kinds(org: Organization) -> list[tuple[str, str]]:
+    present = set(Organization.objects.filter(Organization.subtree_q(org.path)).exclude(pk=org.pk)
+                  .values_list("kind", flat=True).distinct())
+    return [(value, str(label)) for value, label in OrganizationKind.choices if value in present]
+
+
 @stats_view
 def organization_ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    """Organizations ranked like with like: one kind at a time (党支部 with 党支部), default 党支部."""
     org = _org(request, pk)
     period = _period(request)
-    return _render_table(request, organization_ranking_table(org, period), {
-        "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org)})
+    kinds = _ranking_kinds(org)
+    values = [value for value, _label in kinds]
+    kind = request.GET.get("kind") or (OrganizationKind.BRANCH if OrganizationKind.BRANCH in values
+                                       else values[0] if values else "")
+    if kind and kind not in values:
+        return bad_request(_("Unknown organization kind."), "bad_kind")
+    return _render_table(request, organization_ranking_table(org, period, kind or None), {
+        "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org),
+        "kinds": kinds, "kind": kind})
 
 
 @stats_view
@@ -148,7 +165,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     total = MemberCredit.objects.filter(member=person, period=period.key).first()
     return _render_table(request, ledger_table(person, period), {
         "org": person.organization, "member": person, "period": period, "periods": _period_choices(period),
-        "breadcrumb": [*_breadcrumb(request, person.organization), person.organization], "total": total})
+        "breadcrumb": _breadcrumb(request, person.organization), "total": total})
 
 
 
@@ -218,10 +235,29 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # drill-down link per row
     link_column: int = 2  # 1-based column that carries the link
+    note: str = ""  # shown under the table (how ties are broken)
+    updated_at: dt.datetime | None = None  # 数据更新于: when the numbers shown last changed
+
+    @property
+    def updated_label(self) -> str:
+        return updated_label(self.updated_at)
 
     @property
     def linked_rows(self) -> list[tuple[str | None, list[Any]]]:
         return list(zip(self.links or [None] * len(self.rows), self.rows, strict=True))
+
+
+def updated_label(when: dt.datetime | None) -> str:
+    if when is None:
+        return _("Data not computed yet")
+    return _("Data updated at %(time)s") % {"time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def scope_updated_at(org: Organization, period: Period) -> dt.datetime | None:
+    """The newest change of the numbers of ``org``'s subtree in ``period`` (its score row follows every
+    event below it)."""
+    return OrganizationScore.objects.filter(organization=org, period=period.key).values_list(
+        "updated_at", flat=True).first()
 
 
 def pct(value: float | None) -> str:
@@ -237,27 +273,37 @@ def _org_link(org: Organization, period: Period) -> str:
 
 
 def children_table(org: Organization, period: Period) -> Table:
-    table = Table("children", _("Organizations under %(org)s") % {"org": org.name}, [
+    table = Table("children", _("Organizations under %(org)s") % {"org": org.name}, note=str(rankings.TIE_BREAK),
+                  columns=[
         Column("rank", _("Rank among siblings"), width=10), Column("name", _("Organization"), width=28),
         Column("members", _("Members"), width=10), Column("participants", _("Studied"), width=10),
         Column("participation", _("Participation rate"), width=12), Column("avg", _("Average points"), width=12),
         Column("tasks", _("Task completion rate"), width=12), Column("exams", _("Exam pass rate"), width=12),
         Column("score", _("Score"), width=10)])
+    table.updated_at = scope_updated_at(org, period)
     for o in rankings.organizations_ranked(org, period.key, among_siblings=True, children_only=True):
-        table.rows.append([o.rank, o.name, o.members_count, o.participants, pct(o.participation_rate),
+        table.rows.append([_rank(o), o.name, o.members_count, o.participants, pct(o.participation_rate),
                            num(o.avg_points), pct(o.task_rate), pct(o.pass_rate), num(o.score)])
         table.links.append(_org_link(o, period))
     return table
 
 
-def organization_ranking_table(org: Organization, period: Period) -> Table:
-    table = Table("org_ranking", _("Organization ranking in %(org)s") % {"org": org.name}, [
+def _rank(o: Any) -> int | str:
+    return o.rank if o.ranked else _("No members")
+
+
+def organization_ranking_table(org: Organization, period: Period, kind: str | None = None) -> Table:
+    title = _("Organization ranking in %(org)s") % {"org": org.name}
+    if kind:
+        title = _("%(kind)s ranking in %(org)s") % {"kind": OrganizationKind(kind).label, "org": org.name}
+    table = Table("org_ranking", title, note=str(rankings.TIE_BREAK), columns=[
         Column("rank", _("Rank"), width=8), Column("name", _("Organization"), width=28),
         Column("kind", _("kind"), width=12), Column("members", _("Members"), width=10),
         Column("participation", _("Participation rate"), width=12), Column("avg", _("Average points"), width=12),
         Column("score", _("Score"), width=10)])
-    for o in rankings.organizations_ranked(org, period.key):
-        table.rows.append([o.rank, o.name, o.get_kind_display(), o.members_count, pct(o.participation_rate),
+    table.updated_at = scope_updated_at(org, period)
+    for o in rankings.organizations_ranked(org, period.key, kind=kind):
+        table.rows.append([_rank(o), o.name, o.get_kind_display(), o.members_count, pct(o.participation_rate),
                            num(o.avg_points), num(o.score)])
         table.links.append(_org_link(o, period))
     return table
@@ -270,6 +316,7 @@ def member_ranking_table(org: Organization, period: Period, *, by_branch: bool =
         Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name"), width=12),
         Column("organization", _("Organization"), width=28), Column("points", _("Points"), width=10),
         Column("entries", _("Credit entries"), width=10)])
+    table.updated_at = scope_updated_at(org, period)
     ranked = rankings.members_ranked(org, period.key, by_branch=by_branch)
     for m in ranked[:limit] if limit else ranked:
         table.rows.append([m.rank, m.name, m.organization.name, num(m.points), m.entries])
@@ -287,6 +334,7 @@ def idle_members_table(org: Organization, period: Period) -> Table:
     table = Table("idle", _("Members who have not studied (%(period)s)") % {"period": period.label}, link_column=1, columns=[
         Column("name", pgettext("person", "Name"), width=12), Column("organization", _("Organization"), width=28),
         Column("political_status", _("political status"), width=14), Column("phone", _("mobile phone"), width=16)])
+    table.updated_at = scope_updated_at(org, period)
     for m in qs:
         table.rows.append([m.name, m.organization.name, m.get_political_status_display(), m.phone_masked])
         table.links.append(reverse("credits_admin:member", args=[m.pk]) + f"?period={period.key}")
@@ -294,19 +342,35 @@ def idle_members_table(org: Organization, period: Period) -> Table:
 
 
 def ledger_table(member: Member, period: Period) -> Table:
+    """A member's ledger rows, each with its source's title (linked to it), the rule and its version
+    and the daily cap it met (how many points the cap cut)."""
     qs = CreditEntry.objects.filter(member=member).select_related("rule", "rule_version")
     if period.months:
         qs = qs.filter(month__in=period.months)
-    table = Table("ledger", _("Credit entries of %(name)s (%(period)s)") % {"name": member.name, "period": period.label}, [
+    table = Table("ledger", _("Credit entries of %(name)s (%(period)s)") % {"name": member.name, "period": period.label},
+                  link_column=4, columns=[
         Column("earned_at", _("Earned at"), width=18), Column("rule", _("Rule"), width=18),
-        Column("source", _("Source"), width=12), Column("source_id", _("Source number"), width=10),
+        Column("source", _("Source"), width=12), Column("source_title", _("Source title"), width=30),
         Column("raw", _("Rule points"), width=10), Column("points", _("Counted points"), width=10),
-        Column("version", _("Rule version"), width=24)])
-    for e in qs.order_by("earned_at", "id"):
+        Column("version", _("Rule version"), width=24), Column("cap", _("Daily cap applied"), width=18)])
+    table.updated_at = qs.aggregate(newest=Max("created_at"))["newest"]
+    entries = list(qs.order_by("earned_at", "id"))
+    names: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for source_type in {e.source_type for e in entries}:
+        ids = sorted({e.source_id for e in entries if e.source_type == source_type})
+        for source_id, described in rules.describe_sources(source_type, ids).items():
+            names[(source_type, source_id)] = described
+    for e in entries:
+        title, url = names.get((e.source_type, e.source_id), (_("(deleted, no. %(id)s)") % {"id": e.source_id}, None))
+        cap = e.rule_version.daily_cap
+        cut = e.raw_points - e.points
+        cap_text = "" if cap is None else (
+            _("cap %(cap)s, cut %(cut)s") % {"cap": num(cap), "cut": num(cut)} if cut else _("cap %(cap)s") % {
+                "cap": num(cap)})
         table.rows.append([timezone.localtime(e.earned_at).strftime("%Y-%m-%d %H:%M"), e.rule.name,
-                           e.get_source_type_display(), e.source_id, num(e.raw_points), num(e.points),
-                           str(e.rule_version)])
-        table.links.append(None)
+                           e.get_source_type_display(), title, num(e.raw_points), num(e.points),
+                           str(e.rule_version), cap_text])
+        table.links.append(url)
     return table
 
 
@@ -349,7 +413,8 @@ def by_child_organization(org: Organization, period: Period) -> list[dict[str, A
 
     charts: list[dict[str, Any]] = [
         {"key": "completion", "title": _("Completion by organization"), "type": "bar", "labels": labels, "unit": "%",
-         "series": [{"name": _("Participation rate"), "data": rate([c.participation_rate for c in children])}]},
+         "series": [{"name": _("Participation rate"), "data": rate([c.participation_rate for c in children])}],
+         "empty": not children},
         {"key": "pass_rate", "title": _("Exam pass rate by organization"), "type": "bar", "labels": labels,
          "unit": "%", "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
          "empty": all(c.pass_rate is None for c in children)},
@@ -375,9 +440,12 @@ def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
 # Excel export of a statistics table: the rows the page shows, nothing recomputed.
 
 def workbook(table: Table) -> bytes:
-    # Rates, averages and times as the page shows them, written as numbers and dates (see Column.kind).
+    """The rows of the page on the first sheet — rates, averages and times as numbers and dates (see
+    Column.kind) —; a second sheet (说明) says when the data was updated (数据更新于) and how ties are broken."""
     columns = [dataclasses.replace(c, kind=c.kind or "auto") for c in table.columns]
-    return build_workbook(table.title, columns, table.rows)
+    notes = [[table.title], [table.updated_label], *([[table.note]] if table.note else [])]
+    return build_sheets([Sheet(table.title, columns, table.rows),
+                         Sheet(_("About this table"), [Column("note", _("About this table"), width=80)], notes)])
 
 
 # --- Member panels --------------------------------------------------------------------------------

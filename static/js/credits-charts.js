@@ -15,7 +15,7 @@
         title: { text: spec.title, textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + (spec.unit || ""); } },
         grid: { left: 48, right: 16, bottom: 64, top: 40 },
-        xAxis: { type: "category", data: spec.labels, axisLabel: { rotate: spec.labels.length > 6 ? 30 : 0 } },
+        xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: spec.labels.length > 6 ? 30 : 0, width: 96, overflow: "break" } },
         yAxis: { type: "value", max: spec.unit === "%" ? 100 : null },
         series: spec.series.map(function (s) { return { name: s.name, type: spec.type, data: s.data }; })
       });

@@ -9,19 +9,20 @@ from django.utils import timezone
 
 from exams.credits import exam_metrics
 from exams.models import Attempt, PracticeDay
-from exams.signals import attempt_passed
+from exams.signals import attempt_graded, attempt_passed
 from exams.tasks import post_practice_credits
 from school.credits.models import CreditEntry, OrganizationScore
 from school.credits.periods import parse
 from school.credits.recompute import recompute
 from school.credits.rules import ensure_default_rules
-from school.credits.tasks import post_credit_task
+from school.credits.tasks import post_credit_task, refresh_member_metrics_task
 from tests.exams.builders import fill_bank, make_bank, make_exam
 
 
 @pytest.fixture
 def run_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(post_credit_task, "delay", lambda *args: post_credit_task.run(*args))
+    monkeypatch.setattr(refresh_member_metrics_task, "delay", lambda *args: refresh_member_metrics_task.run(*args))
 
 
 def _attempt(member: Any, exam: Any, no: int, score: str, passed: bool) -> Attempt:
@@ -64,3 +65,56 @@ def test_it_awards_closed_practice_days(personas: Any, run_tasks: None) -> None:
     assert post_practice_credits() == 1  # asked again: the ledger keeps one row
     entry = CreditEntry.objects.get()
     assert (entry.member_id, entry.source_type, entry.points) == (personas.member.pk, "practice", Decimal("2.00"))
+
+
+@pytest.mark.django_db
+def test_it_shows_a_pass_rate_as_soon_as_an_attempt_is_graded(
+        personas: Any, run_tasks: None, django_capture_on_commit_callbacks: Any) -> None:
+    """No scheduled recompute: the graded attempts alone move the pass rate of the member's whole chain."""
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank)
+    other = make_exam(personas.trainer, bank)
+    key = f"{timezone.localdate():%Y-%m}"
+    for attempt in (_attempt(personas.member, exam, 1, "85", True), _attempt(personas.member, other, 1, "20", False)):
+        payload = {"member_id": personas.member.pk, "exam_id": attempt.exam_id, "score": attempt.score,
+                   "passed": attempt.passed, "attempt_id": attempt.pk}
+        with django_capture_on_commit_callbacks(execute=True):
+            attempt_graded.send(sender=Attempt, **payload)
+            if attempt.passed:
+                attempt_passed.send(sender=Attempt, **payload)
+    for org in (personas.a1, personas.branch_group_a, personas.district):
+        row = OrganizationScore.objects.get(organization=org, period=key)
+        assert (row.exam_passed, row.exam_total, row.pass_rate) == (1, 2, 0.5)
+    incremental = sorted(OrganizationScore.objects.filter(period=key).values_list(
+        "organization_id", "members", "participants", "points", "exam_passed", "exam_total", "pass_rate", "score"))
+    recompute([key])
+    recomputed = sorted(OrganizationScore.objects.filter(period=key, organization_id__in=[r[0] for r in incremental])
+                        .values_list("organization_id", "members", "participants", "points", "exam_passed",
+                                     "exam_total", "pass_rate", "score"))
+    assert recomputed == incremental
+
+
+@pytest.mark.django_db
+def test_it_names_the_exam_and_practice_day_in_the_ledger_drill_down(
+        personas: Any, run_tasks: None, client_for: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, title="党章知识测验")
+    passed = _attempt(personas.member, exam, 1, "85", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_passed.send(sender=Attempt, member_id=personas.member.pk, exam_id=exam.pk, attempt_id=passed.pk,
+                            score=passed.score, passed=True)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    PracticeDay.objects.create(member=personas.member, date=yesterday, version_ids=[], points=4, answered=5, correct=4)
+    post_practice_credits()
+    url = reverse("credits_admin:member", args=[personas.member.pk]) + "?period=all"
+    response = client_for(personas.admin_a).get(url)
+    html = response.content.decode()
+    assert f'<a href="{reverse("exams:detail", args=[exam.pk])}">党章知识测验</a>' in html
+    assert f"每日答题 {yesterday.isoformat()}（答对 4/5）" in html
+    assert "<strong>小明</strong>" in html

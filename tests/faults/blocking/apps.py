@@ -15,7 +15,7 @@ from typing import Any
 from django.apps import AppConfig
 
 
-def blocking_metrics(period: Any) -> Iterator[tuple[int, str, int, int]]:
+def blocking_metrics(period: Any, member_ids: Any = None) -> Iterator[tuple[int, str, int, int]]:
     if period.key == os.environ.get("FAULTS_BLOCK_PERIOD"):
         folder = Path(os.environ["FAULTS_BLOCK_DIR"])
         (folder / "reached").touch()

@@ -95,12 +95,12 @@ def test_it_shows_a_chinese_503_page_and_writes_nothing_when_the_connection_is_l
     attempt = open_attempt(personas)
     client = Client(raise_request_exception=False)
     client.force_login(personas.member.user)
-    response = client.post(f"/exams/attempts/{attempt.pk}/submit/", {})
+    response = client.post(f"/exams/attempts/{attempt.pk}/submit/", {"confirmed": "1"})  # after 交卷 was confirmed
     assert response.status_code == 503 and response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert "服务暂时不可用" in page and LOST in page and "Traceback" not in page
     assert_nothing_written(attempt)
-    again = client.post(f"/exams/attempts/{attempt.pk}/submit/", {})
+    again = client.post(f"/exams/attempts/{attempt.pk}/submit/", {"confirmed": "1"})
     assert again.status_code == 302 and again["Location"].endswith(f"/exams/attempts/{attempt.pk}/result/")
     assert_graded_once(attempt)
 

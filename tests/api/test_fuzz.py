@@ -48,7 +48,7 @@ from tests.api.conftest import SUMMARY
 from tests.courses.builders import make_course, make_reading, make_video_lesson
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas
-from tests.search.factories import library
+from tests.search.builders import library
 
 # Values no database column holds: beyond a 64-bit signed integer; NUL and lone surrogates in text.
 BEYOND_64_BITS = st.one_of(st.integers(2**63, 2**80), st.integers(-(2**80), -(2**63) - 1))

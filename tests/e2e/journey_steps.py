@@ -59,7 +59,7 @@ def build_cast(story: Story) -> None:
 
 
 def clip_path(story: Story) -> Any:
-    from tests.media.clips import clip
+    from tests.media.builders import clip
 
     path = story.work / "jianda-jingshen.mp4"
     if not path.exists():

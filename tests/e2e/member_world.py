@@ -33,7 +33,7 @@ def build_member_world(personas: Any) -> MemberWorld:
     from school.credits.services import post_credit
     from tests.courses.builders import make_course, make_reading, make_video_lesson
     from tests.exams.builders import fill_bank, make_bank, make_exam, make_question
-    from tests.school.credit_builders import fake_sources, make_rule
+    from tests.school.builders import fake_sources, make_rule
 
     world = MemberWorld()
     ensure_site_pages()

@@ -17,7 +17,7 @@ from school.models import ActivationSheet, MemberImport, SmsCode
 from school.services.spreadsheets import run_member_import
 from tests.e2e.conftest import PHONE, shot
 from tests.factories import PASSWORD, id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+from tests.school.builders import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "Hong-Qi-2024"

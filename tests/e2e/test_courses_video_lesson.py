@@ -15,7 +15,7 @@ from media.services.registration import register_video_from_path
 from tests.courses.builders import make_course
 from tests.e2e.conftest import login, shot
 from tests.factories import PASSWORD
-from tests.media.clips import clip
+from tests.media.builders import clip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

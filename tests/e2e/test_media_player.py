@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from media.services import process_video, register_video_from_path
 from tests.factories import Personas
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_it_plays_the_ladder_in_chromium_and_switches_quality(
     from media.services import registration
 
     monkeypatch.setattr(registration, "_enqueue_after_commit", lambda video_id: None)
-    video = register_video_from_path(clips.clip(tmp_path / "lesson.mp4", size="854x480", seconds=4), title="党课")
+    video = register_video_from_path(builders.clip(tmp_path / "lesson.mp4", size="854x480", seconds=4), title="党课")
     assert process_video(video.pk) == "ready"
     video.refresh_from_db()
     client = Client()

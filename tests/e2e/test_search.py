@@ -10,7 +10,7 @@ import pytest
 from search.backends import get_backend
 from tests.e2e.conftest import login, shot
 from tests.factories import PASSWORD
-from tests.search.factories import library
+from tests.search.builders import library
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

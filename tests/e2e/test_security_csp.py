@@ -23,7 +23,7 @@ from tests.courses.builders import make_course, make_reading
 from tests.e2e.conftest import PHONE, login, shot
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import PASSWORD
-from tests.media.clips import clip
+from tests.media.builders import clip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from exams.services import do_save_answer, do_start_attempt, do_submit_attempt
 from exams.services.excel import template_bytes
 from exams.services.grading import to_displayed
 from exams.services.reports import build_exam_report
-from tests.school.spreadsheets import assert_rows_show
+from tests.school.builders import assert_rows_show
 
 from .builders import fill_bank, make_bank, make_exam
 

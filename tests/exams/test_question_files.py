@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from exams.models import Question, QuestionBank
 from exams.services.excel import COLUMNS, TEMPLATE_ROWS
 from exams.services.imports import do_import_question_file, export_bank
-from tests.school.spreadsheets import csv_bytes, xls_bytes
+from tests.school.builders import csv_bytes, xls_bytes
 
 from .builders import make_bank
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from media.models import Video, VideoState
 from media.services import process_video, register_video_from_path
 from tests.factories import Personas
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 ADD = "wagtailsnippets_media_video:add"
@@ -34,7 +34,7 @@ def test_it_lets_a_trainer_upload_a_video_that_is_then_queued(
     assert client.get(reverse(ADD)).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, clips.clip(clip_dir / "phone.mov", seconds=1), title="入党誓词")
+        response = upload(client, builders.clip(clip_dir / "phone.mov", seconds=1), title="入党誓词")
 
     assert response.status_code == 302, response.content.decode()[:2000]
     video = Video.objects.get()
@@ -60,7 +60,7 @@ def test_it_refuses_an_upload_over_the_size_limit_before_reading_it(
     clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], settings: Any, sent_tasks: list[int]
 ) -> None:
     settings.MEDIA_MAX_UPLOAD_BYTES = 1024
-    big = clips.clip(clip_dir / "big.mp4", seconds=2)
+    big = builders.clip(clip_dir / "big.mp4", seconds=2)
     assert big.stat().st_size > 70 * 1024
 
     response = upload(client_for(personas.trainer), big)
@@ -73,7 +73,7 @@ def test_it_refuses_an_upload_over_the_size_limit_before_reading_it(
 def test_it_refuses_an_upload_over_the_limit_that_fits_the_request_slack(
     clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], settings: Any, sent_tasks: list[int]
 ) -> None:
-    big = clips.clip(clip_dir / "big.mp4", seconds=1)
+    big = builders.clip(clip_dir / "big.mp4", seconds=1)
     settings.MEDIA_MAX_UPLOAD_BYTES = big.stat().st_size - 100  # request body within the 64 KB slack
 
     response = upload(client_for(personas.trainer), big)
@@ -96,7 +96,7 @@ def test_it_lists_videos_with_state_progress_and_reason(
     bad.write_text("text")
     failed = register_video_from_path(bad, title="坏文件")
     process_video(failed.pk)
-    busy = register_video_from_path(clips.clip(clip_dir / "b.mp4", seconds=1), title="转码中")
+    busy = register_video_from_path(builders.clip(clip_dir / "b.mp4", seconds=1), title="转码中")
     Video.objects.filter(pk=busy.pk).update(state=VideoState.PROCESSING, progress=42)
 
     page = client_for(personas.trainer).get(reverse(LIST)).content.decode()
@@ -134,7 +134,7 @@ def test_it_requeues_a_failed_video_from_the_admin(
 def test_it_offers_videos_in_the_snippet_chooser(
     clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], sent_tasks: list[int]
 ) -> None:
-    register_video_from_path(clips.clip(clip_dir / "c.mp4", seconds=1), title="廉政教育")
+    register_video_from_path(builders.clip(clip_dir / "c.mp4", seconds=1), title="廉政教育")
 
     response = client_for(personas.trainer).get(reverse("wagtailsnippetchoosers_media_video:choose"))
 

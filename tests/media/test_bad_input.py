@@ -9,7 +9,7 @@ from django.conf import settings
 
 from media.models import Video, VideoState
 from media.services import process_video, register_video_from_path, requeue_video
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
@@ -38,15 +38,15 @@ def test_it_fails_a_text_file_named_mp4(clip_dir: Path, sent_tasks: list[int]) -
 
 
 def test_it_fails_a_truncated_mp4(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = fails(clips.truncated(clip_dir / "cut.mp4", clips.clip(clip_dir / "whole.mp4")))
+    video = fails(builders.truncated(clip_dir / "cut.mp4", builders.clip(clip_dir / "whole.mp4")))
 
     assert video.failure_reason == "无法读取该文件：它不是视频或音频文件，或者已经损坏。"
 
 
 def test_it_fails_a_truncated_mp4_whose_index_comes_first(clip_dir: Path, sent_tasks: list[int]) -> None:
-    whole = clips.clip(clip_dir / "whole.mp4", seconds=3, extra=("-movflags", "+faststart"))
+    whole = builders.clip(clip_dir / "whole.mp4", seconds=3, extra=("-movflags", "+faststart"))
 
-    video = fails(clips.truncated(clip_dir / "cut.mp4", whole, keep=0.4))
+    video = fails(builders.truncated(clip_dir / "cut.mp4", whole, keep=0.4))
 
     assert video.failure_reason.startswith("文件不完整")
 
@@ -61,14 +61,14 @@ def test_it_fails_a_zero_byte_file(clip_dir: Path, sent_tasks: list[int]) -> Non
 
 
 def test_it_fails_an_image(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = fails(clips.image(clip_dir / "photo.png"))
+    video = fails(builders.image(clip_dir / "photo.png"))
 
     assert video.failure_reason == "该文件是一张图片，不是视频。"
 
 
 def test_it_fails_a_4000_by_4000_source(clip_dir: Path, sent_tasks: list[int]) -> None:
     path = clip_dir / "huge.mp4"
-    clips.ffmpeg("-f", "lavfi", "-i", "color=gray:size=4000x4000:rate=1:d=1", "-c:v", "libx264", "-preset",
+    builders.ffmpeg("-f", "lavfi", "-i", "color=gray:size=4000x4000:rate=1:d=1", "-c:v", "libx264", "-preset",
                  "ultrafast", str(path))
 
     video = fails(path)
@@ -78,7 +78,7 @@ def test_it_fails_a_4000_by_4000_source(clip_dir: Path, sent_tasks: list[int]) -
 
 
 def test_it_fails_when_the_original_is_gone(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
     Path(video.original.path).unlink()
 
     assert process_video(video.pk) == "failed"
@@ -90,7 +90,7 @@ def test_it_fails_when_the_original_is_gone(clip_dir: Path, sent_tasks: list[int
 def test_it_requeues_a_failed_video_and_it_can_then_succeed(
     clip_dir: Path, sent_tasks: list[int], django_capture_on_commit_callbacks: object
 ) -> None:
-    source = clips.clip(clip_dir / "a.mp4", seconds=1)
+    source = builders.clip(clip_dir / "a.mp4", seconds=1)
     video = register_video_from_path(source)
     original = Path(video.original.path)
     good = original.read_bytes()

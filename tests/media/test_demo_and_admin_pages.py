@@ -12,7 +12,7 @@ from media.models import Video, VideoState
 from media.services import process_video, register_video_from_path
 from school.demo import DemoData
 from tests.factories import Personas
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def demo_data(personas: Personas) -> DemoData:
 def test_it_seeds_the_clips_of_the_shared_corpus_folder(
     clip_dir: Path, personas: Personas, settings: Any, sent_tasks: list[int]
 ) -> None:
-    clips.clip(clip_dir / "bikes.mp4", seconds=1)
+    builders.clip(clip_dir / "bikes.mp4", seconds=1)
     settings.MEDIA_DEMO_VIDEOS_DIR = clip_dir
 
     lines = demo.seed_videos(demo_data(personas))
@@ -67,7 +67,7 @@ def test_it_renames_a_video_and_deletes_its_files_with_it(
     clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], sent_tasks: list[int], settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1), title="旧标题")
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1), title="旧标题")
     process_video(video.pk)
     video.refresh_from_db()
     client = client_for(personas.trainer)

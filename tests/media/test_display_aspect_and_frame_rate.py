@@ -1,6 +1,6 @@
 """Renditions keep the picture's shape (display aspect, not stored pixels) and the source's own frame rate.
 
-Every output is read back with ffmpeg itself (``clips.stream_facts``): size and sample aspect from what
+Every output is read back with ffmpeg itself (``builders.stream_facts``): size and sample aspect from what
 ``ffmpeg -i`` says, and the spacing of the frames from the packet timestamps of the segments."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from media.processing.ladder import output_fps
 from media.processing.playlists import read_master_playlist, read_media_playlist
 from media.processing.probe import parse
 from media.services import process_video, register_video_from_path
-from tests.media import clips
+from tests.media import builders
 
 NTSC = Fraction(30000, 1001)
 
@@ -30,13 +30,13 @@ def transcode(path: Path) -> Video:
     return video
 
 
-def renditions(video: Video) -> dict[str, tuple[dict[str, str], clips.StreamFacts]]:
+def renditions(video: Video) -> dict[str, tuple[dict[str, str], builders.StreamFacts]]:
     """name -> (master playlist attributes, what ffmpeg reads from its first segment)."""
     folder = Path(settings.MEDIA_ROOT) / video.hls_dir
     found = {}
     for attributes, uri in read_master_playlist(folder / "master.m3u8"):
         playlist = read_media_playlist(folder / uri)
-        found[uri.split("/")[0]] = (attributes, clips.stream_facts(playlist.path.parent / playlist.segments[0][0]))
+        found[uri.split("/")[0]] = (attributes, builders.stream_facts(playlist.path.parent / playlist.segments[0][0]))
     return found
 
 
@@ -47,7 +47,7 @@ def poster_aspect(video: Video) -> float:
 
 @pytest.mark.django_db
 def test_it_keeps_a_16_9_pal_source_16_9_in_every_rendition_and_the_poster(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.anamorphic(clip_dir / "pal-dv.mp4", size="720x576", sar="64/45", seconds=1))
+    video = transcode(builders.anamorphic(clip_dir / "pal-dv.mp4", size="720x576", sar="64/45", seconds=1))
 
     assert (video.width, video.height) == (1024, 576)  # the shape a player shows, not 720×576
     found = renditions(video)
@@ -64,7 +64,7 @@ def test_it_keeps_a_16_9_pal_source_16_9_in_every_rendition_and_the_poster(clip_
 def test_it_keeps_the_shape_of_a_qcif_source_with_sample_aspect_128_117(clip_dir: Path, sent_tasks: list[int]) -> None:
     # The corpus clip carphone_*.mp4: 176×144 stored, 128:117 pixels, shown 1408:1053 (≈ 4:3).
     shown = 176 * 128 / 117 / 144
-    video = transcode(clips.anamorphic(clip_dir / "carphone.mp4", size="176x144", sar="128/117", seconds=1,
+    video = transcode(builders.anamorphic(clip_dir / "carphone.mp4", size="176x144", sar="128/117", seconds=1,
                                        audio=False))
 
     [(attributes, facts)] = renditions(video).values()
@@ -76,8 +76,8 @@ def test_it_keeps_the_shape_of_a_qcif_source_with_sample_aspect_128_117(clip_dir
 
 @pytest.mark.django_db
 def test_it_keeps_the_shape_of_an_anamorphic_phone_video_recorded_upright(clip_dir: Path, sent_tasks: list[int]) -> None:
-    flat = clips.anamorphic(clip_dir / "flat.mp4", size="720x576", sar="64/45", seconds=1)
-    video = transcode(clips.rotated(clip_dir / "upright.mp4", flat, degrees=90))
+    flat = builders.anamorphic(clip_dir / "flat.mp4", size="720x576", sar="64/45", seconds=1)
+    video = transcode(builders.rotated(clip_dir / "upright.mp4", flat, degrees=90))
 
     assert (video.width, video.height) == (576, 1024)
     for _, facts in renditions(video).values():
@@ -87,7 +87,7 @@ def test_it_keeps_the_shape_of_an_anamorphic_phone_video_recorded_upright(clip_d
 
 @pytest.mark.django_db
 def test_it_keeps_a_29_97_fps_source_at_30000_1001_with_aligned_segments(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "ntsc.mp4", size="854x480", rate="30000/1001", seconds=3))
+    video = transcode(builders.clip(clip_dir / "ntsc.mp4", size="854x480", rate="30000/1001", seconds=3))
 
     found = renditions(video)
     assert list(found) == ["480p", "360p"]
@@ -104,7 +104,7 @@ def test_it_keeps_a_29_97_fps_source_at_30000_1001_with_aligned_segments(clip_di
 
 @pytest.mark.django_db
 def test_it_leaves_a_square_pixel_source_as_it_was(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "square.mp4", size="640x360", seconds=1))
+    video = transcode(builders.clip(clip_dir / "square.mp4", size="640x360", seconds=1))
 
     [(attributes, facts)] = renditions(video).values()
     assert (facts.width, facts.height, facts.sample_aspect) == (640, 360, 1)

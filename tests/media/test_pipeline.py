@@ -8,7 +8,7 @@ from django.conf import settings
 from media.models import Video, VideoState
 from media.processing.playlists import read_master_playlist, read_media_playlist
 from media.services import process_video, register_video_from_path
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def published(video: Video) -> Path:
 
 
 def test_it_transcodes_a_clip_into_a_ladder_without_upscaling(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "talk.mp4", size="640x360", seconds=3), title="讲座")
+    video = transcode(builders.clip(clip_dir / "talk.mp4", size="640x360", seconds=3), title="讲座")
 
     assert video.state == VideoState.READY, video.failure_detail
     assert video.progress == 100
@@ -52,7 +52,7 @@ def test_it_transcodes_a_clip_into_a_ladder_without_upscaling(clip_dir: Path, se
 
 
 def test_it_makes_several_rungs_with_aligned_segments(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "hd.mp4", size="854x480", seconds=2))
+    video = transcode(builders.clip(clip_dir / "hd.mp4", size="854x480", seconds=2))
 
     assert video.state == VideoState.READY, video.failure_detail
     variants = read_master_playlist(published(video) / "master.m3u8")
@@ -65,7 +65,7 @@ def test_it_makes_several_rungs_with_aligned_segments(clip_dir: Path, sent_tasks
 
 
 def test_it_is_safe_to_run_twice(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = transcode(builders.clip(clip_dir / "a.mp4", seconds=1))
     before = video.updated_at
 
     assert process_video(video.pk) == "done"
@@ -75,7 +75,7 @@ def test_it_is_safe_to_run_twice(clip_dir: Path, sent_tasks: list[int]) -> None:
 
 
 def test_it_makes_an_audio_ladder_and_a_poster_for_audio_only_sources(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.audio_only(clip_dir / "voice.m4a"))
+    video = transcode(builders.audio_only(clip_dir / "voice.m4a"))
 
     assert video.state == VideoState.READY, video.failure_detail
     assert video.is_audio_only and video.width is None
@@ -87,7 +87,7 @@ def test_it_makes_an_audio_ladder_and_a_poster_for_audio_only_sources(clip_dir: 
 
 
 def test_it_transcodes_a_video_without_audio(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.clip(clip_dir / "silent.mp4", audio=False))
+    video = transcode(builders.clip(clip_dir / "silent.mp4", audio=False))
 
     assert video.state == VideoState.READY, video.failure_detail
     assert video.audio_codec == ""
@@ -98,7 +98,7 @@ def test_it_transcodes_a_video_without_audio(clip_dir: Path, sent_tasks: list[in
 def test_it_respects_the_rotation_of_phone_video(clip_dir: Path, sent_tasks: list[int]) -> None:
     from PIL import Image
 
-    source = clips.rotated(clip_dir / "phone.mp4", clips.two_colours(clip_dir / "flat.mp4"), degrees=90)
+    source = builders.rotated(clip_dir / "phone.mp4", builders.two_colours(clip_dir / "flat.mp4"), degrees=90)
     video = transcode(source)
 
     assert video.state == VideoState.READY, video.failure_detail
@@ -115,7 +115,7 @@ def test_it_respects_the_rotation_of_phone_video(clip_dir: Path, sent_tasks: lis
 
 
 def test_it_turns_variable_frame_rate_into_constant_segments(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = transcode(clips.variable_frame_rate(clip_dir / "vfr.mp4"))
+    video = transcode(builders.variable_frame_rate(clip_dir / "vfr.mp4"))
 
     assert video.state == VideoState.READY, video.failure_detail
     variants = read_master_playlist(published(video) / "master.m3u8")

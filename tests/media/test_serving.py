@@ -14,14 +14,14 @@ from media.access import register_video_access_check, unregister_video_access_ch
 from media.models import Video, VideoState
 from media.services import process_video, register_video_from_path
 from tests.factories import Personas
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ready_video(clip_dir: Path, sent_tasks: list[int]) -> Video:
-    video = register_video_from_path(clips.clip(clip_dir / "lesson.mp4", size="640x360", seconds=2), title="党课")
+    video = register_video_from_path(builders.clip(clip_dir / "lesson.mp4", size="640x360", seconds=2), title="党课")
     assert process_video(video.pk) == "ready"
     video.refresh_from_db()
     return video
@@ -117,7 +117,7 @@ def test_it_refuses_unknown_file_names_and_methods(
 def test_it_does_not_serve_a_video_that_is_not_ready(
     clip_dir: Path, personas: Personas, client_for: Callable[[Any], Any], sent_tasks: list[int]
 ) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
     assert video.state == VideoState.QUEUED
 
     assert client_for(personas.member.user).get(video.master_playlist_url).status_code == 404
@@ -147,7 +147,7 @@ def test_it_renders_the_player_with_hooks_for_other_code(ready_video: Video) -> 
 
 
 def test_it_renders_a_placeholder_for_a_video_in_processing(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
 
     html = render_to_string("media/player.html", {"video": video})
 

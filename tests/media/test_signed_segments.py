@@ -19,7 +19,7 @@ from media.access import register_video_access_check, unregister_video_access_ch
 from media.models import Video
 from media.services import process_video, register_video_from_path
 from tests.factories import Personas
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 KEY = "0123456789abcdef0123456789abcdef"
@@ -27,7 +27,7 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 @pytest.fixture
 def ready_video(clip_dir: Path, sent_tasks: list[int]) -> Video:
-    video = register_video_from_path(clips.clip(clip_dir / "lesson.mp4", size="640x360", seconds=5), title="党课")
+    video = register_video_from_path(builders.clip(clip_dir / "lesson.mp4", size="640x360", seconds=5), title="党课")
     assert process_video(video.pk) == "ready"
     video.refresh_from_db()
     return video

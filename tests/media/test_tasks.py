@@ -17,7 +17,7 @@ from media.models import Video, VideoState
 from media.processing import binary
 from media.services import process_video, register_video_from_path
 from media.services import transcoding as transcoding_module
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_it_is_routed_to_the_media_queue_with_late_acks() -> None:
 
 
 def test_it_retries_later_while_another_live_worker_holds_the_video(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
     Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=timezone.now(),
                                              claim_token="other")
 
@@ -42,7 +42,7 @@ def test_it_retries_later_while_another_live_worker_holds_the_video(clip_dir: Pa
 
 
 def test_it_takes_over_from_a_worker_that_died(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
     dead = timezone.now() - dt.timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS + 5)
     Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=dead, claim_token="dead",
                                              attempts=1, progress=40)
@@ -58,7 +58,7 @@ def test_it_takes_over_from_a_worker_that_died(clip_dir: Path, sent_tasks: list[
 
 
 def test_it_does_nothing_for_a_video_that_is_done_or_gone(clip_dir: Path, sent_tasks: list[int]) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=1))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
     Video.objects.filter(pk=video.pk).update(state=VideoState.FAILED, failure_reason="x")
 
     assert tasks.transcode_video.apply(args=(video.pk,), throw=True).get() == "done"
@@ -70,7 +70,7 @@ def test_it_does_nothing_for_a_video_that_is_done_or_gone(clip_dir: Path, sent_t
 def test_it_saves_progress_and_heartbeat_while_transcoding(
     clip_dir: Path, sent_tasks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=3))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=3))
     seen: list[int] = []
     real = transcoding_module._heartbeat
 
@@ -87,7 +87,7 @@ def test_it_saves_progress_and_heartbeat_while_transcoding(
 def test_it_abandons_its_work_when_another_worker_took_the_video_over(
     clip_dir: Path, sent_tasks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    video = register_video_from_path(clips.clip(clip_dir / "a.mp4", seconds=2))
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=2))
 
     def stolen(video_id: int, token: str, progress: int) -> None:
         Video.objects.filter(pk=video_id).update(claim_token="thief")
@@ -136,7 +136,7 @@ def test_it_imports_a_file_from_the_command_line(
     clip_dir: Path, sent_tasks: list[int], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _worker_runs_at_once(monkeypatch)
-    source = clips.clip(clip_dir / "library.mp4", seconds=1)
+    source = builders.clip(clip_dir / "library.mp4", seconds=1)
 
     call_command("import_video", str(source), "--title", "老课程", "--wait")
 
@@ -165,7 +165,7 @@ def test_it_reports_a_failed_import_and_a_missing_file(
 def test_it_resends_videos_whose_worker_died_or_whose_message_was_lost(
     clip_dir: Path, sent_tasks: list[int]
 ) -> None:
-    source = clips.clip(clip_dir / "a.mp4", seconds=1)
+    source = builders.clip(clip_dir / "a.mp4", seconds=1)
     dead, lost, fresh, live = (register_video_from_path(source) for _ in range(4))
     long_ago = timezone.now() - dt.timedelta(hours=1)
     Video.objects.filter(pk=dead.pk).update(state=VideoState.PROCESSING, heartbeat_at=long_ago)

@@ -17,7 +17,7 @@ from media import tasks
 from media.models import VideoState
 from media.services import register_video_from_path
 from tests.faults.processes import kill, publish, start_worker, wait_for
-from tests.media import clips
+from tests.media import builders
 
 pytestmark = [pytest.mark.worker, pytest.mark.heavy]
 
@@ -35,7 +35,7 @@ def test_it_completes_a_transcode_after_the_worker_was_killed(tmp_path: Path, mo
     from media.services import registration
 
     monkeypatch.setattr(registration, "_enqueue_after_commit", lambda video_id: None)
-    video = register_video_from_path(clips.clip(tmp_path / "long.mp4", size="854x480", seconds=12))
+    video = register_video_from_path(builders.clip(tmp_path / "long.mp4", size="854x480", seconds=12))
     queue = f"media-test-{uuid.uuid4().hex[:8]}"
     broker = redis_server.url(0)
     log = tmp_path / "worker.log"

@@ -47,11 +47,11 @@ def build_site(stack: Stack) -> dict[str, Any]:
     from media.services import register_video_from_path
     from search.indexing import rebuild
     from tests.factories import PASSWORD
-    from tests.media import clips
+    from tests.media import builders
     from tests.school.permission_matrix.world import build_world
 
     world = build_world(Path(settings.MEDIA_ROOT))
-    clip = clips.clip(stack.folder / "lesson.mp4", size="640x360", seconds=8)
+    clip = builders.clip(stack.folder / "lesson.mp4", size="640x360", seconds=8)
     video = register_video_from_path(clip, title="党课视频（冒烟测试）", uploaded_by=world.personas.trainer)
     VideoLessonPage.objects.filter(pk=world.video_lesson_a.pk).update(video=video)
     rebuild()

@@ -11,7 +11,7 @@ from school.accounts import services as accounts
 from school.accounts.codes import ALPHABET
 from school.models import AccountState, ActivationCode, ActivationSheet, AuditEvent, Member
 from tests.factories import make_member
-from tests.school.account_builders import imported_member, issued_codes, sheet_rows
+from tests.school.builders import imported_member, issued_codes, sheet_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from school.models import AccountState, Member, MemberImport
 from school.services.spreadsheets import run_member_import
 from tests.factories import id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+from tests.school.builders import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db
 

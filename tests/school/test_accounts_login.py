@@ -73,7 +73,7 @@ def test_it_locks_the_account_whichever_identifier_is_tried(personas, client, se
 
 
 def test_it_refuses_an_imported_member_without_a_password(personas, client):
-    from tests.school.account_builders import imported_member
+    from tests.school.builders import imported_member
 
     imported_member(personas.a1, "newbie", "新人", phone="13712345678")
     for secret in ("", "!", "anything-1"):
@@ -89,7 +89,7 @@ def test_it_hashes_once_for_unknown_disabled_and_not_activated_accounts_alike(pe
     from django.contrib.auth.hashers import MD5PasswordHasher
 
     from school.accounts import services as accounts
-    from tests.school.account_builders import imported_member
+    from tests.school.builders import imported_member
 
     imported_member(personas.a1, "newbie", "新人")
     disabled = make_member(personas.a2, "gone", "已停用")

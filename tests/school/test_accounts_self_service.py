@@ -7,7 +7,7 @@ from school.accounts import services as accounts
 from school.accounts import sms
 from school.models import AccountState, AuditEvent, SmsCode
 from tests.factories import id_number
-from tests.school.account_builders import imported_member
+from tests.school.builders import imported_member
 
 pytestmark = pytest.mark.django_db
 SENT = "如果信息与登记一致"

@@ -8,7 +8,7 @@ from school import services
 from school.accounts import services as accounts
 from school.models import AccountState, AuditEvent
 from tests.factories import PASSWORD
-from tests.school.account_builders import imported_member
+from tests.school.builders import imported_member
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from school.credits.models import CreditRuleVersion, ScoreScheme
 from tests.courses.builders import make_course, make_reading, make_video, make_video_lesson
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas, id_number
-from tests.school.credit_builders import make_rule
+from tests.school.builders import make_rule
 
 # Bookkeeping that a save is meant to update.
 BOOKKEEPING = {"updated_at", "changed_at", "changed_by", "modified_at", "latest_revision", "latest_revision_created_at",

@@ -3,7 +3,7 @@ from django.db import connection
 
 from school.models import AuditEvent, MemberImport
 from school.services import run_member_import
-from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+from tests.school.builders import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.db import connection
 from school.models import Member, MemberImport
 from school.services import do_submit_member_import
 from tests.factories import id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+from tests.school.builders import MEMBER_HEADERS, workbook
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]

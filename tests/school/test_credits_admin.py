@@ -10,7 +10,7 @@ from django.utils import timezone
 from school.credits.models import CreditRule, CreditRuleVersion
 from tests.factories import Personas
 
-from .credit_builders import make_rule
+from .builders import make_rule
 
 
 @pytest.mark.django_db

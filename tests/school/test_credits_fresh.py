@@ -40,7 +40,7 @@ from school.models.members import MemberStatus
 from school.services.members import update_member
 from tests.factories import Personas, make_member, make_org
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 # Shrinking a failure of this machine takes minutes: HYPOTHESIS_SHRINK=0 reports the failing run as found.
 PHASES = [p for p in Phase if p != Phase.shrink or os.environ.get("HYPOTHESIS_SHRINK", "1") != "0"]

@@ -12,7 +12,7 @@ from school.credits.models import Basis, CreditEntry, MemberCredit, Organization
 from school.credits.services import post_credit
 from tests.factories import Personas
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 DAY = dt.date(2026, 11, 3)
 

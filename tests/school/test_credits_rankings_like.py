@@ -17,7 +17,7 @@ from school.credits.services import post_credit
 from school.services.members import update_member
 from tests.factories import Personas, make_member, make_org
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 PERIOD = "2026-11"
 

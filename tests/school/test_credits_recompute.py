@@ -24,7 +24,7 @@ from school.credits.models import (
 from school.credits.services import post_credit
 from tests.factories import Personas, make_member, make_org
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 
 def _snapshot() -> tuple[list[Any], list[Any], list[Any]]:

@@ -13,7 +13,7 @@ from school.credits.models import CreditEntry, CreditRuleVersion
 from school.credits.services import post_credit
 from tests.factories import Personas
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 
 @pytest.mark.django_db

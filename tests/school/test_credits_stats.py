@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 from school.credits.services import post_credit
 from tests.factories import Personas
 
-from .credit_builders import at, fake_sources, make_rule
-from .spreadsheets import assert_rows_show
+from .builders import assert_rows_show, at, fake_sources, make_rule
 
 PERIOD = "2026-11"
 

@@ -11,7 +11,7 @@ from school.credits.models import CreditEntry, MemberCredit
 from school.credits.tasks import post_credit_after_commit, post_credit_task, recompute_scores_task
 from tests.factories import Personas
 
-from .credit_builders import at, fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 
 @pytest.mark.django_db

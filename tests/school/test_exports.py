@@ -1,6 +1,6 @@
 import pytest
 
-from tests.school.spreadsheets import MEMBER_HEADERS, ORG_HEADERS, read
+from tests.school.builders import MEMBER_HEADERS, ORG_HEADERS, read
 
 pytestmark = pytest.mark.django_db
 

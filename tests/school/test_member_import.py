@@ -5,7 +5,7 @@ from school.excel import import_members
 from school.models import Member, MemberImport
 from school.services import run_member_import
 from tests.factories import id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, read, workbook
+from tests.school.builders import MEMBER_HEADERS, read, workbook
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from school.credits.services import post_credit
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import make_member
 
-from .credit_builders import fake_sources, make_rule
+from .builders import fake_sources, make_rule
 
 pytestmark = pytest.mark.django_db
 

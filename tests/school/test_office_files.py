@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from school.excel import import_members, import_organizations
 from school.models import Member, Organization
 from tests.factories import id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, csv_bytes, ods_bytes, titled_xlsx, workbook, xls_bytes
+from tests.school.builders import MEMBER_HEADERS, csv_bytes, ods_bytes, titled_xlsx, workbook, xls_bytes
 
 pytestmark = pytest.mark.django_db
 

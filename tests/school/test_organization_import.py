@@ -2,7 +2,7 @@ import pytest
 
 from school.excel import import_organizations
 from school.models import Organization
-from tests.school.spreadsheets import ORG_HEADERS, workbook
+from tests.school.builders import ORG_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db
 

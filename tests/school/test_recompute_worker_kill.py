@@ -20,7 +20,7 @@ from school.credits.tasks import recompute_scores_task
 from school.models import AuditAction, AuditEvent
 from tests.factories import Personas
 from tests.faults.processes import kill, publish, start_worker, wait_for
-from tests.school.credit_builders import at, fake_sources, make_rule
+from tests.school.builders import at, fake_sources, make_rule
 
 pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,7 @@ from school.credits.models import CreditRule, ScoreScheme
 from school.models import AdminScope, AuditEvent
 from school.permissions import TRAINER_GROUP
 from tests.factories import id_number
-from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+from tests.school.builders import MEMBER_HEADERS, workbook
 
 pytestmark = pytest.mark.django_db
 

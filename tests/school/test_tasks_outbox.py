@@ -218,7 +218,7 @@ def test_it_keeps_the_tasks_of_every_app_while_the_broker_is_down(
     from media.services import register_video_from_path
     from school.services import do_submit_member_import
     from tests.courses.builders import make_course, make_reading
-    from tests.school.spreadsheets import MEMBER_HEADERS, workbook
+    from tests.school.builders import MEMBER_HEADERS, workbook
 
     with django_capture_on_commit_callbacks(execute=True):  # the broker is up: sent, no rows left
         course = make_course("党章学习")

@@ -21,7 +21,7 @@ from search.backends.elastic.documents import CourseDoc, PolicyDocumentDoc, to_e
 from search.backends.elastic.queries import build_search, read_response
 from search.core import SearchUnavailable, Viewer
 from search.params import parse_query
-from tests.search.factories import library, make_doc
+from tests.search.builders import library, make_doc
 
 TARGETS = {"documents": "school-documents", "courses": "school-courses"}
 

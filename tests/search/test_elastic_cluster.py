@@ -19,8 +19,8 @@ from search.core import SearchUnavailable, Viewer
 from search.models import PendingIndex
 from search.params import parse_query
 from search.readiness import check_search_engine
+from tests.search.builders import library
 from tests.search.es_node import Node, running_node, self_signed
-from tests.search.factories import library
 
 BODY = "第一章　总则\n第一条　为了加强党员教育管理，制定本规定。\n"
 

@@ -9,7 +9,7 @@ import pytest
 from search.backends import SearchBackend
 from search.core import SearchResults, Viewer
 from search.params import parse_query
-from tests.search.factories import library, make_doc
+from tests.search.builders import library, make_doc
 
 EVERYONE = Viewer()
 

@@ -14,7 +14,7 @@ from search.core import Passage, SearchDocument, SearchResults, Viewer
 from search.models import QueryTerm
 from search.params import parse_query
 from search.query import ArticleRef, understand
-from tests.search.factories import make_doc
+from tests.search.builders import make_doc
 
 EVERYONE = Viewer()
 DISCIPLINE = "中国共产党纪律处分条例"

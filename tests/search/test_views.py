@@ -8,7 +8,7 @@ import pytest
 
 from search.backends import get_backend
 from tests.factories import Personas
-from tests.search.factories import library, make_doc
+from tests.search.builders import library, make_doc
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ from search.models import QueryTerm
 from tests.courses.builders import make_course, make_reading
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas, build_personas
-from tests.school.credit_builders import make_rule
+from tests.school.builders import make_rule
 
 
 @dataclass

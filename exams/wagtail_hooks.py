@@ -9,7 +9,6 @@ from wagtail import hooks
 
 from school.credits.periods import Period
 from school.hooks import (
-    CREDIT_SOURCE_TITLES,
     DEMO_SEEDERS,
     FINAL_EXAM_CHOICES,
     FINAL_EXAM_LINK,
@@ -43,16 +42,6 @@ def exams_my_study_panels(request: HttpRequest) -> list[Panel]:
     from .panels import my_study_panels
 
     return my_study_panels(request)
-
-
-@hooks.register(CREDIT_SOURCE_TITLES)
-def credit_source_titles(source_type: str, ids: list[int]) -> dict[int, str] | None:
-    """Exam titles for a member's 积分明细 (an exam credit's source is the exam)."""
-    from .models import Exam
-
-    if source_type != "exam":
-        return None
-    return dict(Exam.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
 @hooks.register(FINAL_EXAM_LINK)

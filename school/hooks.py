@@ -15,8 +15,6 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       ``member_ids``; feeds the organization scores (the recompute asks for everybody, the
                       incremental path — ``school.credits.recompute.refresh_member_metrics`` — for the one
                       member an event concerns; see school/credits/recompute.py).
-``CREDIT_SOURCE_TITLES`` fn(source_type, ids) -> dict of id -> title, or None when that source type is not the
-                      app's: what a member's 积分明细 shows for each ledger row (an exam's title …).
 ``SEARCH_SOURCES``    fn() -> iterable of ``SearchSource``: the kinds of pages the site search indexes, each with
                       how a page becomes a ``SearchDocument``; lets search index courses' pages (policy
                       documents, courses, lessons) without importing courses.
@@ -49,7 +47,6 @@ FINAL_EXAM_CHOICES = "school_final_exam_choices"
 SEARCH_SOURCES = "school_search_sources"
 READINESS_CHECKS = "school_readiness_checks"
 AFTER_RESTORE = "school_after_restore"
-CREDIT_SOURCE_TITLES = "school_credit_source_titles"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from wagtail.models import Page
 
-from school.hooks import CREDIT_SOURCE_TITLES, first_answer
 from school.models import Member, Organization, OrganizationKind
 from school.permissions import member_of
 
-from . import rankings
+from . import rankings, rules
 from .models import CreditEntry, SourceType
 from .periods import OVERALL, current_month, parse
 
@@ -33,22 +31,19 @@ def _member(request: HttpRequest) -> Member:
 
 
 def source_titles(entries: list[CreditEntry]) -> dict[tuple[str, int], str]:
-    """What earned each row: page titles for lessons, courses and documents, the owning app's answer for
-    the others (``CREDIT_SOURCE_TITLES``), the day for daily practice."""
+    """What earned each row, as the owning app names its sources for the ledger (``describe`` of
+    ``school.credits.rules.register_source_verifier``: page titles, exam titles, 每日答题 <date>)."""
     ids: dict[str, set[int]] = defaultdict(set)
     for entry in entries:
         ids[entry.source_type].add(entry.source_id)
     titles: dict[tuple[str, int], str] = {}
     for source_type, pks in ids.items():
-        if source_type in (SourceType.LESSON, SourceType.COURSE, SourceType.DOCUMENT):
-            found = dict(Page.objects.filter(pk__in=pks).values_list("pk", "title"))
-        else:
-            found = first_answer(CREDIT_SOURCE_TITLES, source_type, sorted(pks)) or {}
-        titles.update({(source_type, pk): title for pk, title in found.items()})
-    for entry in entries:
+        for pk, (title, _url) in rules.describe_sources(source_type, sorted(pks)).items():
+            titles[(source_type, pk)] = title
+    for entry in entries:  # a practice day no longer on record still has its date
         if entry.source_type == SourceType.PRACTICE:
-            titles[(entry.source_type, entry.source_id)] = _("Daily practice of %(day)s") % {
-                "day": entry.day.strftime("%Y-%m-%d")}
+            titles.setdefault((entry.source_type, entry.source_id), _("Daily practice of %(day)s") % {
+                "day": entry.day.strftime("%Y-%m-%d")})
     return titles
 
 

@@ -4,6 +4,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import (
+    CACHES,
+    CELERY_BROKER_URL,
+    DATABASES,
     DEBUG,
     DEV_SECRET_KEY,
     FIELD_ENCRYPTION_KEY,
@@ -28,6 +31,16 @@ if SMS_BACKEND.endswith("TencentSmsBackend") and not all((
         TENCENT_SMS_TEMPLATE_ID)):
     raise ImproperlyConfigured("SMS_BACKEND is Tencent Cloud SMS: set TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, "
                                "TENCENT_SMS_SDK_APP_ID, TENCENT_SMS_SIGN_NAME and TENCENT_SMS_TEMPLATE_ID.")
+# The single-machine defaults break on several machines (and are not meant for production on one either):
+# a broker in one machine's folder, a database file, a cache per process (login lockout counted per process).
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    raise ImproperlyConfigured("CELERY_BROKER_URL is the embedded file-system broker: set CELERY_BROKER_URL=redis://… "
+                               "(its own Redis instance, see docs/deployment.md).")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    raise ImproperlyConfigured("DATABASE_URL is SQLite: set DATABASE_URL=postgres://… in production.")
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured("CACHE_URL is not set (a cache per process counts login lockouts per process): "
+                               "set CACHE_URL=redis://… in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

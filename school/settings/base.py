@@ -353,6 +353,12 @@ MEDIA_PROGRESS_SAVE_SECONDS = env_float("MEDIA_PROGRESS_SAVE_SECONDS", 3.0, mini
 MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 120, minimum=1)
 # ffmpeg is killed after 10 min + this many times the media duration.
 MEDIA_TRANSCODE_TIMEOUT_FACTOR = env_float("MEDIA_TRANSCODE_TIMEOUT_FACTOR", 20.0, minimum=1.0)
+# The no-progress watchdog: ffmpeg is killed (the video fails with a reason) after this many seconds
+# without a line of progress output.
+# Celery's soft time limit of one transcode (the hard limit is 10 minutes later); a 4-hour source at
+# the default preset takes well under this.
+MEDIA_TRANSCODE_SOFT_TIME_LIMIT = env_int("MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 12 * 3600, minimum=60)
+MEDIA_FFMPEG_STALL_SECONDS = env_float("MEDIA_FFMPEG_STALL_SECONDS", 300.0, minimum=1.0)
 # Production: let the web server send the files after Django checked permission. Set the prefix of
 # an nginx `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/); the header is
 # X-Accel-Redirect for nginx, X-Sendfile for Apache mod_xsendfile / lighttpd.

@@ -1,6 +1,7 @@
 """Every receiver of the exams app, connected by ``register_signal_handlers()`` from ExamsConfig.ready().
 
-* Credits: when an attempt passes (``exams.signals.attempt_passed``, sent after commit), queue the award
+* Credits: when an attempt passes (``exams.signals.attempt_passed``, sent inside the submitting transaction),
+  queue the award through the task outbox (its row commits with the attempt)
   of the ``exam`` credit source (``school.credits``, queue ``default``).
 * Audit: changes to an exam after members have attempted it are audited (who changed which field,
   old → new), whatever path made them: the Wagtail exam editor with its blueprint sections, services,

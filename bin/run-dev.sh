@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var/log
-$BIN/celery -A school worker -B -Q default,media --concurrency 2 --loglevel INFO \
+$BIN/celery -A school worker -B -Q default,media,recompute --concurrency 2 --loglevel INFO \
   --schedule var/celerybeat-schedule >var/log/celery.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true; wait $WORKER 2>/dev/null || true' EXIT INT TERM

@@ -260,7 +260,15 @@ elif CELERY_BROKER_URL.startswith("redis://"):
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"}}
+CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"},
+                      "school.credits.tasks.recompute_scores_task": {"queue": "recompute"}}
+# Every task has a time limit (seconds): a soft one (SoftTimeLimitExceeded inside the task, which
+# cleans up) and a hard one (the worker child is killed). Long tasks set their own (transcodes, the
+# recompute, imports and exports). Enforced by the prefork pool (production), not the threads pool.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be greater than CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -428,8 +436,14 @@ CREDITS_RECOMPUTE_MINUTES = env_int("CREDITS_RECOMPUTE_MINUTES", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["credits-recompute-scores"] = {
     "task": "school.credits.tasks.recompute_scores_task",
     "schedule": CREDITS_RECOMPUTE_MINUTES * 60.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "recompute", "expires": CREDITS_RECOMPUTE_MINUTES * 60.0},
 }
+# The recompute's own limits: Celery's soft time limit, and on PostgreSQL how long it waits for the
+# awards' lock and how long one statement may run.
+CREDITS_RECOMPUTE_SOFT_TIME_LIMIT = env_int("CREDITS_RECOMPUTE_SOFT_TIME_LIMIT", 1500, minimum=10)
+CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS", 600.0,
+                                                        minimum=1.0)
 # On the 1st of each month: recompute the periods that just closed and publish their rankings.
 CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "task": "school.credits.tasks.snapshot_rankings_task",

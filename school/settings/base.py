@@ -387,7 +387,7 @@ if any(ch in MEDIA_SIGNED_SEGMENTS_KEY for ch in " \t\"'$;{}"):
 CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "task": "media.tasks.recover_stalled_videos",
     "schedule": 300.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 300.0},
 }
 MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
 
@@ -406,9 +406,10 @@ if COURSES_COUNT_DB_WRITES:
     MIDDLEWARE = ["bench._dbcount.CountWritesMiddleware", *MIDDLEWARE]
 # seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
 COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
-CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0,
+                                                  "options": {"queue": "default", "expires": 3600.0}}
 CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
-                                                     "schedule": 60.0}
+                                                     "schedule": 60.0, "options": {"queue": "default", "expires": 60.0}}
 
 # --- search ---
 # Elasticsearch analyzer for Chinese text: "cjk" (built in, any cluster), "smartcn" or "ik" (plugins).
@@ -448,13 +449,13 @@ CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_STATE
 CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "task": "school.credits.tasks.snapshot_rankings_task",
     "schedule": 6 * 3600.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 6 * 3600.0},
 }
 # Practice days are awarded once they are over (the task is in exams/tasks.py).
 CELERY_BEAT_SCHEDULE["credits-practice-days"] = {
     "task": "exams.tasks.post_practice_credits",
     "schedule": 3600.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 3600.0},
 }
 
 # --- exams ---
@@ -467,7 +468,9 @@ EXAMS_PRACTICE_DAILY_POINTS_CAP = env_int("EXAMS_PRACTICE_DAILY_POINTS_CAP", 5, 
 # The demo seeder imports this question file when it exists (empty: the built-in sample bank).
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
+EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "task": "exams.tasks.sweep_expired_attempts",
-    "schedule": env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1),
+    "schedule": EXAMS_SWEEP_INTERVAL_SECONDS,
+    "options": {"queue": "default", "expires": EXAMS_SWEEP_INTERVAL_SECONDS},
 }

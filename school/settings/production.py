@@ -18,7 +18,7 @@ from .base import (
     TENCENT_SMS_SIGN_NAME,
     TENCENT_SMS_TEMPLATE_ID,
 )
-from .env import env_bool, env_int
+from .env import env_bool, env_float, env_int
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
@@ -41,6 +41,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     raise ImproperlyConfigured("CACHE_URL is not set (a cache per process counts login lockouts per process): "
                                "set CACHE_URL=redis://… in production.")
+
+# Celery's soft shutdown: on a cold shutdown (SIGQUIT, or a second SIGTERM) running tasks still get
+# this many seconds before they are cut off (the systemd units stop workers with KillMode=mixed).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 60.0, minimum=0.0)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

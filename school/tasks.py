@@ -17,6 +17,14 @@ def process_member_import(import_id: int) -> None:
     run_member_import(import_id)
 
 
+@shared_task(queue="default", ignore_result=True)
+def sweep_stuck_member_imports() -> list[int]:
+    """Beat: member imports left waiting or running by a dead worker end as failed with a reason."""
+    from .services.spreadsheets import sweep_stuck_member_imports as sweep
+
+    return sweep()
+
+
 @shared_task(acks_late=True, queue="default", soft_time_limit=3600, time_limit=3660)
 def issue_activation_codes(sheet_id: int) -> None:
     """Issue the activation codes of a sheet and write its Excel file. Safe to run twice (a finished

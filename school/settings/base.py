@@ -289,6 +289,13 @@ CELERY_BEAT_SCHEDULE["school-task-outbox"] = {
     "options": {"queue": "default", "expires": TASKS_OUTBOX_FLUSH_SECONDS * 2},
 }
 
+# Member imports still waiting or running two hours after their upload end as failed with a reason.
+CELERY_BEAT_SCHEDULE["school-sweep-stuck-imports"] = {
+    "task": "school.tasks.sweep_stuck_member_imports",
+    "schedule": 900.0,
+    "options": {"queue": "default", "expires": 900.0},
+}
+
 ELASTICSEARCH_URL = env_optional("ELASTICSEARCH_URL")
 
 REST_FRAMEWORK = {

@@ -38,7 +38,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
                                "(its own Redis instance, see docs/deployment.md).")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("DATABASE_URL is SQLite: set DATABASE_URL=postgres://… in production.")
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+if str(CACHES["default"]["BACKEND"]).endswith("LocMemCache"):
     raise ImproperlyConfigured("CACHE_URL is not set (a cache per process counts login lockouts per process): "
                                "set CACHE_URL=redis://… in production.")
 

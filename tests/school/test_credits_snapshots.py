@@ -108,6 +108,6 @@ def test_it_publishes_one_snapshot_per_period_when_two_beats_run_together(
 def test_it_gives_every_periodic_task_an_expiry() -> None:
     from django.conf import settings
 
-    missing = [name for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
-               if not entry.get("options", {}).get("expires")]
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    missing = [name for name, entry in schedule.items() if not entry.get("options", {}).get("expires")]
     assert missing == []

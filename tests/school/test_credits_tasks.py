@@ -43,7 +43,8 @@ def test_it_schedules_the_recompute_and_the_rankings() -> None:
 def test_it_runs_the_recompute_on_its_own_queue_with_a_time_limit_and_no_loop_on_a_lost_worker() -> None:
     assert getattr(recompute_scores_task, "queue", None) == "recompute"
     assert settings.CELERY_TASK_ROUTES["school.credits.tasks.recompute_scores_task"] == {"queue": "recompute"}
-    assert settings.CELERY_BEAT_SCHEDULE["credits-recompute-scores"]["options"]["queue"] == "recompute"
+    entry: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE["credits-recompute-scores"]
+    assert entry["options"]["queue"] == "recompute"
     assert not recompute_scores_task.reject_on_worker_lost
     assert recompute_scores_task.soft_time_limit == settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT
     assert recompute_scores_task.time_limit > recompute_scores_task.soft_time_limit

@@ -41,6 +41,10 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
 
 @shared_task(acks_late=True, queue="default")
 def snapshot_rankings_task() -> list[int]:
+    from school import periodic
+
     from . import rankings
 
+    if not periodic.claim_run("credits-publish-rankings"):  # a second beat's copy
+        return []
     return rankings.scheduled_snapshots()

@@ -3,7 +3,7 @@ from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
-from .outbox import OutboxTask
+from .outbox import OutboxTask, PeriodicRun
 from .roles import AdminScope
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "OutboxTask",
+    "PeriodicRun",
     "PoliticalStatus",
     "SmsCode",
 ]

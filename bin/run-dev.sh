@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 VAR=${VAR_DIR:-var}
 mkdir -p "$VAR/log"
-$BIN/celery -A school worker -Q default,media --pool threads --concurrency 2 --loglevel INFO \
+$BIN/celery -A school worker -Q default,media,recompute --pool threads --concurrency 2 --loglevel INFO \
   >"$VAR/log/celery.log" 2>&1 &
 WORKER=$!
 $BIN/celery -A school beat --schedule "$VAR/celerybeat-schedule" --loglevel INFO >"$VAR/log/celery-beat.log" 2>&1 &

@@ -5,15 +5,21 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.management import call_command
 
+from school import periodic
+
 
 @shared_task(name="courses.tasks.send_task_reminders")
 def send_task_reminders() -> int:
     from .services.study_tasks import send_task_reminders as send
 
+    if not periodic.claim_run("courses-task-reminders"):  # a second beat's copy
+        return 0
     return send()
 
 
 @shared_task(name="courses.tasks.publish_scheduled_pages")
 def publish_scheduled_pages() -> None:
-    """Wagtail's scheduled publishing (go-live / expiry dates set by trainers and moderators)."""
-    call_command("publish_scheduled", verbosity=0)
+    """Wagtail's scheduled publishing (go-live / expiry dates set by trainers and moderators), once per
+    interval however many beats send it."""
+    if periodic.claim_run("courses-publish-scheduled"):
+        call_command("publish_scheduled", verbosity=0)

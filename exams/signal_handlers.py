@@ -1,6 +1,7 @@
 """Every receiver of the exams app, connected by ``register_signal_handlers()`` from ExamsConfig.ready().
 
-* Credits: when an attempt passes (``exams.signals.attempt_passed``, sent after commit), queue the award
+* Credits: when an attempt passes (``exams.signals.attempt_passed``, sent inside the submitting transaction),
+  queue the award through the task outbox (its row commits with the attempt)
   of the ``exam`` credit source (``school.credits``, queue ``default``).
 * Statistics: every graded attempt (``attempt_graded``) refreshes the member's exam metric and the pass rate
   of their organization chain (``school.credits.tasks.refresh_member_metrics_task``).

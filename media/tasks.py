@@ -10,23 +10,24 @@ from school import outbox
 from . import services
 
 
-@shared_task(bind=True, queue="media", acks_late=True, reject_on_worker_lost=True, max_retries=100)
-def transcode_video(self: object, video_id: int) -> str:
-    """Safe to run twice: ``process_video`` claims the video with a conditional UPDATE. With
-    ``acks_late`` a worker killed mid-transcode leaves the message unacknowledged, so the broker
-    redelivers it; the new run takes over once the dead worker's heartbeat is stale."""
-    outcome = services.process_video(video_id)
-    if outcome == "busy":
-        raise self.retry(countdown=settings.MEDIA_PROCESSING_STALE_SECONDS)  # type: ignore[attr-defined]
-    return outcome
+@shared_task(queue="media", acks_late=False, soft_time_limit=settings.MEDIA_TRANSCODE_SOFT_TIME_LIMIT,
+             time_limit=settings.MEDIA_TRANSCODE_SOFT_TIME_LIMIT + 600)
+def transcode_video(video_id: int) -> str:
+    """Safe to run twice: ``process_video`` claims the video with a conditional UPDATE.
+
+    Acknowledged when it starts (a transcode runs for longer than any broker's visibility timeout, and
+    a late ack would have Redis deliver it again while it still runs). A worker that dies mid-transcode
+    stops writing its heartbeat; ``recover_stalled_videos`` then sends the task again. A copy that
+    finds another live worker on the video ("busy") just returns."""
+    return services.process_video(video_id)
 
 
 @shared_task(queue="default", ignore_result=True)
 def recover_stalled_videos() -> list[int]:
     """Beat, every few minutes: send the task again for videos whose worker died (stale heartbeat) or
-    whose message was lost (queued for long). Brokers without redelivery (the embedded file-system
-    one) rely on this; sending twice is harmless because ``process_video`` claims first."""
-    ids = services.stalled_video_ids()
+    whose message was lost (queued for long). Each resend is claimed first (``claim_stalled_videos``),
+    so a tick sends one message per stalled video however many sweeps run."""
+    ids = services.claim_stalled_videos()
     for video_id in ids:
         outbox.send(transcode_video, video_id)
     return ids

@@ -35,8 +35,8 @@ import redis.exceptions
 from celery import Task, current_app
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from . import dbclock
 from .models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _keep(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], exc: BaseEx
     global _stored_since_flush
     try:
         OutboxTask.objects.create(task=task.name, args=list(args), kwargs=kwargs, queue=_queue_of(task),
-                                  reason=_describe(exc), attempts=1, next_attempt_at=timezone.now())
+                                  reason=_describe(exc), attempts=1, next_attempt_at=dbclock.now())
     except Exception:
         # The database is gone too: the log is all that is left for an operator to replay by hand.
         logger.critical("task outbox: could not store %s args=%r kwargs=%r after the broker refused it (%s)",
@@ -140,15 +140,21 @@ def send_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
         send(task, *args, **kwargs)
         return
     row = OutboxTask.objects.create(task=task.name, args=list(args), kwargs=kwargs, queue=_queue_of(task),
-                                    next_attempt_at=timezone.now() + _grace())
+                                    next_attempt_at=dbclock.now() + _grace())
 
     def publish() -> None:
         global _stored_since_flush
+        # The grace counts from the commit: claim the row (a conditional UPDATE on the value written at
+        # insert) and move it to now + grace. If a flush claimed it first (a transaction longer than the
+        # grace), the flush sends it and this process does not: one message either way.
+        if not OutboxTask.objects.filter(pk=row.pk, next_attempt_at=row.next_attempt_at).update(
+                next_attempt_at=dbclock.now() + _grace()):
+            return
         try:
             _publish(task, args, kwargs)
         except NOT_PUBLISHED as exc:
             OutboxTask.objects.filter(pk=row.pk).update(reason=_describe(exc), attempts=1,
-                                                        next_attempt_at=timezone.now())
+                                                        next_attempt_at=dbclock.now())
             _stored_since_flush = True
             logger.warning("task outbox: broker did not take %s%r (%s); kept for a later flush",
                            task.name, args, _describe(exc))
@@ -172,14 +178,15 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 
 def due() -> int:
-    return OutboxTask.objects.filter(next_attempt_at__lte=timezone.now()).count()
+    return OutboxTask.objects.filter(next_attempt_at__lte=dbclock.now()).count()
 
 
 def flush(*, limit: int = 1000, everything: bool = False) -> FlushResult:
     """Send stored tasks whose time has come (``everything``: also rows still in their grace period or
     backing off). Rows are claimed with a conditional UPDATE (a lease), so concurrent flushers do not
-    send the same row; a broker error stops the flush and leaves the rest due."""
-    now = timezone.now()
+    send the same row; a broker error stops the flush and leaves the rest due. Times are the
+    database's (``school.dbclock``): flushers on machines whose clocks differ agree on what is due."""
+    now = dbclock.now()
     candidates = OutboxTask.objects.order_by("id")
     if not everything:
         candidates = candidates.filter(next_attempt_at__lte=now)
@@ -201,14 +208,14 @@ def flush(*, limit: int = 1000, everything: bool = False) -> FlushResult:
         except BROKER_ERRORS as exc:  # the broker is down: stop, everything not sent stays due
             reason = _describe(exc)
             OutboxTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, reason=reason,
-                                                        next_attempt_at=timezone.now())
-            OutboxTask.objects.filter(pk__in=[r.pk for r in rows[index + 1:]]).update(next_attempt_at=timezone.now())
+                                                        next_attempt_at=dbclock.now())
+            OutboxTask.objects.filter(pk__in=[r.pk for r in rows[index + 1:]]).update(next_attempt_at=dbclock.now())
             failed += 1
             break
         except Exception as exc:  # this row cannot be sent (e.g. unserializable): back off, go on
             logger.exception("task outbox: cannot send %s", row)
             OutboxTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, reason=_describe(exc),
-                                                        next_attempt_at=timezone.now() + _backoff(row.attempts))
+                                                        next_attempt_at=dbclock.now() + _backoff(row.attempts))
             failed += 1
             continue
         sent.append(row.pk)

@@ -2,7 +2,8 @@
 
 Each check takes a bounded time (about two seconds at most) and returns a ``Check``: a status
 (``ok`` or ``error``) and a Chinese message an operator can act on (no URLs or passwords in it).
-``school`` checks the database, the task broker, the cache and the free disk under ``MEDIA_ROOT``;
+``school`` checks the database, the task broker, the cache, the free disk under ``MEDIA_ROOT`` and
+that ``MEDIA_ROOT`` is the shared folder (a write/rename probe and its identity);
 the apps above it add theirs through the ``READINESS_CHECKS`` hook (school/hooks.py): ``media``
 checks ffmpeg, ``search`` the search engine. ``/health/`` stays the cheap liveness check (the
 database only); ``/ready/`` answers 503 as soon as one check fails, for monitors and load balancers.
@@ -10,14 +11,17 @@ database only); ``/ready/`` answers 503 as soon as one check fails, for monitors
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import gettext as _
 from wagtail import hooks
@@ -112,7 +116,49 @@ def check_disk() -> Check:
     return Check("disk", OK, _("%(free)s MB free under the upload folder.") % values)
 
 
-BUILT_IN: tuple[Callable[[], Check], ...] = (check_database, check_broker, check_cache, check_disk)
+STORAGE_ID_FILE = ".school-storage-id"
+STORAGE_ID_CACHE_KEY = "school:shared-storage-id"
+
+
+def check_shared_storage() -> Check:
+    """The storage contract (docs/deployment.md, "Several machines"): MEDIA_ROOT is one POSIX folder
+    shared by every web and worker machine. Probe: write a file and rename it inside MEDIA_ROOT (the
+    transcoder publishes with a rename), then compare the folder's identity (a file written once) with
+    the one the other machines registered in the shared cache: a machine with its own local folder
+    has another identity."""
+    root = Path(settings.MEDIA_ROOT)
+    probe = root / ".school-probe"
+    token = uuid.uuid4().hex
+    try:
+        probe.mkdir(parents=True, exist_ok=True)
+        written = probe / f"{token}.tmp"
+        written.write_text(token)
+        renamed = probe / token
+        os.replace(written, renamed)
+        ok = renamed.read_text() == token
+        renamed.unlink()
+        marker = root / STORAGE_ID_FILE
+        if not marker.exists():
+            with contextlib.suppress(FileExistsError), open(marker, "x") as fh:
+                fh.write(uuid.uuid4().hex)
+        identity = marker.read_text().strip()
+    except OSError as exc:
+        return Check("storage", ERROR, _("The upload folder does not take a write and rename: %(error)s")
+                     % {"error": type(exc).__name__})
+    if not ok:
+        return Check("storage", ERROR, _("The upload folder returned other content than was written."))
+    with contextlib.suppress(Exception):  # the cache is optional here: without it only the probe counts
+        registered = cache.get(STORAGE_ID_CACHE_KEY)
+        if registered is None:
+            cache.set(STORAGE_ID_CACHE_KEY, identity, None)
+        elif registered != identity:
+            return Check("storage", ERROR, _("MEDIA_ROOT on this machine is not the folder the other machines "
+                                             "share: mount the shared upload folder here."))
+    return Check("storage", OK, _("The upload folder takes writes and renames."))
+
+
+BUILT_IN: tuple[Callable[[], Check], ...] = (check_database, check_broker, check_cache, check_disk,
+                                             check_shared_storage)
 
 
 def run_checks() -> list[Check]:

@@ -10,14 +10,22 @@ from . import outbox
 from .services.spreadsheets import run_member_import
 
 
-@shared_task(acks_late=True, queue="default")
+@shared_task(acks_late=True, queue="default", soft_time_limit=3600, time_limit=3660)
 def process_member_import(import_id: int) -> None:
     """Validate and apply an uploaded member spreadsheet. Safe to run twice: a finished import is
     skipped, and an import redelivered after a crash re-runs its (idempotent, atomic) apply."""
     run_member_import(import_id)
 
 
-@shared_task(acks_late=True, queue="default")
+@shared_task(queue="default", ignore_result=True)
+def sweep_stuck_member_imports() -> list[int]:
+    """Beat: member imports left waiting or running by a dead worker end as failed with a reason."""
+    from .services.spreadsheets import sweep_stuck_member_imports as sweep
+
+    return sweep()
+
+
+@shared_task(acks_late=True, queue="default", soft_time_limit=3600, time_limit=3660)
 def issue_activation_codes(sheet_id: int) -> None:
     """Issue the activation codes of a sheet and write its Excel file. Safe to run twice (a finished
     sheet is skipped; a redelivered one re-issues, revoking the codes nobody has seen)."""

@@ -23,6 +23,7 @@ of a session never exceeds the real time since its start, times the rate.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -320,14 +321,17 @@ def record_heartbeat(user: Any, page_id: int, payload: Any, *, now: dt.datetime 
     step = apply_span(row.intervals, span_start, position, elapsed, max_rate(row.kind), max_gap())
     completed_now = not row.completed and step.watched >= row.required_seconds - 1e-6
     furthest = max(row.furthest_position, step.intervals[-1][1] if step.intervals else 0.0)
-    if not _update(row, intervals=step.intervals, watched=step.watched, position=position, furthest=furthest,
-                   clock=next_clock(now, elapsed, step), seq=seq, now=now,
-                   completed_at=now if completed_now else None):
-        raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
-    if completed_now:
-        member_id = row.member_id
-        transaction.on_commit(lambda: signals.lesson_completed.send(
-            sender=StudyProgress, member_id=member_id, lesson_id=page_id, completed_at=now))
+    # A completing report is one transaction with its awards: the receivers of lesson_completed write
+    # their outbox rows with the completion, so a process that dies right after the commit loses
+    # nothing (the flush sends them). Other reports stay a single autocommitted UPDATE.
+    with transaction.atomic() if completed_now else contextlib.nullcontext():
+        if not _update(row, intervals=step.intervals, watched=step.watched, position=position, furthest=furthest,
+                       clock=next_clock(now, elapsed, step), seq=seq, now=now,
+                       completed_at=now if completed_now else None):
+            raise ProgressError(409, "stale", _("This progress report was already received or arrived out of order."))
+        if completed_now:
+            signals.lesson_completed.send(sender=StudyProgress, member_id=row.member_id, lesson_id=page_id,
+                                          completed_at=now)
     return HeartbeatResult(step.watched, step.credited, position, row.completed or completed_now, completed_now,
                            step.seek, row.required_seconds, step.idle)
 

@@ -180,13 +180,11 @@ def do_submit_attempt(attempt_id: int, now: dt.datetime | None = None, auto: boo
         stats.record_attempt(attempt, correctness)
         payload = {"member_id": attempt.member_id, "exam_id": attempt.exam_id, "attempt_id": attempt.pk,
                    "score": total, "passed": passed}
-
-        def send() -> None:
-            signals.attempt_graded.send(sender=Attempt, **payload)
-            if passed:
-                signals.attempt_passed.send(sender=Attempt, **payload)
-
-        transaction.on_commit(send)
+        # Inside the transaction: the receivers write their outbox rows (the credit award) with the
+        # attempt, so a process that dies right after the commit loses nothing (the flush sends them).
+        signals.attempt_graded.send(sender=Attempt, **payload)
+        if passed:
+            signals.attempt_passed.send(sender=Attempt, **payload)
     return attempt, True
 
 

@@ -17,6 +17,14 @@ class FfmpegFailed(Exception):
         self.stderr_tail = stderr_tail
 
 
+class FfmpegStalled(FfmpegFailed):
+    """ffmpeg printed no progress for ``stall_timeout`` seconds and was killed (the watchdog)."""
+
+    def __init__(self, seconds: float, stderr_tail: str) -> None:
+        super().__init__(-9, stderr_tail)
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class RunResult:
     seconds: float
@@ -29,8 +37,11 @@ def run(
     duration: float | None,
     on_progress: Callable[[float], None] | None = None,
     timeout: float | None = None,
+    stall_timeout: float | None = None,
 ) -> RunResult:
-    """Run ``args``; call ``on_progress(fraction)`` for each progress report. Raise FfmpegFailed."""
+    """Run ``args``; call ``on_progress(fraction)`` for each progress report. Raise FfmpegFailed, or
+    FfmpegStalled when ``stall_timeout`` seconds pass without a line of progress output (a hung ffmpeg
+    would otherwise hold the worker slot until ``timeout``)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as stderr_file:
         process = subprocess.Popen(  # noqa: S603 - argument list built by ffmpeg-python, no shell
@@ -40,10 +51,26 @@ def run(
         if timer:
             timer.daemon = True
             timer.start()
+        last_output = [time.monotonic()]
+        stalled = threading.Event()
+        finished = threading.Event()
+
+        def watch() -> None:
+            assert stall_timeout is not None
+            while not finished.wait(min(1.0, stall_timeout / 4)):
+                if time.monotonic() - last_output[0] > stall_timeout:
+                    stalled.set()
+                    process.kill()
+                    return
+
+        watchdog = threading.Thread(target=watch, daemon=True) if stall_timeout else None
+        if watchdog:
+            watchdog.start()
         try:
             assert process.stdout is not None
             out_time = 0.0
             for raw in process.stdout:
+                last_output[0] = time.monotonic()
                 key, _, value = raw.decode("ascii", "replace").strip().partition("=")
                 if key == "out_time_us" and value.isdigit():
                     out_time = int(value) / 1_000_000
@@ -51,6 +78,7 @@ def run(
                     on_progress(1.0 if value == "end" else min(1.0, out_time / duration))
             returncode = process.wait()
         finally:
+            finished.set()
             if timer:
                 timer.cancel()
             if process.poll() is None:
@@ -58,6 +86,9 @@ def run(
                 process.wait()
         stderr_file.seek(0)
         stderr = stderr_file.read().decode("utf-8", "replace")
+    if stalled.is_set():
+        assert stall_timeout is not None
+        raise FfmpegStalled(stall_timeout, stderr[-4000:])
     if returncode != 0:
         raise FfmpegFailed(returncode, stderr[-4000:])
     return RunResult(seconds=time.monotonic() - started, stderr=stderr)

@@ -1,14 +1,14 @@
 """Data changes of the media app as typed functions (views, tasks, commands and tests call these)."""
 
 from .registration import queue_video, register_video, register_video_from_path, requeue_video
-from .transcoding import ClaimLost, process_video, stalled_video_ids
+from .transcoding import ClaimLost, claim_stalled_videos, process_video
 
 __all__ = [
     "ClaimLost",
+    "claim_stalled_videos",
     "process_video",
     "queue_video",
     "register_video",
     "register_video_from_path",
     "requeue_video",
-    "stalled_video_ids",
 ]

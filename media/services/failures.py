@@ -31,4 +31,6 @@ INCOMPLETE = _(
     "%(total).1f seconds could be read."
 )
 TRANSCODE_FAILED = _("Transcoding failed. Please check the file, or ask the administrator with the details below.")
+STALLED = _("Transcoding made no progress for %(seconds)d seconds and was stopped. Requeue the video; if it "
+             "stops again, check the file.")
 INTERNAL = _("An internal error stopped the transcoding. It can be requeued; the administrator has the details.")

@@ -22,12 +22,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from school import dbclock
+
 from .. import posters
 from ..models import Rendition, Video, VideoState
 from ..processing import ProbeError, ProbeResult, ffmpeg_binary, probe
 from ..processing import ladder as ladder_mod
 from ..processing.playlists import Measured, master_playlist, measure, read_media_playlist
-from ..processing.runner import FfmpegFailed, run
+from ..processing.runner import FfmpegFailed, FfmpegStalled, run
 from . import failures
 from .failures import Rejected
 
@@ -60,7 +62,7 @@ def ladder_settings() -> ladder_mod.Settings:
 
 def _claim(video_id: int) -> str | None:
     token = uuid.uuid4().hex
-    now = timezone.now()
+    now = dbclock.now()
     stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
     claimable = Q(state__in=[VideoState.QUEUED, VideoState.UPLOADED]) | Q(
         state=VideoState.PROCESSING, heartbeat_at__lt=stale
@@ -72,15 +74,21 @@ def _claim(video_id: int) -> str | None:
     return token if claimed else None
 
 
-def stalled_video_ids(queued_for: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Videos processing with a stale heartbeat, or queued for longer than ``queued_for``."""
-    now = timezone.now()
+def claim_stalled_videos(queued_for: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Videos to send again: processing with a stale heartbeat (the worker died) or queued for longer
+    than ``queued_for`` (the message was lost). Each is claimed for one resend with a conditional
+    UPDATE that puts it back to queued with ``updated_at`` = now, so concurrent sweeps, and the next
+    ticks while the resent message waits in the queue, do not send it again."""
+    now = dbclock.now()
     stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
-    return list(
-        Video.objects.filter(
-            Q(state=VideoState.PROCESSING, heartbeat_at__lt=stale) | Q(state=VideoState.QUEUED, updated_at__lt=now - queued_for)
-        ).values_list("pk", flat=True)[:100]
-    )
+    dead = Q(state=VideoState.PROCESSING, heartbeat_at__lt=stale)
+    lost = Q(state=VideoState.QUEUED, updated_at__lt=now - queued_for)
+    claimed: list[int] = []
+    for video_id in Video.objects.filter(dead | lost).values_list("pk", flat=True)[:100]:
+        if Video.objects.filter(dead | lost, pk=video_id).update(state=VideoState.QUEUED, updated_at=now):
+            logger.info("video %s: transcode sent again (stalled)", video_id)
+            claimed.append(video_id)
+    return claimed
 
 
 def _mine(video_id: int, token: str) -> Q:
@@ -88,7 +96,7 @@ def _mine(video_id: int, token: str) -> Q:
 
 
 def _heartbeat(video_id: int, token: str, progress: int) -> None:
-    now = timezone.now()
+    now = dbclock.now()
     if not Video.objects.filter(_mine(video_id, token)).update(progress=progress, heartbeat_at=now, updated_at=now):
         raise ClaimLost(video_id)
 
@@ -199,7 +207,10 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
 
     try:
         result = run(args, duration=info.duration, on_progress=on_progress,
-                     timeout=600 + info.duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR)
+                     timeout=600 + info.duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR,
+                     stall_timeout=settings.MEDIA_FFMPEG_STALL_SECONDS)
+    except FfmpegStalled as error:
+        raise Rejected(failures.STALLED % {"seconds": int(error.seconds)}, error.stderr_tail) from None
     except FfmpegFailed as error:
         raise Rejected(failures.TRANSCODE_FAILED, error.stderr_tail) from None
     timings.ffmpeg = result.seconds

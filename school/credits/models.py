@@ -297,6 +297,11 @@ class RankingSnapshot(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Two beats (or two admins) publishing at once cannot publish two rankings for one period.
+            models.UniqueConstraint(fields=["kind", "scope", "period"], condition=models.Q(published=True),
+                                    name="credits_one_published_snapshot_per_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} {self.scope_id}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -136,9 +136,14 @@ def take_snapshot(kind: str, scope: Organization, period: str, user: Any = None)
 
 
 def publish(snapshot_id: int) -> bool:
-    """True if this call published it; False if it was already published."""
-    return bool(RankingSnapshot.objects.filter(pk=snapshot_id, published=False)
-                .update(published=True, published_at=timezone.now()))
+    """True if this call published it; False if it was already published, or another snapshot of the
+    same kind, organization and period is (a unique constraint: concurrent publishers, one wins)."""
+    try:
+        with transaction.atomic():
+            return bool(RankingSnapshot.objects.filter(pk=snapshot_id, published=False)
+                        .update(published=True, published_at=timezone.now()))
+    except IntegrityError:
+        return False
 
 
 def periods_closed_on(day: dt.date) -> list[str]:
@@ -169,6 +174,9 @@ def scheduled_snapshots(day: dt.date | None = None) -> list[int]:
                 if RankingSnapshot.objects.filter(kind=kind, scope=root, period=key, published=True).exists():
                     continue
                 snapshot = take_snapshot(kind, root, key)
-                publish(snapshot.pk)
-                made.append(snapshot.pk)
+                if publish(snapshot.pk):
+                    made.append(snapshot.pk)
+                else:  # another run published this period's ranking meanwhile: drop the draft
+                    RankingSnapshotRow.objects.filter(snapshot_id=snapshot.pk, snapshot__published=False).delete()
+                    RankingSnapshot.objects.filter(pk=snapshot.pk, published=False).delete()
     return made

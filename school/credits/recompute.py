@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Max, Q
@@ -64,12 +65,26 @@ def _work_mem() -> None:
             cursor.execute("SET LOCAL work_mem = '128MB'")
 
 
+def _timeouts() -> None:
+    """PostgreSQL: wait at most CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS for the exclusive lock (a
+    recompute waiting for it queues every new award behind it) and stop any statement after
+    CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS (it holds the awards' lock meanwhile). The task then
+    fails; beat runs it again."""
+    if connection.vendor == "postgresql":
+        lock_ms = int(settings.CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS * 1000)
+        statement_ms = int(settings.CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS * 1000)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {lock_ms}")
+            cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
+
+
 def recompute(keys: list[str] | None = None) -> list[str]:
     _tune_connection()
     done = []
     for key in keys or default_periods():
         period = parse(key)
         with transaction.atomic():
+            _timeouts()
             recompute_exclusive()
             _work_mem()
             rebuild(period)

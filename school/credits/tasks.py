@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from celery import shared_task
+from django.conf import settings
 
 from . import recompute, services
 
@@ -19,8 +20,12 @@ def post_credit_task(member_id: int, source_type: str, source_id: int, earned_at
     return len(awards)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, queue="default")
+@shared_task(acks_late=True, queue="recompute", soft_time_limit=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT,
+             time_limit=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT + 60)
 def recompute_scores_task(periods: list[str] | None = None) -> list[str]:
+    """On its own queue (a slow recompute holds the awards' lock: it must not take every ``default``
+    slot); no ``reject_on_worker_lost`` (a recompute that kills its worker would loop; beat runs it
+    again anyway)."""
     return recompute.recompute(periods)
 
 
@@ -52,6 +57,10 @@ def refresh_metrics_after_commit(member_id: int, when: dt.datetime) -> None:
 
 @shared_task(acks_late=True, queue="default")
 def snapshot_rankings_task() -> list[int]:
+    from school import periodic
+
     from . import rankings
 
+    if not periodic.claim_run("credits-publish-rankings"):  # a second beat's copy
+        return []
     return rankings.scheduled_snapshots()

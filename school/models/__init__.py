@@ -3,7 +3,7 @@ from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
 from .organizations import Organization, OrganizationKind
-from .outbox import OutboxTask
+from .outbox import OutboxTask, PeriodicRun
 from .preferences import DisplayPreference
 from .roles import AdminScope
 
@@ -23,6 +23,7 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "OutboxTask",
+    "PeriodicRun",
     "PoliticalStatus",
     "SmsCode",
 ]

@@ -25,3 +25,19 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)!r}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic task last ran, across every beat and worker: ``school.periodic.claim_run``
+    claims a run with a conditional UPDATE, so a second beat (started by mistake, or during a
+    hand-over) does not run the same entry again within the same interval."""
+
+    name = models.CharField(_("periodic task"), max_length=200, unique=True)
+    last_run_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+
+    def __str__(self) -> str:
+        return self.name

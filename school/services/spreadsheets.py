@@ -4,6 +4,8 @@ forget it); who and through which channel come from the request or the command's
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import IO, Any
 
 from django.conf import settings
@@ -11,11 +13,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from school import audit, outbox
 from school.excel import export_members, import_members, import_organizations
 from school.excel.workbook import ImportResult
 from school.models import AuditAction, Member, MemberImport
+
+logger = logging.getLogger(__name__)
 
 
 def do_export_members(members: QuerySet[Member], *, full_identifiers: bool = False, destination: str = "",
@@ -71,6 +76,27 @@ def do_submit_member_import(upload: UploadedFile, *, user: Any) -> MemberImport:
     return record
 
 
+def _fail_import(import_id: int, reason: object) -> MemberImport | None:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(reason)
+    MemberImport.objects.filter(pk=import_id, state__in=[MemberImport.State.PENDING, MemberImport.State.RUNNING]
+                                ).update(state=MemberImport.State.FAILED, finished_at=timezone.now(),
+                                         errors=[{"row": None, "column": "", "message": text}])
+    return MemberImport.objects.filter(pk=import_id).first()
+
+
+def sweep_stuck_member_imports(older_than: dt.timedelta = dt.timedelta(hours=2)) -> list[int]:
+    """Beat: imports still waiting or running long after their upload (their worker died, or the
+    message was lost) end as failed with a reason; the uploader sends the file again."""
+    stuck = list(MemberImport.objects.filter(
+        state__in=[MemberImport.State.PENDING, MemberImport.State.RUNNING],
+        created_at__lt=timezone.now() - older_than).values_list("pk", flat=True)[:1000])
+    for import_id in stuck:
+        _fail_import(import_id, _("The import did not finish in time and was stopped; nothing was imported. "
+                                  "Please upload the file again."))
+    return stuck
+
+
 def run_member_import(import_id: int) -> MemberImport | None:
     """The worker's half of ``do_submit_member_import``. Safe to run twice: a finished import is skipped."""
     claimed = MemberImport.objects.filter(
@@ -79,9 +105,18 @@ def run_member_import(import_id: int) -> MemberImport | None:
     if not claimed:
         return None
     record = MemberImport.objects.select_related("uploaded_by").get(pk=import_id)
-    with translation.override(settings.LANGUAGE_CODE), record.file.open("rb") as fh:
-        result = do_import_members(fh, user=record.uploaded_by, file_name=record.original_name,
-                                   actor=record.uploaded_by, target=record)
+    try:
+        with translation.override(settings.LANGUAGE_CODE), record.file.open("rb") as fh:
+            result = do_import_members(fh, user=record.uploaded_by, file_name=record.original_name,
+                                       actor=record.uploaded_by, target=record)
+    except FileNotFoundError:
+        logger.exception("member import %s: file %s missing", import_id, record.file.name)
+        return _fail_import(import_id, _("The uploaded file is missing from storage (do all servers share the "
+                                         "same upload folder?). Please upload it again."))
+    except Exception:  # any other failure ends the import with a reason instead of leaving it "running"
+        logger.exception("member import %s failed", import_id)
+        return _fail_import(import_id, _("The import stopped because of an internal error; nothing was imported. "
+                                         "Please upload the file again or ask the administrator."))
     record.state = MemberImport.State.DONE if result.ok else MemberImport.State.FAILED
     record.errors = [e.as_dict() for e in result.errors[:1000]]
     record.created, record.updated, record.unchanged = result.created, result.updated, result.unchanged

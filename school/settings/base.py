@@ -265,7 +265,15 @@ elif CELERY_BROKER_URL.startswith("redis://"):
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"}}
+CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"},
+                      "school.credits.tasks.recompute_scores_task": {"queue": "recompute"}}
+# Every task has a time limit (seconds): a soft one (SoftTimeLimitExceeded inside the task, which
+# cleans up) and a hard one (the worker child is killed). Long tasks set their own (transcodes, the
+# recompute, imports and exports). Enforced by the prefork pool (production), not the threads pool.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be greater than CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -284,6 +292,13 @@ CELERY_BEAT_SCHEDULE["school-task-outbox"] = {
     "task": "school.tasks.flush_task_outbox",
     "schedule": TASKS_OUTBOX_FLUSH_SECONDS,
     "options": {"queue": "default", "expires": TASKS_OUTBOX_FLUSH_SECONDS * 2},
+}
+
+# Member imports still waiting or running two hours after their upload end as failed with a reason.
+CELERY_BEAT_SCHEDULE["school-sweep-stuck-imports"] = {
+    "task": "school.tasks.sweep_stuck_member_imports",
+    "schedule": 900.0,
+    "options": {"queue": "default", "expires": 900.0},
 }
 
 ELASTICSEARCH_URL = env_optional("ELASTICSEARCH_URL")
@@ -364,6 +379,12 @@ MEDIA_PROGRESS_SAVE_SECONDS = env_float("MEDIA_PROGRESS_SAVE_SECONDS", 3.0, mini
 MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 120, minimum=1)
 # ffmpeg is killed after 10 min + this many times the media duration.
 MEDIA_TRANSCODE_TIMEOUT_FACTOR = env_float("MEDIA_TRANSCODE_TIMEOUT_FACTOR", 20.0, minimum=1.0)
+# The no-progress watchdog: ffmpeg is killed (the video fails with a reason) after this many seconds
+# without a line of progress output.
+# Celery's soft time limit of one transcode (the hard limit is 10 minutes later); a 4-hour source at
+# the default preset takes well under this.
+MEDIA_TRANSCODE_SOFT_TIME_LIMIT = env_int("MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 12 * 3600, minimum=60)
+MEDIA_FFMPEG_STALL_SECONDS = env_float("MEDIA_FFMPEG_STALL_SECONDS", 300.0, minimum=1.0)
 # Production: let the web server send the files after Django checked permission. Set the prefix of
 # an nginx `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/); the header is
 # X-Accel-Redirect for nginx, X-Sendfile for Apache mod_xsendfile / lighttpd.
@@ -384,7 +405,7 @@ if any(ch in MEDIA_SIGNED_SEGMENTS_KEY for ch in " \t\"'$;{}"):
 CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "task": "media.tasks.recover_stalled_videos",
     "schedule": 300.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 300.0},
 }
 MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
 
@@ -406,9 +427,10 @@ if COURSES_COUNT_DB_WRITES:
     MIDDLEWARE = ["bench._dbcount.CountWritesMiddleware", *MIDDLEWARE]
 # seed_demo imports regulations.jsonl from here when present, else a few built-in sample documents.
 COURSES_DEMO_CORPUS_DIR = Path(env_str("COURSES_DEMO_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "corpus")))
-CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["courses-task-reminders"] = {"task": "courses.tasks.send_task_reminders", "schedule": 3600.0,
+                                                  "options": {"queue": "default", "expires": 3600.0}}
 CELERY_BEAT_SCHEDULE["courses-publish-scheduled"] = {"task": "courses.tasks.publish_scheduled_pages",
-                                                     "schedule": 60.0}
+                                                     "schedule": 60.0, "options": {"queue": "default", "expires": 60.0}}
 
 # --- search ---
 # Elasticsearch analyzer for Chinese text: "cjk" (built in, any cluster), "smartcn" or "ik" (plugins).
@@ -451,19 +473,25 @@ CREDITS_RECOMPUTE_MINUTES = env_int("CREDITS_RECOMPUTE_MINUTES", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["credits-recompute-scores"] = {
     "task": "school.credits.tasks.recompute_scores_task",
     "schedule": CREDITS_RECOMPUTE_MINUTES * 60.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "recompute", "expires": CREDITS_RECOMPUTE_MINUTES * 60.0},
 }
+# The recompute's own limits: Celery's soft time limit, and on PostgreSQL how long it waits for the
+# awards' lock and how long one statement may run.
+CREDITS_RECOMPUTE_SOFT_TIME_LIMIT = env_int("CREDITS_RECOMPUTE_SOFT_TIME_LIMIT", 1500, minimum=10)
+CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS", 600.0,
+                                                        minimum=1.0)
 # On the 1st of each month: recompute the periods that just closed and publish their rankings.
 CELERY_BEAT_SCHEDULE["credits-publish-rankings"] = {
     "task": "school.credits.tasks.snapshot_rankings_task",
     "schedule": 6 * 3600.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 6 * 3600.0},
 }
 # Practice days are awarded once they are over (the task is in exams/tasks.py).
 CELERY_BEAT_SCHEDULE["credits-practice-days"] = {
     "task": "exams.tasks.post_practice_credits",
     "schedule": 3600.0,
-    "options": {"queue": "default"},
+    "options": {"queue": "default", "expires": 3600.0},
 }
 
 # --- exams ---
@@ -478,7 +506,9 @@ EXAMS_WRONG_BOOK_CLEAR_AFTER = env_int("EXAMS_WRONG_BOOK_CLEAR_AFTER", 2, minimu
 # The demo seeder imports this question file when it exists (empty: the built-in sample bank).
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
+EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "task": "exams.tasks.sweep_expired_attempts",
-    "schedule": env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1),
+    "schedule": EXAMS_SWEEP_INTERVAL_SECONDS,
+    "options": {"queue": "default", "expires": EXAMS_SWEEP_INTERVAL_SECONDS},
 }

@@ -4,6 +4,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import (
+    CACHES,
+    CELERY_BROKER_URL,
+    DATABASES,
     DEBUG,
     DEV_SECRET_KEY,
     FIELD_ENCRYPTION_KEY,
@@ -15,7 +18,7 @@ from .base import (
     TENCENT_SMS_SIGN_NAME,
     TENCENT_SMS_TEMPLATE_ID,
 )
-from .env import env_bool, env_int
+from .env import env_bool, env_float, env_int
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
@@ -28,6 +31,20 @@ if SMS_BACKEND.endswith("TencentSmsBackend") and not all((
         TENCENT_SMS_TEMPLATE_ID)):
     raise ImproperlyConfigured("SMS_BACKEND is Tencent Cloud SMS: set TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, "
                                "TENCENT_SMS_SDK_APP_ID, TENCENT_SMS_SIGN_NAME and TENCENT_SMS_TEMPLATE_ID.")
+# The single-machine defaults break on several machines (and are not meant for production on one either):
+# a broker in one machine's folder, a database file, a cache per process (login lockout counted per process).
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    raise ImproperlyConfigured("CELERY_BROKER_URL is the embedded file-system broker: set CELERY_BROKER_URL=redis://… "
+                               "(its own Redis instance, see docs/deployment.md).")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    raise ImproperlyConfigured("DATABASE_URL is SQLite: set DATABASE_URL=postgres://… in production.")
+if str(CACHES["default"]["BACKEND"]).endswith("LocMemCache"):
+    raise ImproperlyConfigured("CACHE_URL is not set (a cache per process counts login lockouts per process): "
+                               "set CACHE_URL=redis://… in production.")
+
+# Celery's soft shutdown: on a cold shutdown (SIGQUIT, or a second SIGTERM) running tasks still get
+# this many seconds before they are cut off (the systemd units stop workers with KillMode=mixed).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 60.0, minimum=0.0)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -11,12 +11,13 @@ from exams.credits import exam_metrics
 from exams.models import Attempt, PracticeDay
 from exams.signals import attempt_graded, attempt_passed
 from exams.tasks import post_practice_credits
+from school import outbox
 from school.credits.models import CreditEntry, OrganizationScore
 from school.credits.periods import parse
 from school.credits.recompute import recompute
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task, refresh_member_metrics_task
-from tests.exams.builders import fill_bank, make_bank, make_exam
+from tests.exams.builders import fill_bank, make_bank, make_exam, pass_exam
 
 
 @pytest.fixture
@@ -53,6 +54,26 @@ def test_it_awards_passed_exams_once_and_refuses_forged_passes(
     assert sorted(exam_metrics(period)) == [(personas.member.pk, "exams", 1, 1)]
     recompute([period.key])
     assert OrganizationScore.objects.get(organization=personas.a1, period=period.key).pass_rate == 1.0
+
+
+@pytest.mark.django_db
+def test_it_awards_a_passed_exam_once_when_the_process_dies_between_commit_and_publish(
+        personas: Any, run_tasks: None, django_capture_on_commit_callbacks: Any, settings: Any) -> None:
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank)
+    settings.TASKS_OUTBOX_GRACE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=False):  # committed; the process dies before any after-commit code
+        attempt = pass_exam(personas.member, exam)
+    assert attempt.passed and not CreditEntry.objects.exists()
+
+    first = outbox.flush()  # the beat's flush, in another process
+    second = outbox.flush()
+
+    assert (first.sent, second.sent) == (1, 0)
+    entry = CreditEntry.objects.get()
+    assert (entry.member_id, entry.source_type, entry.source_id) == (personas.member.pk, "exam", exam.pk)
 
 
 @pytest.mark.django_db

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.exceptions import Retry
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -17,28 +17,67 @@ from media.models import Video, VideoState
 from media.processing import binary
 from media.services import process_video, register_video_from_path
 from media.services import transcoding as transcoding_module
+from school import dbclock
 from tests.media import builders
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_is_routed_to_the_media_queue_with_late_acks() -> None:
+def test_it_is_routed_to_the_media_queue_acknowledged_early_with_time_limits() -> None:
     task = tasks.transcode_video
-    assert task.acks_late is True and task.reject_on_worker_lost is True
+    assert task.acks_late is False and not task.reject_on_worker_lost
+    assert task.soft_time_limit and task.time_limit and task.time_limit > task.soft_time_limit
     assert getattr(task, "queue", None) == "media"
     assert settings.CELERY_TASK_ROUTES["media.tasks.*"] == {"queue": "media"}
 
 
-def test_it_retries_later_while_another_live_worker_holds_the_video(clip_dir: Path, sent_tasks: list[int]) -> None:
+def test_it_returns_at_once_when_a_redelivered_copy_finds_a_live_worker_on_the_video(
+    clip_dir: Path, sent_tasks: list[int]
+) -> None:
     video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
-    Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=timezone.now(),
+    Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=dbclock.now(),
                                              claim_token="other")
 
-    with pytest.raises(Retry):
-        tasks.transcode_video.apply(args=(video.pk,), throw=True)
+    result = tasks.transcode_video.apply(args=(video.pk,), throw=True)
 
+    assert result.get() == "busy" and result.state == "SUCCESS"
     video.refresh_from_db()
     assert video.state == VideoState.PROCESSING and video.claim_token == "other"
+
+
+def test_it_leaves_a_live_worker_alone_when_this_machine_s_clock_runs_ahead(
+    clip_dir: Path, sent_tasks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
+    Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=dbclock.now(),
+                                             claim_token="live")
+    real_now = timezone.now
+    skew = dt.timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS + 60)
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + skew)
+
+    assert process_video(video.pk) == "busy"
+    assert tasks.recover_stalled_videos.apply().get() == [] and sent_tasks == []
+
+    video.refresh_from_db()
+    assert video.state == VideoState.PROCESSING and video.claim_token == "live"
+
+
+def test_it_kills_a_silent_ffmpeg_and_fails_the_video_with_a_reason(
+    clip_dir: Path, sent_tasks: list[int], monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path
+) -> None:
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
+    silent = tmp_path / "silent-ffmpeg"
+    silent.write_text("#!/bin/sh\necho out_time_us=0\necho progress=continue\nexec sleep 120\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(transcoding_module, "ffmpeg_binary", lambda: str(silent))
+    settings.MEDIA_FFMPEG_STALL_SECONDS = 1.5
+    started = time.monotonic()
+
+    assert process_video(video.pk) == "failed"
+
+    assert time.monotonic() - started < 30
+    video.refresh_from_db()
+    assert video.state == VideoState.FAILED and "没有进展" in video.failure_reason
 
 
 def test_it_takes_over_from_a_worker_that_died(clip_dir: Path, sent_tasks: list[int]) -> None:
@@ -177,3 +216,18 @@ def test_it_resends_videos_whose_worker_died_or_whose_message_was_lost(
     assert sorted(resent) == sorted([dead.pk, lost.pk]) and sorted(sent_tasks) == sorted([dead.pk, lost.pk])
     assert fresh.pk not in sent_tasks
     assert "media-recover-stalled-videos" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_it_sends_one_message_for_a_stalled_video_however_many_sweeps_run(
+    clip_dir: Path, sent_tasks: list[int]
+) -> None:
+    video = register_video_from_path(builders.clip(clip_dir / "a.mp4", seconds=1))
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    Video.objects.filter(pk=video.pk).update(state=VideoState.PROCESSING, heartbeat_at=long_ago)
+
+    for _tick in range(3):
+        tasks.recover_stalled_videos.apply().get()
+
+    assert sent_tasks == [video.pk]
+    video.refresh_from_db()
+    assert video.state == VideoState.QUEUED

@@ -226,7 +226,7 @@ class Stack:
         stop(self.processes.pop("gunicorn", None))
 
     def start_workers(self) -> None:
-        for queue in ("default", "media"):
+        for queue in ("default", "media", "recompute"):
             self.spawn(f"worker-{queue}", [str(BIN / "celery"), "-A", "school", "worker", "-Q", queue, "-n",
                                            f"{queue}-{self.redis_port}@%h", "--concurrency", "1", "--loglevel",
                                            "INFO", "--without-gossip", "--without-mingle"])

@@ -39,6 +39,11 @@ def all_up(settings: Any, tmp_path: Any) -> Any:
     settings.ELASTICSEARCH_URL = None
     settings.READY_MIN_FREE_DISK_MB = 1
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    from django.core.cache import cache
+
+    from school.readiness import STORAGE_ID_CACHE_KEY
+
+    cache.delete(STORAGE_ID_CACHE_KEY)  # a new shared folder for each test
     return settings
 
 
@@ -47,12 +52,12 @@ def test_it_reports_every_service_ok_and_exits_0(all_up: Any, client: Any) -> No
 
     assert code == 0
     statuses = {line.split()[1]: line.split()[0] for line in output.splitlines()}
-    assert statuses == dict.fromkeys(("database", "broker", "cache", "disk", "ffmpeg", "search"), "OK")
+    assert statuses == dict.fromkeys(("database", "broker", "cache", "disk", "storage", "ffmpeg", "search"), "OK")
     response = client.get("/ready/")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "cache", "disk", "ffmpeg", "search"}
+    assert set(body["checks"]) == {"database", "broker", "cache", "disk", "storage", "ffmpeg", "search"}
     assert "数据库" in body["checks"]["database"]["message"]
     assert response["Cache-Control"] == "no-store"
 
@@ -98,3 +103,23 @@ def test_it_reports_a_database_that_does_not_answer(all_up: Any, monkeypatch: py
     assert code == 1
     assert "database" in output.splitlines()[-1]
     assert "数据库" in output
+
+
+def test_it_reports_a_machine_whose_upload_folder_is_not_the_shared_one(all_up: Any, tmp_path: Any) -> None:
+    assert _run()[0] == 0  # this machine registered the shared folder's identity
+    all_up.MEDIA_ROOT = str(tmp_path / "local-disk-of-another-machine")
+
+    code, output = _run()
+
+    assert code == 1 and "MEDIA_ROOT" in output and "共用" in output
+
+
+def test_it_reports_an_upload_folder_that_refuses_renames(all_up: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_rename(src: Any, dst: Any) -> None:
+        raise PermissionError("rename refused by the mount")
+
+    monkeypatch.setattr("school.readiness.os.replace", no_rename)
+
+    code, output = _run()
+
+    assert code == 1 and "无法写入并重命名" in output

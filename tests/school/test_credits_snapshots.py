@@ -82,3 +82,32 @@ def test_it_publishes_closed_periods_on_schedule(ranked: Personas) -> None:
     assert all(RankingSnapshot.objects.filter(pk__in=made).values_list("published", flat=True))
     assert rankings.scheduled_snapshots(dt.date(2027, 1, 1)) == []  # already published: kept
     assert rankings.scheduled_snapshots(dt.date(2027, 1, 2)) == []
+
+
+@pytest.mark.django_db
+def test_it_publishes_one_snapshot_per_period_when_two_beats_run_together(
+        ranked: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_take = rankings.take_snapshot
+    other_beat_ran: list[list[int]] = []
+
+    def take_after_the_other_beat(*args: Any, **kwargs: Any) -> RankingSnapshot:
+        if not other_beat_ran:  # this run checked "not published yet"; the other beat publishes meanwhile
+            other_beat_ran.append([])
+            other_beat_ran[0] = rankings.scheduled_snapshots(dt.date(2027, 1, 1))
+        return real_take(*args, **kwargs)
+
+    monkeypatch.setattr(rankings, "take_snapshot", take_after_the_other_beat)
+    made = rankings.scheduled_snapshots(dt.date(2027, 1, 1))
+
+    published = RankingSnapshot.objects.filter(published=True)
+    assert published.count() == len(other_beat_ran[0]) + len(made) == len({(s.kind, s.scope_id, s.period)
+                                                                           for s in published})
+    assert not RankingSnapshot.objects.filter(published=False).exists()  # the loser's draft is gone
+
+
+def test_it_gives_every_periodic_task_an_expiry() -> None:
+    from django.conf import settings
+
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    missing = [name for name, entry in schedule.items() if not entry.get("options", {}).get("expires")]
+    assert missing == []

@@ -38,3 +38,42 @@ def test_it_schedules_the_recompute_and_the_rankings() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"school.credits.tasks.recompute_scores_task", "school.credits.tasks.snapshot_rankings_task"} <= tasks
     assert getattr(post_credit_task, "queue", None) == "default"
+
+
+def test_it_runs_the_recompute_on_its_own_queue_with_a_time_limit_and_no_loop_on_a_lost_worker() -> None:
+    assert getattr(recompute_scores_task, "queue", None) == "recompute"
+    assert settings.CELERY_TASK_ROUTES["school.credits.tasks.recompute_scores_task"] == {"queue": "recompute"}
+    entry: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE["credits-recompute-scores"]
+    assert entry["options"]["queue"] == "recompute"
+    assert not recompute_scores_task.reject_on_worker_lost
+    assert recompute_scores_task.soft_time_limit == settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT
+    assert recompute_scores_task.time_limit > recompute_scores_task.soft_time_limit
+    assert 0 < settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT  # every other task
+
+
+@pytest.mark.django_db
+def test_it_bounds_the_recompute_s_lock_wait_and_statements_on_postgresql(
+        personas: Personas, monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    from django.db import connection
+
+    from school.credits import recompute
+
+    if connection.vendor != "postgresql":
+        pytest.skip("lock_timeout and statement_timeout are PostgreSQL settings")
+    settings.CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS = 7
+    settings.CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS = 90
+    seen: list[tuple[str, str]] = []
+    real_rebuild = recompute.rebuild
+
+    def rebuild(period: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            lock = cursor.fetchone()[0]
+            cursor.execute("SHOW statement_timeout")
+            seen.append((lock, cursor.fetchone()[0]))
+        real_rebuild(period)
+
+    monkeypatch.setattr(recompute, "rebuild", rebuild)
+    recompute.recompute(["2026-11"])
+
+    assert seen == [("7s", "90s")]

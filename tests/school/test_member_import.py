@@ -128,3 +128,42 @@ def test_it_refuses_a_non_excel_upload_at_once(personas, client_for):
     assert response.status_code == 200
     assert "不是表格文件" in response.content.decode()
     assert not MemberImport.objects.exists()
+
+
+def test_it_fails_an_import_whose_file_is_missing_with_a_reason(personas, client_for):
+    from pathlib import Path
+
+    client = client_for(personas.admin_a)
+    client.post("/admin/school/members/import/", {"file": workbook(MEMBER_HEADERS, rows(1))})
+    record = MemberImport.objects.get()
+    Path(record.file.path).unlink()  # uploaded on another machine whose folder is not shared
+
+    run_member_import(record.pk)
+
+    record.refresh_from_db()
+    assert record.state == "failed" and record.finished_at is not None
+    assert "找不到" in record.errors[0]["message"]
+    page = client.get(f"/admin/school/members/import/{record.pk}/").content.decode()
+    assert "找不到" in page
+
+
+def test_it_sweeps_imports_left_running_by_a_dead_worker(personas, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from school.tasks import sweep_stuck_member_imports
+
+    client = client_for(personas.admin_a)
+    client.post("/admin/school/members/import/", {"file": workbook(MEMBER_HEADERS, rows(1))})
+    client.post("/admin/school/members/import/", {"file": workbook(MEMBER_HEADERS, rows(1))})
+    stuck, fresh = MemberImport.objects.order_by("pk")
+    MemberImport.objects.filter(pk=stuck.pk).update(state="running",
+                                                    created_at=timezone.now() - dt.timedelta(hours=3))
+
+    assert sweep_stuck_member_imports.apply().get() == [stuck.pk]
+
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.state == "failed" and "未能按时完成" in stuck.errors[0]["message"]
+    assert fresh.state == "pending"

@@ -1,6 +1,6 @@
 """A worker killed in the middle of a score recompute: each period is recomputed in its own
 transaction, so the period being rewritten keeps its previous numbers, the periods already done keep
-their new ones, and the redelivered task (acks_late, reject_on_worker_lost) completes once with the same
+their new ones, and the redelivered task (acks_late: the killed worker never acknowledged it) completes once with the same
 numbers as an uninterrupted recompute. Own redis-server, real workers: ``make test-heavy``."""
 
 from __future__ import annotations

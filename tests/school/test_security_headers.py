@@ -31,7 +31,9 @@ PRINT = f"import json, importlib; m = importlib.import_module('school.settings.p
 def production_settings() -> dict[str, Any]:
     dropped = {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environ = {**{k: v for k, v in os.environ.items() if k not in dropped},
-               "SECRET_KEY": secrets.token_urlsafe(60), "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(60)}
+               "SECRET_KEY": secrets.token_urlsafe(60), "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(60),
+               "DATABASE_URL": "postgres://school@127.0.0.1:5432/school", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+               "CACHE_URL": "redis://127.0.0.1:6379/1"}
     result = subprocess.run([sys.executable, "-c", PRINT], cwd=ROOT, env=environ, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr

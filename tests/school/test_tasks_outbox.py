@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from school import outbox
+from school import dbclock, outbox
 from school.celery import app
 from school.credits.tasks import post_credit_task, recompute_scores_task
 from school.models import OutboxTask
@@ -134,6 +134,53 @@ def test_it_sends_a_row_left_by_a_process_that_died_after_commit_once_its_grace_
     OutboxTask.objects.update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
     assert outbox.flush().sent == 1
     assert broker.taken == [("school.credits.tasks.recompute_scores_task", (["2026-10"],))]
+
+
+def test_it_sends_a_row_once_when_its_transaction_ran_longer_than_the_grace(
+        broker: Broker, settings: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any) -> None:
+    settings.TASKS_OUTBOX_GRACE_SECONDS = 30
+    real_now = dbclock.now
+    with (django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic(),
+          monkeypatch.context() as earlier):
+        earlier.setattr(dbclock, "now", lambda: real_now() - dt.timedelta(seconds=31))  # written 31 s before the commit
+        outbox.send_on_commit(recompute_scores_task, ["2026-10"])
+    assert outbox.flush().sent == 1  # a flush between the commit and the process's own publish
+    for publish in callbacks:
+        publish()
+    assert broker.taken == [("school.credits.tasks.recompute_scores_task", (["2026-10"],))]
+
+
+def test_it_counts_the_grace_from_the_commit(broker: Broker, settings: Any, monkeypatch: pytest.MonkeyPatch,
+                                              django_capture_on_commit_callbacks: Any) -> None:
+    settings.TASKS_OUTBOX_GRACE_SECONDS = 30
+    real_now = dbclock.now
+    with (django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic(),
+          monkeypatch.context() as earlier):
+        earlier.setattr(dbclock, "now", lambda: real_now() - dt.timedelta(seconds=31))  # written 31 s before the commit
+        outbox.send_on_commit(recompute_scores_task, ["2026-10"])
+
+    def dies(*args: Any) -> None:
+        raise SystemExit("killed while publishing")
+
+    monkeypatch.setattr(outbox, "_publish", dies)
+    with pytest.raises(SystemExit):
+        callbacks[0]()  # the process's own publish, right after the commit
+
+    row = OutboxTask.objects.get()
+    assert row.next_attempt_at >= dbclock.now() + dt.timedelta(seconds=25)  # 30 s from the commit, not the insert
+    assert outbox.flush().sent == 0 and broker.taken == []
+
+
+def test_it_judges_the_grace_by_the_database_clock_not_this_machine_s(
+        broker: Broker, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.TASKS_OUTBOX_GRACE_SECONDS = 30
+    with transaction.atomic():  # committed; its process is about to send it
+        outbox.send_on_commit(recompute_scores_task, ["2026-10"])
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(minutes=5))  # this clock runs ahead
+
+    assert outbox.flush().sent == 0 and outbox.due() == 0
+    assert broker.taken == []
 
 
 def test_it_does_not_send_a_row_claimed_by_another_flusher(broker: Broker) -> None:

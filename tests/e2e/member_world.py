@@ -70,7 +70,9 @@ def build_member_world(personas: Any) -> MemberWorld:
 
     day = practice_day(personas.member)
     version = QuestionVersion.objects.get(pk=day.version_ids[0])
-    wrong = "错" if version.qtype == "fill" else ("B" if to_displayed(version.answer, [])[0] != "B" else "C")
+    right = to_displayed(version.answer, [])[0] if version.qtype != "fill" else ""
+    letters = "ABCDEFGH"[:max(2, len(version.options or []))]  # a 判断题 has only A and B
+    wrong = "错" if version.qtype == "fill" else next(letter for letter in letters if letter not in right)
     response: Any = [wrong] * version.blanks if version.qtype == "fill" else (
         [wrong] if version.qtype == "multiple" else wrong)
     do_answer_practice(personas.member, version.pk, response)

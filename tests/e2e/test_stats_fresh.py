@@ -57,6 +57,7 @@ def test_it_shows_a_fresh_pass_rate_and_ranks_like_with_like(
     member_page.wait_for_url("**/exams/attempts/*/")
     answer_correctly(member_page, Attempt.objects.get(member=personas.member, exam=exam))
     member_page.click("#submit-paper")
+    member_page.click("#confirm-ok")  # the confirmation dialog (all answered)
     member_page.wait_for_url("**/result/")
     passed_at = time.monotonic()
     member_context.close()

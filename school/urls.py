@@ -6,11 +6,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
-from school.views import auth, files, site
+from school.views import auth, files, notifications, site
 
 urlpatterns = [
     path("", site.home, name="home"),
     path("me/", site.my_study, name="my_study"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
     path("health/", site.health, name="health"),
     path("ready/", site.ready, name="ready"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),

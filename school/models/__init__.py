@@ -1,6 +1,7 @@
 from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import Education, Gender, Member, MemberStatus, PoliticalStatus
+from .notifications import Notification, NotificationKind, NotificationPreference
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask
 from .roles import AdminScope
@@ -14,6 +15,9 @@ __all__ = [
     "Member",
     "MemberImport",
     "MemberStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Organization",
     "OrganizationKind",
     "OutboxTask",

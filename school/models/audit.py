@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     SCORES_RECOMPUTED = "scores_recomputed", _("Scores recomputed")
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     EXAM_CHANGED = "exam_changed", _("Exam changed after attempts")
+    MEMBERS_REMINDED = "members_reminded", _("Members reminded")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

@@ -46,7 +46,7 @@ from exams.services.grading import to_displayed
 from media.models import Video, VideoState
 from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
 from school.credits.rankings import take_snapshot
-from school.models import AdminScope, MemberImport
+from school.models import AdminScope, MemberImport, Notification, NotificationKind
 from school.permissions import TRAINER_GROUP
 from tests.courses.builders import make_course, make_reading
 from tests.exams.builders import fill_bank, make_bank, make_exam
@@ -160,6 +160,8 @@ def _school(o: dict[str, Any], p: Personas) -> None:
     o["rule_version"] = CreditRuleVersion.objects.filter(rule=o["rule"]).first()
     o["scheme"] = ScoreScheme.objects.first() or ScoreScheme.objects.create(name="默认方案")
     o["trainer_group"] = Group.objects.get(name=TRAINER_GROUP)
+    o["notification"] = Notification.objects.create(user=p.member.user, kind=NotificationKind.REMINDER,
+                                                    title="请完成学习")
 
 
 def _wagtail(o: dict[str, Any]) -> None:

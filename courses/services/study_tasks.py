@@ -20,7 +20,7 @@ from school.models import Member, Organization
 from school.models.members import MemberStatus
 from school.models.notifications import NotificationKind
 from school.permissions import admin_paths
-from school.services.notifications import do_notify
+from school.services.notifications import do_notify, request_reminders
 
 from ..models import CoursePage, LessonPage, PolicyDocumentPage, StudyProgress, StudyTask, TaskReminder
 
@@ -227,6 +227,28 @@ def send_task_reminders(today: dt.date | None = None) -> int:
                     "date": task.ends_on.isoformat()},
                 url="/tasks/", dedupe_key=f"task_due:{task.pk}")
     return sent
+
+
+def members_behind(task: StudyTask, visible: QuerySet[Member]) -> list[int]:
+    """Ids of the task's members inside ``visible`` who have not completed it (the 一键提醒 list)."""
+    items = task_items(task)
+    units = _units(items)
+    required = required_credits(task, items)
+    ids = list(members_in_scope(task).filter(pk__in=visible.values("pk")).values_list("pk", flat=True))
+    earned = earned_by_member(task, ids, units)
+    return [pk for pk in ids if earned.get(pk, (Decimal(0), set()))[0] < required]
+
+
+def task_reminder_key(task: StudyTask) -> str:
+    return f"task:{task.pk}"
+
+
+def do_remind_task_members(actor: Any, task: StudyTask, visible: QuerySet[Member]) -> int:
+    """一键提醒 from the completion table: queue a reminder for everyone in scope who has not completed the
+    task. Returns how many were listed (the Celery task skips members already reminded today)."""
+    return request_reminders(actor, members_behind(task, visible), item_key=task_reminder_key(task),
+                             title=_("Please complete the study task: %(title)s") % {"title": task.title},
+                             url="/tasks/")
 
 
 def notify_task_assigned(task: StudyTask) -> int:

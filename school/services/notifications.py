@@ -72,7 +72,7 @@ def do_notify(recipients: QuerySet[Any] | Iterable[int], *, kind: str, title: st
 
 
 def _email_enabled() -> bool:
-    return bool(getattr(settings, "NOTIFICATIONS_EMAIL", False))
+    return bool(settings.NOTIFICATIONS_EMAIL)
 
 
 def deliver_batch_by_email(batch: str) -> int:
@@ -85,8 +85,8 @@ def deliver_batch_by_email(batch: str) -> int:
     for note in rows:
         claimed = Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
         if claimed:
-            body = note.body + (f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url and
-                                getattr(settings, "SITE_URL", "") else "")
+            site = str(getattr(settings, "WAGTAILADMIN_BASE_URL", "")).rstrip("/")
+            body = note.body + (f"\n\n{site}{note.url}" if note.url and site else "")
             send_mail(note.title, body, None, [note.user.email], fail_silently=True)
             sent += 1
     return sent

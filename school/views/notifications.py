@@ -16,7 +16,7 @@ from school.services import notifications as service
 @require_GET
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    rows = Notification.objects.filter(user_id=request.user.pk).order_by("-created_at", "-pk")
+    rows = Notification.objects.filter(user_id=int(request.user.pk or 0)).order_by("-created_at", "-pk")
     if request.GET.get("unread") == "1":
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))

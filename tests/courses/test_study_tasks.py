@@ -139,3 +139,24 @@ def test_it_exports_completion_per_organization_to_excel(personas: Any, client_f
     assert rows[0][:3] == ("组织编码", "组织名称", "党员人数")
     assert ("TA1", "第一党支部", 1, 1, 100) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows
     assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/export/").status_code == 404
+
+
+def test_it_reminds_members_who_have_not_completed_with_one_action(
+        personas: Any, client_for: Any, task: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from school.models import OutboxTask
+    from school.tasks import remind_members
+
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    admin = client_for(personas.admin_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin.post(f"/admin/courses/tasks/{task.pk}/remind/")
+    assert response.status_code == 302 and len(callbacks) == 1
+    queued = OutboxTask.objects.get(task="school.tasks.remind_members")
+    assert remind_members(*queued.args) == 1
+    assert remind_members(*queued.args) == 0  # a second delivery reminds nobody twice
+    [note] = Notification.objects.filter(kind="reminder")
+    assert note.user_id == personas.member_a2.user_id and "党章学习任务" in note.title
+    page = admin.get(f"/admin/courses/tasks/{task.pk}/").content.decode()
+    assert "data-reminded" in page
+    assert client_for(personas.admin_x).post(f"/admin/courses/tasks/{task.pk}/remind/").status_code == 404

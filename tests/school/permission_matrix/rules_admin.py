@@ -92,6 +92,10 @@ SCHOOL: list[Rule] = [
     rule("courses_admin:task_add", ORG_ADMIN_LIST, ORG_ADMIN_LIST),
     rule("courses_admin:task_detail", A_OBJECT, kwargs=pk("task")),
     rule("courses_admin:task_export", A_OBJECT, kwargs=pk("task"), content_type=XLSX),
+    # 一键提醒 (POST only): queues reminders for the unfinished members inside the caller's scope.
+    rule("courses_admin:task_remind", by(ADMIN_LOGIN, ADMIN_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("courses_admin:task_detail"), MISSING,
+            to("courses_admin:task_detail")), kwargs=pk("task")),
     # Exams: trainers write banks and exams; statistics for trainers and administrators (scoped rows).
     rule(("exams_tools:import",), TRAINER_TOOL, TRAINER_TOOL),
     rule("exams_tools:template", TRAINER_TOOL, content_type=XLSX),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization, name="organization"),
     path("organizations/<int:pk>/members/", views.members, name="members"),
     path("organizations/<int:pk>/idle/", views.idle, name="idle"),
+    path("organizations/<int:pk>/idle/remind/", views.idle_remind, name="idle_remind"),
     path("organizations/<int:pk>/ranking/", views.organization_ranking, name="organization_ranking"),
     path("members/<int:pk>/", views.member, name="member"),
     path("organizations/<int:pk>/snapshots/", views.snapshot_list, name="snapshots"),

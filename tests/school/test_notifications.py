@@ -79,3 +79,34 @@ def test_it_reminds_members_once_per_day_within_the_admins_scope(personas: Any) 
     assert status.count == 2 and status.at is not None
     event = AuditEvent.objects.get(action="members_reminded")
     assert event.actor == personas.admin_a and event.data["sent"] == 2
+
+
+def test_it_reminds_the_members_who_have_not_studied_in_one_action(
+        personas: Any, client_for: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    from school.models import OutboxTask
+
+    admin = client_for(personas.admin_a)
+    idle = reverse("credits_admin:idle", args=[personas.branch_group_a.pk]) + "?period=all"
+    assert "data-remind" in admin.get(idle).content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = admin.post(reverse("credits_admin:idle_remind", args=[personas.branch_group_a.pk]) + "?period=all")
+    assert response.status_code == 302
+    queued = OutboxTask.objects.get(task="school.tasks.remind_members")
+    assert remind_members(*queued.args) == 2
+    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+        personas.member.user_id, personas.member_a2.user_id}
+    assert "data-reminded" in admin.get(idle).content.decode()
+    bad = admin.post(reverse("credits_admin:idle_remind", args=[personas.branch_group_a.pk]) + "?period=x")
+    assert bad.status_code == 400
+
+
+def test_it_refuses_reminders_outside_the_admins_scope(personas: Any, client_for: Any) -> None:
+    from django.urls import reverse
+
+    response = client_for(personas.admin_x).post(
+        reverse("credits_admin:idle_remind", args=[personas.branch_group_a.pk]) + "?period=all")
+    assert response.status_code == 404
+    from school.models import OutboxTask
+    assert not OutboxTask.objects.exists() and not Notification.objects.exists()

@@ -79,6 +79,10 @@ SCHOOL: list[Rule] = [
     cases(("credits_admin:organization", "credits_admin:members", "credits_admin:idle",
            "credits_admin:organization_ranking"), *page_and_export(persona_pk("branch_group_a"))),
     rule("credits_admin:snapshots", A_OBJECT, kwargs=persona_pk("branch_group_a")),
+    # 一键提醒 from 未学习名单 (POST only; ?period= says which list).
+    rule("credits_admin:idle_remind", every_admin(NOT_ALLOWED, trainer=DENIED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:idle"), MISSING, to("credits_admin:idle")),
+         kwargs=persona_pk("branch_group_a"), query="period=all"),
     cases("credits_admin:member", *page_and_export(persona_pk("member"))),
     cases("credits_admin:snapshot", *page_and_export(pk("snapshot"))),
     rule("credits_admin:snapshot_take", every_admin(NOT_ALLOWED, trainer=DENIED),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notifications.notification_preferences, name="notification_preferences"),
     path("health/", site.health, name="health"),
     path("ready/", site.ready, name="ready"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),

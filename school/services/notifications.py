@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from school import audit, outbox
-from school.models import AuditAction, Notification, NotificationKind
+from school.models import AuditAction, Notification, NotificationKind, NotificationPreference
 from school.permissions import members_visible_to
 
 
@@ -98,6 +98,15 @@ def do_open(user: Any, notification_id: int) -> Notification | None:
     if note is not None and note.read_at is None:
         Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
     return note
+
+
+def do_set_preferences(user: Any, *, email: bool) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.update_or_create(user_id=user.pk, defaults={"email": email})
+    return preference
+
+
+def wants_email(user: Any) -> bool:
+    return NotificationPreference.objects.filter(user_id=user.pk, email=True).exists()
 
 
 def do_mark_all_read(user: Any) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from school.models import Notification
@@ -20,8 +22,20 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("unread") == "1":
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
-    return render(request, "school/notifications.html", {"page": page, "only_unread": request.GET.get("unread") == "1",
-                                                         "nav_current": "notifications"})
+    return render(request, "school/notifications.html", {
+        "page": page, "only_unread": request.GET.get("unread") == "1", "nav_current": "notifications",
+        "email_channel": settings.NOTIFICATIONS_EMAIL and bool(getattr(request.user, "email", "")),
+        "wants_email": service.wants_email(request.user)})
+
+
+@require_POST
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    choice = request.POST.get("email", "")
+    if choice not in ("on", "off"):
+        return HttpResponseBadRequest(_("Choose whether to receive e-mail."))
+    service.do_set_preferences(request.user, email=choice == "on")
+    return redirect("notifications")
 
 
 @require_GET

@@ -110,3 +110,22 @@ def test_it_refuses_reminders_outside_the_admins_scope(personas: Any, client_for
     assert response.status_code == 404
     from school.models import OutboxTask
     assert not OutboxTask.objects.exists() and not Notification.objects.exists()
+
+
+def test_it_emails_only_those_who_chose_email(
+        personas: Any, client_for: Any, settings: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from school.tasks import deliver_notification_batch
+
+    settings.NOTIFICATIONS_EMAIL = True
+    for member in (personas.member, personas.member_a2):
+        member.user.email = f"{member.user.username}@example.cn"
+        member.user.save(update_fields=["email"])
+    client = client_for(personas.member.user)
+    assert client.post("/notifications/preferences/", {"email": "maybe"}).status_code == 400
+    assert client.post("/notifications/preferences/", {"email": "on"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=False):
+        do_notify([personas.member.user_id, personas.member_a2.user_id], kind=NotificationKind.REMINDER, title="请学习")
+    batch = Notification.objects.first().batch  # type: ignore[union-attr]
+    assert deliver_notification_batch(batch) == 1
+    assert deliver_notification_batch(batch) == 0  # safe twice
+    assert [m.to for m in mailoutbox] == [[personas.member.user.email]] and mailoutbox[0].subject == "请学习"

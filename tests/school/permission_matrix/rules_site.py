@@ -46,6 +46,8 @@ SITE: list[Rule] = [
          kwargs=lambda w: {"pk": w.notification.pk}, why="someone else's notification is 404"),
     rule("notifications_read_all", every(NOT_ALLOWED), every(to("notifications"), anon=LOGIN),
          why="marks the caller's own notifications read"),
+    rule("notification_preferences", every(NOT_ALLOWED), every(BAD, anon=LOGIN),
+         why="the caller's own e-mail choice; an empty form is 400"),
     rule("search", every(OK, anon=LOGIN)),
     # The OpenAPI schema and its docs are public (they describe endpoints, not data).
     rule(("api-schema", "api-docs"), every(OK)),

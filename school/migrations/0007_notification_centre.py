@@ -11,6 +11,10 @@ class Migration(migrations.Migration):
     dependencies = [
         ('school', '0006_member_metric_period_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        # Keeps the migration order of main: without it, courses.0002 (which needs this table) pulls all of
+        # school's migrations ahead of Wagtail's initial data, and the role groups take Wagtail's group ids.
+        ('wagtaildocs', '0014_alter_document_file_size'),
+        ('wagtailimages', '0027_image_description'),
     ]
 
     operations = [

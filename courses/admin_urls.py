@@ -8,6 +8,7 @@ urlpatterns = [
     path("tasks/add/", study_tasks.create, name="task_add"),
     path("tasks/<id:pk>/", study_tasks.detail, name="task_detail"),
     path("tasks/<id:pk>/export/", study_tasks.export, name="task_export"),
+    path("tasks/<id:pk>/remind/", study_tasks.remind, name="task_remind"),
     path("superseded/", versions.index, name="superseded"),
     path("superseded/relink/", versions.relink, name="superseded_relink"),
 ]

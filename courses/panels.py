@@ -8,9 +8,10 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 from school.hooks import Panel
+from school.models import Notification
 from school.permissions import member_of
 
-from .models import CoursePage, LessonPage, Notification, StudyProgress
+from .models import CoursePage, LessonPage, StudyProgress
 
 
 def my_study_context(member: Any) -> dict[str, Any]:

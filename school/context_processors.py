@@ -7,14 +7,16 @@ from .hooks import nav_items
 
 def site_navigation(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "unread_notifications": 0}
     items = nav_items(request)
     current = next(
         (item.key for item in sorted(items, key=lambda i: -len(i.url)) if request.path.startswith(item.url)
          and (item.url != "/" or request.path == "/")),
         "",
     )
-    return {"nav_items": items, "nav_current": current}
+    from .services.notifications import unread_count
+
+    return {"nav_items": items, "nav_current": current, "unread_notifications": unread_count(request.user)}
 
 
 def display_preferences(request: HttpRequest) -> dict[str, Any]:

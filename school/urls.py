@@ -7,7 +7,7 @@ from wagtail.documents.views import serve as wagtaildocs_serve
 
 from school.api import urls as api_urls
 from school.credits import member_views as credit_views
-from school.views import accounts, auth, files, site
+from school.views import accounts, auth, files, notifications, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("me/credits/", credit_views.my_credits, name="my_credits"),
     path("me/ranking/", credit_views.ranking, name="my_ranking"),
     path("me/elder-mode/", site.elder_mode, name="elder_mode"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<id:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notifications.notification_preferences, name="notification_preferences"),
     path("health/", site.health, name="health"),
     path("ready/", site.ready, name="ready"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),

@@ -7,18 +7,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from school.admin_views.common import xlsx_response
 from school.excel.workbook import Column, build_workbook
-from school.permissions import is_org_admin, organizations_visible_to
+from school.permissions import is_org_admin, members_visible_to, organizations_visible_to
+from school.services.notifications import reminder_status
 
 from ..forms import StudyTaskForm
 from ..services.study_tasks import (
     completion_by_organization,
     create_task,
+    do_remind_task_members,
     required_credits,
     task_items,
+    task_reminder_key,
     tasks_visible_to,
 )
 
@@ -59,7 +62,24 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = completion_by_organization(task, organizations_visible_to(request.user))
     items = task_items(task)
     return render(request, "courses/admin/study_task_detail.html", {
-        "task": task, "rows": rows, "items": items, "required": required_credits(task, items)})
+        "task": task, "rows": rows, "items": items, "required": required_credits(task, items),
+        "reminded": reminder_status(task_reminder_key(task))})
+
+
+@require_POST
+def remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """一键提醒: remind everyone in the administrator's scope who has not completed the task."""
+    _admin_only(request)
+    task = tasks_visible_to(request.user).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    listed = do_remind_task_members(request.user, task, members_visible_to(request.user))
+    if listed:
+        messages.success(request, _("Reminding %(count)d members who have not completed the task "
+                                    "(each member at most once a day).") % {"count": listed})
+    else:
+        messages.info(request, _("Everyone in your scope has completed the task."))
+    return redirect("courses_admin:task_detail", task.pk)
 
 
 COMPLETION_COLUMNS = [Column("code", "组织编码", kind="text"), Column("name", "组织名称", width=30), Column("members", "党员人数"),

@@ -12,7 +12,7 @@ from .catalog import (
 )
 from .documents import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
 from .progress import ProgressKind, StudyProgress
-from .study_tasks import Notification, StudyTask, StudyTaskItem, TaskReminder
+from .study_tasks import StudyTask, StudyTaskItem, TaskReminder
 
 __all__ = [
     "CourseCatalogPage",
@@ -22,7 +22,6 @@ __all__ = [
     "DocumentCategory",
     "LessonAttachment",
     "LessonPage",
-    "Notification",
     "PolicyDocumentLibraryPage",
     "PolicyDocumentPage",
     "ProgressKind",

@@ -1,4 +1,5 @@
-"""Study tasks (学习任务) assigned to organization subtrees, and the in-site notifications they send."""
+"""Study tasks (学习任务) assigned to organization subtrees (their notifications go through school's
+notification centre)."""
 
 from __future__ import annotations
 
@@ -69,21 +70,3 @@ class TaskReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}:{self.member_id}"
-
-
-class Notification(models.Model):
-    """An in-site message for a user (shown on "我的任务")."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_notifications")
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.title

@@ -10,8 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +18,11 @@ from wagtail.models import Page
 
 from school.models import Member, Organization
 from school.models.members import MemberStatus
+from school.models.notifications import NotificationKind
 from school.permissions import admin_paths
+from school.services.notifications import do_notify, request_reminders
 
-from ..models import CoursePage, LessonPage, Notification, PolicyDocumentPage, StudyProgress, StudyTask, TaskReminder
+from ..models import CoursePage, LessonPage, PolicyDocumentPage, StudyProgress, StudyTask, TaskReminder
 
 TWO = Decimal("0.01")
 
@@ -194,12 +195,14 @@ def create_task(*, title: str, organization: Organization, starts_on: dt.date, e
             description=description, created_by=created_by)
         for order, page in enumerate(pages):
             task.items.create(page=page, sort_order=order)
+        notify_task_assigned(task)
     return task
 
 
 def send_task_reminders(today: dt.date | None = None) -> int:
     """Remind members behind schedule, ``COURSES_REMINDER_DAYS`` before the deadline; once per member and
-    task (a unique row claims it, so running twice or in two workers sends nothing twice)."""
+    task (the notification's dedupe key and the unique ``TaskReminder`` row claim it, so running twice or in
+    two workers sends nothing twice). One set-based send per task, never one query per member."""
     today = today or timezone.localdate()
     last_day = today + dt.timedelta(days=settings.COURSES_REMINDER_DAYS)
     sent = 0
@@ -208,27 +211,49 @@ def send_task_reminders(today: dt.date | None = None) -> int:
         units = _units(items)
         required = required_credits(task, items)
         already = set(TaskReminder.objects.filter(task=task).values_list("member_id", flat=True))
-        candidates = list(members_in_scope(task).exclude(pk__in=already).select_related("user"))
-        earned = earned_by_member(task, [m.pk for m in candidates], units)
-        for member in candidates:
-            if earned.get(member.pk, (Decimal(0), set()))[0] >= required:
-                continue
-            if _remind(task, member):
-                sent += 1
+        candidates = list(members_in_scope(task).exclude(pk__in=already).values_list("pk", "user_id"))
+        earned = earned_by_member(task, [pk for pk, _user in candidates], units)
+        behind = [(pk, user_id) for pk, user_id in candidates
+                  if earned.get(pk, (Decimal(0), set()))[0] < required]
+        if not behind:
+            continue
+        with transaction.atomic():
+            TaskReminder.objects.bulk_create([TaskReminder(task=task, member_id=pk) for pk, _user in behind],
+                                             ignore_conflicts=True, batch_size=1000)
+            sent += do_notify(
+                [user_id for _pk, user_id in behind], kind=NotificationKind.TASK_DUE,
+                title=_("Study task due soon: %(title)s") % {"title": task.title},
+                body=_("The deadline is %(date)s and your task is not complete yet.") % {
+                    "date": task.ends_on.isoformat()},
+                url="/tasks/", dedupe_key=f"task_due:{task.pk}")
     return sent
 
 
-def _remind(task: StudyTask, member: Member) -> bool:
-    try:
-        with transaction.atomic():
-            TaskReminder.objects.create(task=task, member=member)
-            title = _("Study task due soon: %(title)s") % {"title": task.title}
-            body = _("The deadline is %(date)s and your task is not complete yet.") % {
-                "date": task.ends_on.isoformat()}
-            Notification.objects.create(user_id=member.user_id, title=title, body=body, url="/tasks/")
-    except IntegrityError:
-        return False  # another run claimed it
-    email = getattr(member.user, "email", "")
-    if email and getattr(settings, "EMAIL_HOST", "") and settings.EMAIL_HOST != "localhost":
-        transaction.on_commit(lambda: send_mail(title, body, None, [email], fail_silently=True))
-    return True
+def members_behind(task: StudyTask, visible: QuerySet[Member]) -> list[int]:
+    """Ids of the task's members inside ``visible`` who have not completed it (the 一键提醒 list)."""
+    items = task_items(task)
+    units = _units(items)
+    required = required_credits(task, items)
+    ids = list(members_in_scope(task).filter(pk__in=visible.values("pk")).values_list("pk", flat=True))
+    earned = earned_by_member(task, ids, units)
+    return [pk for pk in ids if earned.get(pk, (Decimal(0), set()))[0] < required]
+
+
+def task_reminder_key(task: StudyTask) -> str:
+    return f"task:{task.pk}"
+
+
+def do_remind_task_members(actor: Any, task: StudyTask, visible: QuerySet[Member]) -> int:
+    """一键提醒 from the completion table: queue a reminder for everyone in scope who has not completed the
+    task. Returns how many were listed (the Celery task skips members already reminded today)."""
+    return request_reminders(actor, members_behind(task, visible), item_key=task_reminder_key(task),
+                             title=_("Please complete the study task: %(title)s") % {"title": task.title},
+                             url="/tasks/")
+
+
+def notify_task_assigned(task: StudyTask) -> int:
+    """Tell every member in the task's scope that it was assigned (one set-based send)."""
+    return do_notify(members_in_scope(task).values("user_id"), kind=NotificationKind.TASK_ASSIGNED,
+                     title=_("New study task: %(title)s") % {"title": task.title},
+                     body=_("Deadline: %(date)s") % {"date": task.ends_on.isoformat()},
+                     url="/tasks/", dedupe_key=f"task_assigned:{task.pk}")

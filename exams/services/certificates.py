@@ -6,11 +6,13 @@ import zipfile
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from school import audit
-from school.models import AuditAction, Organization
+from school.models import AuditAction, Member, NotificationKind, Organization
+from school.services.notifications import do_notify
 
 from ..models import Attempt, Certificate
 from .errors import ExamError
@@ -28,12 +30,18 @@ def issue_certificate(attempt: Attempt) -> Certificate:
         return existing
     now = timezone.now()
     member = attempt.member
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         attempt=attempt, member=member, exam=attempt.exam,
         serial=f"{timezone.localtime(now):%Y}{attempt.exam_id:04d}{attempt.pk:08d}",
         code=new_code(), member_name=member.name, organization_name=member.organization.name,
         exam_title=attempt.exam.title, score=attempt.score or 0, issued_at=now,
     )
+    do_notify([member.user_id], kind=NotificationKind.CERTIFICATE_ISSUED,
+              title=_("Certificate issued: %(exam)s") % {"exam": certificate.exam_title},
+              body=_("Serial number %(serial)s") % {"serial": certificate.serial},
+              url=reverse("exams:certificate_pdf", args=[certificate.serial]),
+              dedupe_key=f"certificate_issued:{certificate.pk}")
+    return certificate
 
 
 @transaction.atomic
@@ -47,6 +55,12 @@ def revoke_certificate(certificate: Certificate, reason: str) -> Certificate:
     if revoked:  # every path (admin, shell, a future API) is audited; a second revocation changes nothing
         audit.record(AuditAction.CERTIFICATE_REVOKED, f"{certificate.serial} {certificate.member_name}",
                      target=certificate, data={"reason": certificate.revoke_reason})
+        do_notify(Member.objects.filter(pk=certificate.member_id).values("user_id"),
+                  kind=NotificationKind.CERTIFICATE_REVOKED,
+                  title=_("Certificate revoked: %(exam)s") % {"exam": certificate.exam_title},
+                  body=_("Serial number %(serial)s. Reason: %(reason)s") % {
+                      "serial": certificate.serial, "reason": certificate.revoke_reason},
+                  dedupe_key=f"certificate_revoked:{certificate.pk}")
     return certificate
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("organizations/<id:pk>/", views.organization, name="organization"),
     path("organizations/<id:pk>/members/", views.members, name="members"),
     path("organizations/<id:pk>/idle/", views.idle, name="idle"),
+    path("organizations/<id:pk>/idle/remind/", views.idle_remind, name="idle_remind"),
     path("organizations/<id:pk>/ranking/", views.organization_ranking, name="organization_ranking"),
     path("members/<id:pk>/", views.member, name="member"),
     path("organizations/<id:pk>/snapshots/", views.snapshot_list, name="snapshots"),

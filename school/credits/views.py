@@ -28,6 +28,7 @@ from school.hooks import Panel
 from school.models import Member, Organization
 from school.models.organizations import OrganizationKind
 from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
+from school.services.notifications import reminder_status, request_reminders
 
 from . import rankings, rules
 from .models import CreditEntry, MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
@@ -132,7 +133,30 @@ def idle(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     period = _period(request)
     return _render_table(request, idle_members_table(org, period), {
-        "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org)})
+        "org": org, "period": period, "periods": _period_choices(period), "breadcrumb": _breadcrumb(request, org),
+        "remind_url": reverse("credits_admin:idle_remind", args=[org.pk]) + f"?period={period.key}",
+        "reminded": reminder_status(_idle_key(org, period))})
+
+
+def _idle_key(org: Organization, period: Period) -> str:
+    return f"idle:{org.pk}:{period.key}"
+
+
+@org_admin_required
+@require_POST
+def idle_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """一键提醒 from 未学习名单: remind everyone listed (inside the caller's scope) to study."""
+    org = _org(request, pk)
+    try:
+        period = parse(request.GET.get("period", ""))
+    except PeriodError as exc:
+        return bad_request(str(exc), "bad_period")
+    ids = idle_members(org, period).filter(pk__in=members_visible_to(request.user).values("pk")).values_list(
+        "pk", flat=True)
+    listed = request_reminders(request.user, list(ids), item_key=_idle_key(org, period), url="/",
+                               title=_("Please take part in study (%(period)s)") % {"period": period.label})
+    messages.success(request, _("Reminding %(count)d members (each member at most once a day).") % {"count": listed})
+    return redirect(reverse("credits_admin:idle", args=[org.pk]) + f"?period={period.key}")
 
 
 def _ranking_kinds(org: Organization) -> list[tuple[str, str]]:
@@ -324,13 +348,17 @@ def member_ranking_table(org: Organization, period: Period, *, by_branch: bool =
     return table
 
 
-def idle_members_table(org: Organization, period: Period) -> Table:
-    """未学习名单: active members of the subtree without a single ledger row in the period."""
+def idle_members(org: Organization, period: Period) -> Any:
     entries = CreditEntry.objects.filter(member=OuterRef("pk"))
     if period.months:
         entries = entries.filter(month__in=period.months)
-    qs = (Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
-          .filter(~Exists(entries)).select_related("organization").order_by("organization__path", "name", "pk"))
+    return Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active").filter(
+        ~Exists(entries))
+
+
+def idle_members_table(org: Organization, period: Period) -> Table:
+    """未学习名单: active members of the subtree without a single ledger row in the period."""
+    qs = idle_members(org, period).select_related("organization").order_by("organization__path", "name", "pk")
     table = Table("idle", _("Members who have not studied (%(period)s)") % {"period": period.label}, link_column=1, columns=[
         Column("name", pgettext("person", "Name"), width=12), Column("organization", _("Organization"), width=28),
         Column("political_status", _("political status"), width=14), Column("phone", _("mobile phone"), width=16)])

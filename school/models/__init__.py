@@ -2,6 +2,7 @@ from .accounts import ActivationCode, ActivationSheet, SmsCode
 from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
 from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
+from .notifications import Notification, NotificationKind, NotificationPreference
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask, PeriodicRun
 from .preferences import DisplayPreference
@@ -20,6 +21,9 @@ __all__ = [
     "Member",
     "MemberImport",
     "MemberStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Organization",
     "OrganizationKind",
     "OutboxTask",

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
     ACCOUNT_ENABLED = "account_enabled", _("Account enabled")
+    MEMBERS_REMINDED = "members_reminded", _("Members reminded")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

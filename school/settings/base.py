@@ -421,6 +421,8 @@ COURSES_DOCUMENT_READING_SECONDS = env_int("COURSES_DOCUMENT_READING_SECONDS", 6
 COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.0)
 # Days before a task's deadline when members behind schedule are reminded (once).
 COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
+# Notification centre: also e-mail notifications (through EMAIL_BACKEND) to users who chose e-mail.
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
 # Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
 COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
 if COURSES_COUNT_DB_WRITES:

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from courses.models import Notification, StudyProgress, StudyTask, TaskReminder
+from courses.models import StudyProgress, StudyTask, TaskReminder
 from courses.services.study_tasks import (
     completion_by_organization,
     create_task,
     send_task_reminders,
     tasks_for_member,
 )
-from school.models import Organization
+from school.models import Notification, Organization
 from tests.courses.builders import make_course, make_reading
 from tests.factories import make_member
 
@@ -81,15 +81,20 @@ def test_it_reminds_members_behind_schedule_once(personas: Any, task: Any) -> No
     assert send_task_reminders(today) == 1
     assert send_task_reminders(today) == 0
     assert TaskReminder.objects.count() == 1
-    [note] = Notification.objects.all()
+    [note] = Notification.objects.filter(kind="task_due")
     assert note.user_id == personas.member_a2.user_id and "党章学习任务" in note.title
+
+
+def test_it_tells_every_member_in_scope_that_a_task_was_assigned(personas: Any, task: Any) -> None:
+    told = set(Notification.objects.filter(kind="task_assigned").values_list("user_id", flat=True))
+    assert told == {personas.member.user_id, personas.member_a2.user_id}
 
 
 def test_it_lists_my_tasks_for_members(personas: Any, client_for: Any, task: Any) -> None:
     send_task_reminders()
     html = client_for(personas.member_a2.user).get("/tasks/").content.decode()
     assert "党章学习任务" in html and "我的任务" in html and "学分" in html
-    assert Notification.objects.get(user=personas.member_a2.user).read_at is not None
+    assert not Notification.objects.filter(user=personas.member_a2.user, read_at__isnull=True).exists()
     assert "党章学习任务" not in client_for(personas.member_x.user).get("/tasks/").content.decode()
 
 
@@ -177,3 +182,24 @@ def test_it_exports_completion_per_organization_to_excel(personas: Any, client_f
     assert ("TA1", "第一党支部", 1, 1, 1) in rows and ("TA2", "第二党支部", 1, 0, 0) in rows  # 完成率 100.0%, 0.0%
     assert sheet["E3"].number_format == "0.0%"
     assert client_for(personas.admin_x).get(f"/admin/courses/tasks/{task.pk}/export/").status_code == 404
+
+
+def test_it_reminds_members_who_have_not_completed_with_one_action(
+        personas: Any, client_for: Any, task: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from school.models import OutboxTask
+    from school.tasks import remind_members
+
+    complete(personas.member, task.lessons[0])
+    complete(personas.member, task.lessons[1])
+    admin = client_for(personas.admin_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin.post(f"/admin/courses/tasks/{task.pk}/remind/")
+    assert response.status_code == 302 and len(callbacks) == 1
+    queued = OutboxTask.objects.get(task="school.tasks.remind_members")
+    assert remind_members(*queued.args) == 1
+    assert remind_members(*queued.args) == 0  # a second delivery reminds nobody twice
+    [note] = Notification.objects.filter(kind="reminder")
+    assert note.user_id == personas.member_a2.user_id and "党章学习任务" in note.title
+    page = admin.get(f"/admin/courses/tasks/{task.pk}/").content.decode()
+    assert "data-reminded" in page
+    assert client_for(personas.admin_x).post(f"/admin/courses/tasks/{task.pk}/remind/").status_code == 404

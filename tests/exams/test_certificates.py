@@ -102,3 +102,21 @@ def test_it_prints_a_qr_code_a_phone_reads_from_a_screenshot(tmp_path: Path, dpi
     scan = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page.png")],
                           capture_output=True, text=True, timeout=60)
     assert scan.stdout.split() == [f"https://dangxiao.example.cn/certificates/verify/{certificate.code}/"], scan
+
+
+def test_it_tells_the_member_when_a_certificate_is_issued_and_revoked(personas) -> None:
+    from exams.services import revoke_certificate
+    from school.models import Notification
+
+    from .builders import fill_bank, make_bank, make_exam, pass_exam
+
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, certificate_on_pass=True)
+    certificate = Certificate.objects.get(attempt=pass_exam(personas.member, exam))
+    revoke_certificate(certificate, "替考")
+    revoke_certificate(certificate, "替考")  # a second revocation tells nobody again
+    notes = {n.kind: n for n in Notification.objects.filter(user=personas.member.user)}
+    assert set(notes) == {"certificate_issued", "certificate_revoked"}
+    assert notes["certificate_issued"].url == f"/certificates/{certificate.serial}/pdf/"
+    assert "替考" in notes["certificate_revoked"].body

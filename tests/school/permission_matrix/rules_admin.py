@@ -89,6 +89,10 @@ SCHOOL: list[Rule] = [
     cases(("credits_admin:organization", "credits_admin:members", "credits_admin:idle",
            "credits_admin:organization_ranking"), *page_and_export(persona_pk("branch_group_a"))),
     rule("credits_admin:snapshots", A_OBJECT, kwargs=persona_pk("branch_group_a")),
+    # 一键提醒 from 未学习名单 (POST only; ?period= says which list).
+    rule("credits_admin:idle_remind", every_admin(NOT_ALLOWED, trainer=DENIED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:idle"), MISSING, to("credits_admin:idle")),
+         kwargs=persona_pk("branch_group_a"), query="period=all"),
     cases("credits_admin:member", *page_and_export(persona_pk("member"))),
     cases("credits_admin:snapshot", *page_and_export(pk("snapshot"))),
     rule("credits_admin:snapshot_take", every_admin(NOT_ALLOWED, trainer=DENIED),
@@ -106,6 +110,10 @@ SCHOOL: list[Rule] = [
          why="each user sees only what they may relink: trainers the lessons, administrators their scope's tasks"),
     rule("courses_admin:superseded_relink", every_admin(NOT_ALLOWED), every_admin(BAD),
          why="POST only; an empty POST names nothing to relink: 400 with a Chinese message, nothing changed"),
+    # 一键提醒 (POST only): queues reminders for the unfinished members inside the caller's scope.
+    rule("courses_admin:task_remind", by(ADMIN_LOGIN, ADMIN_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("courses_admin:task_detail"), MISSING,
+            to("courses_admin:task_detail")), kwargs=pk("task")),
     # Exams: trainers write banks and exams; statistics for trainers and administrators (scoped rows).
     rule(("exams_tools:import",), TRAINER_TOOL, TRAINER_TOOL),
     rule("exams_tools:template", TRAINER_TOOL, content_type=XLSX),

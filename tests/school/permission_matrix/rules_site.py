@@ -51,6 +51,14 @@ SITE: list[Rule] = [
     rule("logout", every(NOT_ALLOWED), every(to("login")), why="Django 5 logs out by POST only"),
     rule("set_language", every(to("home")), every(to("home"))),
     rule("courses:my_tasks", every(OK, anon=LOGIN)),
+    # The bell: everyone logged in has a notification list; a notification opens only for its owner.
+    rule("notifications", every(OK, anon=LOGIN)),
+    rule("notification_open", by(LOGIN, to("notifications"), MISSING, MISSING, MISSING, MISSING),
+         kwargs=lambda w: {"pk": w.notification.pk}, why="someone else's notification is 404"),
+    rule("notifications_read_all", every(NOT_ALLOWED), every(to("notifications"), anon=LOGIN),
+         why="marks the caller's own notifications read"),
+    rule("notification_preferences", every(NOT_ALLOWED), every(BAD, anon=LOGIN),
+         why="the caller's own e-mail choice; an empty form is 400"),
     rule("search", every(OK, anon=LOGIN)),
     # The OpenAPI schema and its docs are public (they describe endpoints, not data).
     rule(("api-schema", "api-docs"), every(OK)),

@@ -47,7 +47,7 @@ from exams.services.wrong_answers import record_wrong
 from media.models import Video, VideoState
 from school.credits.models import CreditRuleVersion, RankingKind, ScoreScheme
 from school.credits.rankings import take_snapshot
-from school.models import ActivationSheet, AdminScope, MemberImport
+from school.models import ActivationSheet, AdminScope, MemberImport, Notification, NotificationKind
 from school.permissions import TRAINER_GROUP
 from search.models import QueryTerm
 from tests.courses.builders import make_course, make_reading
@@ -170,6 +170,8 @@ def _school(o: dict[str, Any], p: Personas) -> None:
     o["rule_version"] = CreditRuleVersion.objects.filter(rule=o["rule"]).first()
     o["scheme"] = ScoreScheme.objects.first() or ScoreScheme.objects.create(name="默认方案")
     o["trainer_group"] = Group.objects.get(name=TRAINER_GROUP)
+    o["notification"] = Notification.objects.create(user=p.member.user, kind=NotificationKind.REMINDER,
+                                                    title="请完成学习")
 
 
 def _wagtail(o: dict[str, Any]) -> None:

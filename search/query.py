@@ -14,53 +14,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from school.numerals import chinese_to_int, int_to_chinese
+
 from .core import SearchDocument
 from .text import find_doc_number, normalize
 
 TERMS_FILE = Path(__file__).with_name("data") / "query_terms.txt"
 KINDS = ("aliases", "synonyms", "party")
 
-_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = "零〇○一二三四五六七八九十百千两0-9"
 ARTICLE_RE = re.compile(rf"第\s*([{_NUM}]+)\s*(条|章|节)")
 YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*(?:年版|年修订|年修正|年|版)?")
-
-
-def chinese_to_int(text: str) -> int | None:
-    """"十二" -> 12, "一百零五" -> 105, "12" -> 12; None when it is no numeral."""
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, None
-    for char in text:
-        if char in _DIGITS:
-            digit = _DIGITS[char]
-        elif char in _UNITS:
-            total += (1 if digit is None else digit) * _UNITS[char]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
-
-
-def int_to_chinese(number: int) -> str:
-    """12 -> "十二", 105 -> "一百零五", 29 -> "二十九" (1 ≤ number < 10000): how article labels are written."""
-    if not 0 < number < 10000:
-        return str(number)
-    digits = "零一二三四五六七八九"
-    parts: list[str] = []
-    zero = False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = number // value % 10
-        if d == 0:
-            zero = bool(parts)
-            continue
-        if zero:
-            parts.append("零")
-            zero = False
-        parts.append(("" if (unit == "十" and d == 1 and not parts) else digits[d]) + unit)
-    return "".join(parts)
 
 
 @dataclass(frozen=True)

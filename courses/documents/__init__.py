@@ -1,5 +1,5 @@
-"""The policy document library: article splitting and import (re-exported for the search app)."""
+"""The policy document library: article splitting (outlines of 章/节/条) for the pages and the search sources."""
 
-from .articles import Article, Heading, Outline, chinese_to_int, int_to_chinese, outline, split_articles
+from .articles import Article, Heading, Outline, outline, split_articles
 
-__all__ = ["Article", "Heading", "Outline", "chinese_to_int", "int_to_chinese", "outline", "split_articles"]
+__all__ = ["Article", "Heading", "Outline", "outline", "split_articles"]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
+from school.numerals import chinese_to_int
+
 _NUMERAL = "零〇○一二三四五六七八九十百千两0-9０-９"
 _SPACE = " \t\u3000\u00a0\u2002\u2003\u200b"
 
@@ -29,47 +28,6 @@ _NOT_ARTICLE_FOLLOWERS = ("规定", "后增加", "中增加", "修改", "至第"
                           "款", "项", "所", "作为")
 _CJK_GAP_RE = re.compile(rf"(?<=[\u4e00-\u9fff])[{_SPACE}]+(?=[\u4e00-\u9fff])")
 _SPACES_RE = re.compile(rf"[{_SPACE}]+")
-
-
-def chinese_to_int(text: str) -> int | None:
-    """``"一百二十三"`` -> 123, ``"十二"`` -> 12, ``"一千零一"`` -> 1001, ``"12"`` -> 12; None if not a numeral."""
-    text = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if not text:
-        return None
-    if text.isdigit():
-        return int(text)
-    total = 0
-    digit: int | None = None
-    for char in text:
-        if char in _DIGITS:
-            digit = _DIGITS[char]
-        elif char in _UNITS:
-            total += (1 if digit is None else digit) * _UNITS[char]
-            digit = None
-        else:
-            return None
-    if digit is not None:
-        total += digit
-    return total
-
-
-def int_to_chinese(number: int) -> str:
-    """123 -> ``"一百二十三"``, 12 -> ``"十二"``, 105 -> ``"一百零五"`` (1 ≤ number < 10000)."""
-    if number <= 0 or number >= 10000:
-        return str(number)
-    digits = "零一二三四五六七八九"
-    parts: list[str] = []
-    zero = False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = number // value % 10
-        if d == 0:
-            zero = bool(parts)
-            continue
-        if zero:
-            parts.append("零")
-            zero = False
-        parts.append(("" if (unit == "十" and d == 1 and not parts) else digits[d]) + unit)
-    return "".join(parts)
 
 
 def _clean_title(text: str) -> str:

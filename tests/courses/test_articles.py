@@ -1,5 +1,6 @@
 from courses.documents import split_articles
-from courses.documents.articles import chinese_to_int, int_to_chinese, outline
+from courses.documents.articles import outline
+from school.numerals import chinese_to_int, int_to_chinese
 
 BODY = """（2023年12月19日中共中央发布）
 

@@ -78,19 +78,23 @@ def practice_page(request: HttpRequest) -> HttpResponse:
                                                    "cap": settings.EXAMS_PRACTICE_DAILY_POINTS_CAP})
 
 
+def posted_response(request: HttpRequest) -> Any:
+    """A question's answer as the practice forms post it: the blanks of a 填空题 in order, the ticked options of a
+    多选题, otherwise the one chosen option."""
+    qtype = request.POST.get("type", "")
+    if qtype == QuestionType.FILL:
+        return [v for k, v in sorted(request.POST.items()) if k.startswith("blank_")]
+    if qtype == QuestionType.MULTIPLE:
+        return request.POST.getlist("response")
+    return request.POST.get("response", "")
+
+
 @require_POST
 @login_required
 def practice_answer(request: HttpRequest) -> HttpResponse:
     member = _member(request)
     vid = request.POST.get("question", "")
-    qtype = request.POST.get("type", "")
-    response: Any
-    if qtype == QuestionType.FILL:
-        response = [v for k, v in sorted(request.POST.items()) if k.startswith("blank_")]
-    elif qtype == QuestionType.MULTIPLE:
-        response = request.POST.getlist("response")
-    else:
-        response = request.POST.get("response", "")
+    response = posted_response(request)
     try:
         do_answer_practice(member, vid, response)
     except (ExamError, ValueError, QuestionVersion.DoesNotExist) as exc:

@@ -19,6 +19,7 @@ from ..presenters import answer_text, correct_display, displayed_options, type_l
 from ..services import ExamError
 from ..services.wrong_answers import book, do_repractise
 from .pages import _member
+from .practice import posted_response
 
 
 def _entry_view(entry: WrongAnswer) -> dict[str, Any]:
@@ -67,14 +68,7 @@ def wrong_practice(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def wrong_answer(request: HttpRequest, pk: int) -> HttpResponse:
     member = _member(request)
-    qtype = request.POST.get("type", "")
-    response: Any
-    if qtype == QuestionType.FILL:
-        response = [v for k, v in sorted(request.POST.items()) if k.startswith("blank_")]
-    elif qtype == QuestionType.MULTIPLE:
-        response = request.POST.getlist("response")
-    else:
-        response = request.POST.get("response", "")
+    response = posted_response(request)
     try:
         do_repractise(member, pk, response)
     except ExamError as exc:

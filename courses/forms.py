@@ -52,9 +52,13 @@ class StudyTaskForm(forms.Form):
         documents = list(PolicyDocumentPage.objects.live())
         current = {doc.pk for doc in PolicyDocumentPage.current_versions(documents)}
         older = [doc.pk for doc in documents if doc.pk not in current]
+        # Without superseded versions the CASE would compile to the constant 0, which PostgreSQL reads as
+        # "ORDER BY column 0": order by path alone then.
+        order: list[Any] = ["path"]
+        if older:
+            order.insert(0, Case(When(pk__in=older, then=Value(1)), default=Value(0), output_field=IntegerField()))
         pages_field.queryset = pages_assignable_by(
-            user, Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage)).order_by(
-            Case(When(pk__in=older, then=Value(1)), default=Value(0), output_field=IntegerField()), "path")
+            user, Page.objects.live().type(CoursePage, LessonPage, PolicyDocumentPage)).order_by(*order)
         labels = {doc.pk: doc.chooser_label() for doc in documents}
         pages_field.label_from_instance = lambda page: labels.get(page.pk, page.title)  # type: ignore[method-assign,assignment]
 

@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from school.accounts.services import sync_transferred
@@ -81,7 +82,12 @@ def update_member(member: Member, *, id_number: str | None = None, **fields: Any
 @transaction.atomic
 def grant_org_admin(user: Any, organization: Organization) -> AdminScope:
     scope, _ = AdminScope.objects.get_or_create(user=user, organization=organization)
-    group, _ = Group.objects.get_or_create(name=ORG_ADMIN_GROUP)
+    group, created = Group.objects.get_or_create(name=ORG_ADMIN_GROUP)
+    if created:  # the role's group was missing (deleted by hand, or a flushed database): it opens the admin
+        admin_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
+        access_admin, _ = Permission.objects.get_or_create(
+            content_type=admin_type, codename="access_admin", defaults={"name": "Can access Wagtail admin"})
+        group.permissions.add(access_admin)
     user.groups.add(group)
     forget_cached_scope(user)
     return scope

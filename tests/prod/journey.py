@@ -254,7 +254,7 @@ def journey(stack: Stack) -> None:
     ready = member.get("/ready/")
     report = json.loads(ready.body)
     check(ready.status == 200 and report["status"] == "ok", f"/ready/: {ready.status} {report}")
-    check(set(report["checks"]) == {"database", "broker", "cache", "disk", "ffmpeg", "search"}, str(report))
+    check(set(report["checks"]) == {"database", "broker", "cache", "disk", "storage", "ffmpeg", "search"}, str(report))
     step("/ready/ 200: " + ", ".join(f"{name} {c['status']}" for name, c in report["checks"].items()))
     stack.stop_redis()
     down = Browser(stack).get("/ready/")

@@ -15,6 +15,7 @@ from school.permissions import is_org_admin, members_visible_to, organizations_v
 from school.services.notifications import reminder_status
 
 from ..forms import StudyTaskForm
+from ..models import StudyTask
 from ..services.study_tasks import (
     completion_by_organization,
     create_task,
@@ -53,12 +54,18 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "school/admin/form.html", {"form": form, "title": _("New study task")})
 
 
-@require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _visible_task(request: HttpRequest, pk: int) -> StudyTask:
+    """The task, if it is in the administrator's scope (404 otherwise)."""
     _admin_only(request)
     task = tasks_visible_to(request.user).filter(pk=pk).first()
     if task is None:
         raise Http404
+    return task
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
     rows = completion_by_organization(task, organizations_visible_to(request.user))
     items = task_items(task)
     return render(request, "courses/admin/study_task_detail.html", {
@@ -69,10 +76,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
     """一键提醒: remind everyone in the administrator's scope who has not completed the task."""
-    _admin_only(request)
-    task = tasks_visible_to(request.user).filter(pk=pk).first()
-    if task is None:
-        raise Http404
+    task = _visible_task(request, pk)
     listed = do_remind_task_members(request.user, task, members_visible_to(request.user))
     if listed:
         messages.success(request, _("Reminding %(count)d members who have not completed the task "
@@ -89,10 +93,7 @@ COMPLETION_COLUMNS = [Column("code", "组织编码", kind="text"), Column("name"
 @require_GET
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     """Completion per organization as an Excel file (the same rows as the detail page)."""
-    _admin_only(request)
-    task = tasks_visible_to(request.user).filter(pk=pk).first()
-    if task is None:
-        raise Http404
+    task = _visible_task(request, pk)
     rows = completion_by_organization(task, organizations_visible_to(request.user))
     content = build_workbook("完成情况", COMPLETION_COLUMNS, (
         [row.organization.code, row.organization.name, row.members, row.completed,

@@ -18,10 +18,12 @@ from ..query import QueryPlan, understand, version_date
 from ..text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, segmented, snippet
 from ..text import highlight as highlight_text
 from .ranking import (
+    FACET_FIELDS,
     W_PASSAGE_COVERAGE,
     EntryCandidate,
     PassageCandidate,
     Unit,
+    count_facets,
     current_ids,
     query_units,
     representative,
@@ -35,7 +37,6 @@ PASSAGE_CANDIDATES = 200
 COMMON_SHARE = 0.05
 MIN_RETRIEVAL_TOKENS = 2
 TITLE_CANDIDATES = 100
-FACET_FIELDS = ("category", "issuer", "year", "validity", "content_type")
 
 
 def title_key(doc: SearchDocument) -> str:
@@ -261,12 +262,7 @@ class EmbeddedBackend:
 
 
 def _count_facets(entries: list[EntryCandidate]) -> dict[str, list[FacetValue]]:
-    facets: dict[str, list[FacetValue]] = {}
-    for name in FACET_FIELDS:
-        counts = Counter(str(e.facets[name]) for e in entries if e.facets.get(name) not in (None, ""))
-        ordered = sorted(counts.items(), key=lambda kv: (-int(kv[0]), 0) if name == "year" else (-kv[1], kv[0]))
-        facets[name] = [FacetValue(value=v, count=n) for v, n in ordered[:30]]
-    return facets
+    return count_facets(e.facets for e in entries)
 
 
 def _entry_candidates(qs: QuerySet[SearchEntry], passages: dict[int, list[PassageCandidate]]) -> list[EntryCandidate]:

@@ -20,9 +20,12 @@ validity filter, the best-scoring version within it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core import FacetValue
 from ..query import QueryPlan
 from ..text import normalize
 
@@ -43,6 +46,7 @@ W_DB_RANK = 8.0
 W_CURRENT = 1.0
 MIN_COVERAGE = 0.5  # below this (and with no phrase, title, alias, article or number match) a candidate is noise
 
+FACET_FIELDS = ("category", "issuer", "year", "validity", "content_type")
 LAW = "法律法规"
 STANDING = {"党章": 1.0, "准则": 0.9, "条例": 0.8, "规定": 0.7, "办法": 0.6, "规则": 0.55, "细则": 0.5,
             "规范性文件": 0.4}
@@ -236,10 +240,26 @@ def score_entries(entries: list[EntryCandidate], plan: QueryPlan, tokens: list[s
     return kept
 
 
-def version_order(entry: EntryCandidate) -> tuple[int, int, int]:
+def version_order(entry: EntryCandidate) -> tuple[int, int]:
     """Sort key of the versions of one title: in force first, then the latest date."""
-    return (1 if entry.validity in ("", "current") else 0,
-            entry.version_date.toordinal() if entry.version_date else 0, entry.id)
+    return (version_rank(entry.validity in ("", "current"), entry.version_date), entry.id)
+
+
+def version_rank(in_force: bool, version_date: dt.date | None) -> int:
+    """``version_order`` as one number (the Elasticsearch backend indexes it to pick the same version)."""
+    return (10_000_000 if in_force else 0) + (version_date.toordinal() if version_date else 0)
+
+
+def count_facets(rows: Iterable[dict[str, Any]]) -> dict[str, list[FacetValue]]:
+    """Facet values of the listed rows (one row per hit the list shows): no empty values, years newest first,
+    the rest by count then value; at most 30 each. Both backends count with this."""
+    facets: dict[str, list[FacetValue]] = {}
+    rows = list(rows)
+    for name in FACET_FIELDS:
+        counts = Counter(str(row[name]) for row in rows if row.get(name) not in (None, ""))
+        ordered = sorted(counts.items(), key=lambda kv: (-int(kv[0]), 0) if name == "year" else (-kv[1], kv[0]))
+        facets[name] = [FacetValue(value=v, count=n) for v, n in ordered[:30]]
+    return facets
 
 
 def current_ids(versions: list[EntryCandidate]) -> set[int]:

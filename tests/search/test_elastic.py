@@ -19,7 +19,7 @@ from search.backends.elastic.backend import (
 )
 from search.backends.elastic.documents import CourseDoc, PolicyDocumentDoc, to_es
 from search.backends.elastic.queries import build_search, read_response
-from search.core import SearchUnavailable, Viewer
+from search.core import FacetValue, SearchDocument, SearchUnavailable, Viewer
 from search.params import parse_query
 from tests.search.builders import library, make_doc
 
@@ -87,8 +87,9 @@ def test_it_builds_a_query_with_title_boosts_phrases_highlights_and_filters() ->
     assert body["highlight"]["pre_tags"] == ["<mark>"] and body["highlight"]["encoder"] == "html"
     assert body["collapse"]["field"] == "title_key"
     assert body["from"] == 5 and body["size"] == 5
-    assert set(body["aggs"]) == {"groups", "facets"}
-    assert set(body["aggs"]["facets"]["aggs"]) == {"category", "issuer", "year", "validity", "content_type"}
+    assert set(body["aggs"]) == {"groups", "versions", "matched"}
+    assert body["aggs"]["matched"]["aggs"]["top"]["top_hits"]["_source"]["includes"] == [
+        "key", "category", "issuer", "year", "validity", "content_type"]
 
 
 def test_it_puts_an_exact_document_number_first() -> None:
@@ -185,23 +186,27 @@ def test_it_reads_hits_articles_versions_and_facets_from_a_response() -> None:
             "_id": "document:1", "_score": 12.5,
             "_source": {"key": "document:1", "content_type": "document", "title": "中国共产党纪律处分条例",
                         "url": "/library/tiaoli/", "issue_date": "2023-12-19", "validity": "current",
-                        "category": "条例", "doc_number": "", "issuer": "中共中央"},
+                        "category": "条例", "doc_number": "", "issuer": "中共中央",
+                        "title_key": "document:中国共产党纪律处分条例"},
             "highlight": {"title": ["中国共产党<mark>纪律处分</mark>条例"]},
             "inner_hits": {
                 "passages": {"hits": {"hits": [{"_source": {"label": "第十二条", "anchor": "art-12", "chapter": "第二章"},
                                                 "highlight": {"passages.text": ["给予<mark>纪律处分</mark>"]}}]}},
-                "versions": {"hits": {"total": {"value": 3}}},
             },
         }]},
-        "aggregations": {"groups": {"value": 1}, "category": {"buckets": [{"key": "条例", "doc_count": 3}]},
-                         "year": {"buckets": [{"key": 2023, "doc_count": 1}]}},
+        "aggregations": {"groups": {"value": 1}, "versions": {"scope": {"titles": {"buckets": [{
+            "key": "document:中国共产党纪律处分条例", "doc_count": 3,
+            "current": {"hits": {"hits": [{"_id": "document:1", "_source": {}}]}}}]}}},
+            "matched": {"buckets": [{"key": "document:中国共产党纪律处分条例", "doc_count": 3, "top": {"hits": {"hits": [
+                {"_id": "document:1", "_source": {"key": "document:1", "category": "条例", "year": 2023}}]}}}]}},
     }
     results = read_response(parse_query({"q": "纪律处分"}), response)
     hit = results.hits[0]
     assert hit.article_url == "/library/tiaoli/#art-12" and hit.article_label == "第十二条"
     assert hit.other_versions == 2 and hit.issue_date == dt.date(2023, 12, 19)
     assert hit.snippet_html == "给予<mark>纪律处分</mark>"
-    assert results.total == 1 and results.facets["year"][0].value == "2023"
+    assert results.total == 1 and results.facets["year"] == [FacetValue("2023", 1)]
+    assert results.facets["category"] == [FacetValue("条例", 1)]  # one title, whatever its number of versions
 
 
 def test_it_reports_an_unreachable_cluster_as_unavailable(settings: Any) -> None:
@@ -272,33 +277,38 @@ def test_it_finds_the_words_of_a_query_despite_stray_tokens() -> None:
 
 def test_it_shows_the_current_version_of_a_folded_title_and_counts_facets_like_the_list() -> None:
     body = body_for({"q": "纪律处分条例"})
-    versions = body["collapse"]["inner_hits"]
-    assert versions["size"] == 1 and versions["sort"][0] == {"validity": "asc"}
-    assert versions["sort"][1]["version_year"]["unmapped_type"] == "integer"  # the courses index has no such field
-    assert body_for({"q": "纪律处分条例 1997年版"})["collapse"]["inner_hits"]["sort"][0] == "_score"
-    facets = body["aggs"]["facets"]
-    assert facets["filter"] == {"bool": {"must_not": [{"term": {"validity": "revised"}}]}}
-    assert facets["aggs"]["year"]["terms"]["order"] == {"_key": "desc"}
-    assert facets["aggs"]["issuer"]["terms"]["exclude"] == [""]
+    titles = body["aggs"]["versions"]["aggs"]["scope"]["aggs"]["titles"]
+    assert titles["aggs"]["current"]["top_hits"]["sort"] == [
+        {"version_order": {"order": "desc", "missing": "_last", "unmapped_type": "long"}}]  # courses have none
+    assert body["aggs"]["versions"]["aggs"]["scope"]["filter"]["bool"]["filter"][0] == {"term": {"live": True}}
+    assert "named" not in titles["aggs"]
+    named = body_for({"q": "纪律处分条例 1997年版"})["aggs"]["versions"]["aggs"]["scope"]["aggs"]["titles"]["aggs"]
+    assert named["named"]["filter"] == {"term": {"version_year": 1997}}
+    assert body["aggs"]["matched"]["aggs"]["top"]["top_hits"]["sort"][0] == "_score"
+    title_key = "document:中国共产党纪律处分条例"
+    current = {"_id": "document:2",  # the list shows the current version, with its opening as the snippet
+               "_source": {"key": "document:2", "content_type": "document", "title": "中国共产党纪律处分条例",
+                           "url": "/library/2023/", "validity": "current", "version": "2023年版", "issuer": "中共中央",
+                           "lead": "为了维护党的章程和其他党内法规，严肃党的纪律，制定本条例。"}}
     response = {
         "hits": {"total": {"value": 2}, "hits": [{
             "_id": "document:1", "_score": 9.0,  # the 2018 version matched best ...
             "_source": {"key": "document:1", "content_type": "document", "title": "中国共产党纪律处分条例",
-                        "url": "/library/2018/", "validity": "revised", "version": "2018年版"},
-            "inner_hits": {"versions": {"hits": {"total": {"value": 2}, "hits": [{
-                "_id": "document:2",  # ... the list shows the current one, with its opening as the snippet
-                "_source": {"key": "document:2", "content_type": "document", "title": "中国共产党纪律处分条例",
-                            "url": "/library/2023/", "validity": "current", "version": "2023年版",
-                            "lead": "为了维护党的章程和其他党内法规，严肃党的纪律，制定本条例。"}}]}}},
+                        "url": "/library/2018/", "validity": "revised", "version": "2018年版", "title_key": title_key},
         }]},
-        "aggregations": {"groups": {"value": 1}, "facets": {"doc_count": 1, "issuer": {"buckets": [
-            {"key": "", "doc_count": 3}, {"key": "中共中央", "doc_count": 1}]}}},
+        "aggregations": {"groups": {"value": 1}, "versions": {"scope": {"titles": {"buckets": [
+            {"key": title_key, "doc_count": 2, "current": {"hits": {"hits": [current]}}}]}}},
+            "matched": {"buckets": [{"key": title_key, "doc_count": 1, "top": {"hits": {"hits": [{
+                "_id": "document:1", "_source": {"key": "document:1", "issuer": "", "validity": "revised"}}]}}}]}},
     }
     results = read_response(parse_query({"q": "纪律处分条例"}), response)
     hit = results.hits[0]
     assert (hit.url, hit.version, hit.current_version, hit.other_versions) == ("/library/2023/", "2023年版", True, 1)
     assert hit.snippet_html.startswith("为了维护党的章程")
-    assert [f.value for f in results.facets["issuer"]] == ["中共中央"]
+    assert results.facets["issuer"] == [FacetValue("中共中央", 1)] and results.facets["validity"] == [
+        FacetValue("current", 1)]
+    revised = read_response(parse_query({"q": "纪律处分条例", "validity": "revised"}), response).hits[0]
+    assert (revised.url, revised.current_version, revised.other_versions) == ("/library/2018/", False, 1)
 
 
 def test_it_drops_punctuation_with_smartcn_and_finds_titles_by_one_character() -> None:
@@ -309,3 +319,142 @@ def test_it_drops_punctuation_with_smartcn_and_finds_titles_by_one_character() -
     should = body_for({"q": "廉"})["query"]["bool"]["must"][0]["bool"]["should"]
     assert {"match": {"title.chars": {"query": "廉", "boost": 10}}} in should
     assert not any("title.chars" in json.dumps(c) for c in body_for({"q": "廉洁"})["query"]["bool"]["must"][0]["bool"]["should"])
+
+
+# --- versions and facets in one request, like the embedded backend -------------------------------------------------
+
+def revised_library() -> list[SearchDocument]:
+    """A title whose every version is revised, and a title only whose older version holds the query's words."""
+    text = "第一条　为了做好党员远程教育，制定本规定。"
+    return [
+        make_doc("党员教育管理工作规定", [("第一条", text)], category="规定", issuer="中共中央组织部",
+                 issue_date=dt.date(2010, 3, 1), validity="revised"),
+        make_doc("党员教育管理工作规定", [("第一条", text)], category="规定", issuer="中共中央组织部",
+                 issue_date=dt.date(2019, 5, 6), validity="revised"),
+        make_doc("党费收缴使用管理规定", [("第一条", "党员应当按月交纳党费。")], category="规定", issuer="中共中央组织部",
+                 issue_date=dt.date(2008, 2, 1), validity="current"),
+        make_doc("党费收缴使用管理规定", [("第一条", text)], category="通知", issuer="中共中央办公厅",
+                 issue_date=dt.date(1998, 7, 1), validity="revised"),
+    ]
+
+
+def answer_like_es(body: dict[str, Any], docs: list[SearchDocument], q: str) -> dict[str, Any]:
+    """What a one-shard cluster answers to ``body`` when the documents holding ``q`` match (all scoring alike):
+    the collapsed hits with any collapse ``inner_hits``, and the aggregations (global, filter, terms, top_hits,
+    cardinality) as Elastic's reference describes them — enough of ES 8 to read the response the backend gets."""
+    sources = {doc.key: to_es(doc).to_dict(skip_empty=False) for doc in docs}
+    matched = [d.key for d in docs if q in d.title or any(q in p.text for p in d.passages)]
+
+    def passes(key: str, clause: dict[str, Any]) -> bool:
+        (kind, spec), = clause.items()
+        if kind == "match_all":
+            return True
+        if kind == "term":
+            (field, value), = spec.items()
+            return sources[key].get(field) == (value["value"] if isinstance(value, dict) else value)
+        assert kind == "bool", clause
+        return all(passes(key, c) for c in [*spec.get("filter", []), *spec.get("must", [])]) and \
+            not any(passes(key, c) for c in spec.get("must_not", []))
+
+    def ordered(keys: list[str], sort: list[Any]) -> list[str]:
+        for spec in reversed(sort):  # stable sorts, last key first
+            if spec == "_score":
+                continue
+            (field, how), = spec.items()
+            how = how if isinstance(how, dict) else {"order": how}
+            present = [k for k in keys if sources[k].get(field) not in (None, "")]
+            present.sort(key=lambda k: sources[k][field], reverse=how.get("order") == "desc")
+            keys = present + [k for k in keys if k not in present]
+        return keys
+
+    def source(key: str, spec: Any) -> dict[str, Any]:
+        if isinstance(spec, dict) and "includes" in spec:
+            return {f: sources[key].get(f) for f in spec["includes"]}
+        excludes = spec.get("excludes", []) if isinstance(spec, dict) else []
+        return {f: v for f, v in sources[key].items() if f not in excludes}
+
+    def aggregate(aggs: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, spec in aggs.items():
+            subs = spec.get("aggs", {})
+            if "cardinality" in spec:
+                out[name] = {"value": len({sources[k].get(spec["cardinality"]["field"]) for k in keys})}
+            elif "global" in spec:
+                out[name] = {"doc_count": len(sources), **aggregate(subs, list(sources))}
+            elif "filter" in spec:
+                inside = [k for k in keys if passes(k, spec["filter"])]
+                out[name] = {"doc_count": len(inside), **aggregate(subs, inside)}
+            elif "terms" in spec:
+                terms = spec["terms"]
+                by: dict[Any, list[str]] = {}
+                for k in keys:
+                    if sources[k].get(terms["field"]) is not None:
+                        by.setdefault(sources[k][terms["field"]], []).append(k)
+                buckets = [{"key": v, "doc_count": len(ks), **aggregate(subs, ks)} for v, ks in by.items()
+                           if len(ks) >= terms.get("min_doc_count", 1) and v not in terms.get("exclude", [])]
+                order = terms.get("order", [{"_count": "desc"}, {"_key": "asc"}])
+                for rule in reversed(order if isinstance(order, list) else [order]):
+                    (what, direction), = rule.items()
+                    buckets.sort(key=lambda b: b["doc_count"] if what == "_count" else b["key"],
+                                 reverse=direction == "desc")
+                out[name] = {"buckets": buckets[:terms.get("size", 10)]}
+            elif "top_hits" in spec:
+                top = spec["top_hits"]
+                shown = ordered(keys, top.get("sort", []))[:top.get("size", 3)]
+                out[name] = {"hits": {"total": {"value": len(keys), "relation": "eq"},
+                                      "hits": [{"_id": k, "_source": source(k, top.get("_source"))} for k in shown]}}
+            else:
+                raise AssertionError(f"not emulated: {spec}")
+        return out
+
+    groups: dict[str, list[str]] = {}
+    for key in matched:
+        groups.setdefault(sources[key]["title_key"], []).append(key)
+    hits = []
+    for keys in groups.values():
+        hit: dict[str, Any] = {"_id": keys[0], "_score": 1.0, "_source": source(keys[0], body.get("_source"))}
+        inner = body.get("collapse", {}).get("inner_hits")
+        if inner:
+            hit["inner_hits"] = {inner["name"]: aggregate({"x": {"top_hits": inner}}, keys)["x"]}
+        hits.append(hit)
+    return {"hits": {"total": {"value": len(matched), "relation": "eq"}, "hits": hits},
+            "aggregations": aggregate(body.get("aggs", {}), matched)}
+
+
+def test_it_counts_versions_in_the_same_request_without_a_search_per_hit() -> None:
+    """Collapse ``inner_hits`` make the cluster run one more search per hit on the page (Elastic's reference:
+    "an additional query for each inner_hit request for each collapsed hit"). The versions of each title
+    come from an aggregation of the same request instead."""
+    body = body_for({"q": "纪律处分条例"})
+    assert body["collapse"] == {"field": "title_key"}
+    titles = body["aggs"]["versions"]["aggs"]["scope"]["aggs"]["titles"]
+    assert body["aggs"]["versions"]["global"] == {}  # every version in the member's scope, matching or not
+    assert titles["terms"]["field"] == "title_key" and titles["terms"]["min_doc_count"] == 2
+    assert titles["aggs"]["current"]["top_hits"]["size"] == 1
+    docs = library()
+    results = read_response(parse_query({"q": "纪律处分条例"}), answer_like_es(body, docs, "纪律处分"))
+    hit = next(h for h in results.hits if h.title == "中国共产党纪律处分条例")
+    assert (hit.other_versions, hit.validity, hit.issue_date) == (1, "current", dt.date(2023, 12, 19))
+
+
+@pytest.mark.parametrize("q", ["远程教育", "纪律处分", "党费"])
+def test_it_shows_and_counts_each_title_once_by_its_current_version_like_the_embedded_backend(
+        q: str, db: None, settings: Any) -> None:
+    from search.backends.embedded import EmbeddedBackend
+
+    docs = [*library(), *revised_library()]
+    embedded = EmbeddedBackend()
+    embedded.index(docs)
+    expected = embedded.search(parse_query({"q": q}), Viewer(sees_everything=True))
+    body = build_search(parse_query({"q": q}), Viewer(sees_everything=True), list(TARGETS.values())).to_dict()
+    got = read_response(parse_query({"q": q}), answer_like_es(body, docs, q))
+    assert expected.facets and got.facets == expected.facets
+    assert sorted((h.title, h.url, h.other_versions, h.current_version) for h in got.hits) == \
+        sorted((h.title, h.url, h.other_versions, h.current_version) for h in expected.hits)
+
+
+def test_it_counts_titles_exactly_beyond_the_cardinality_default_of_3000() -> None:
+    """The cardinality aggregation is approximate above its ``precision_threshold`` (3,000 by default); 40,000
+    is the largest Elasticsearch accepts."""
+    assert body_for({"q": "条例"})["aggs"]["groups"]["cardinality"] == {"field": "title_key",
+                                                                       "precision_threshold": 40_000}

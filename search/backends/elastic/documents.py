@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from elasticsearch_dsl import Boolean, Date, Document, InnerDoc, Integer, Keyword, Nested, Text
+from elasticsearch_dsl import Boolean, Date, Document, InnerDoc, Integer, Keyword, Long, Nested, Text
 
 from ...core import SearchDocument
 from ...query import version_date
 from ...text import doc_number_key, normalize
+from ..ranking import version_rank
 
 INDEX_ANALYZER = "school_index"
 SEARCH_ANALYZER = "school_search"
@@ -83,6 +84,9 @@ class PolicyDocumentDoc(BaseDoc):
     validity = Keyword()
     version = Keyword()  # 2023年版
     version_year = Integer()  # of the version note, else of the effective or issue date
+    # which version of a title is its current one, as ranking.version_order: in force first, then the latest
+    # version date (one number, so that a top_hits sort on it picks what the embedded backend picks)
+    version_order = Long()
 
 
 class CourseDoc(BaseDoc):
@@ -108,7 +112,8 @@ def to_es(doc: SearchDocument) -> BaseDoc:
     if doc.content_type == "document":
         day = version_date(doc)
         fields.update(doc_number=doc.doc_number, doc_number_key=doc_number_key(doc.doc_number),
-                      effective_date=doc.effective_date, version=doc.version, version_year=day.year if day else None)
+                      effective_date=doc.effective_date, version=doc.version, version_year=day.year if day else None,
+                      version_order=version_rank(doc.validity in ("", "current"), day))
     es_doc = doc_class(doc.content_type)(**fields)
     es_doc.meta.id = doc.key
     return es_doc

@@ -14,18 +14,20 @@ from elasticsearch_dsl import Q, Search
 from ...core import FacetValue, SearchHit, SearchQuery, SearchResults, Viewer
 from ...query import QueryPlan, file_lexicon, understand
 from ...text import doc_number_key, find_doc_number, normalize, query_needles, query_tokens, snippet
-from ..ranking import STANDING, W_PARTY, W_STANDING, W_STANDING_PRIOR
+from ..ranking import STANDING, W_PARTY, W_STANDING, W_STANDING_PRIOR, count_facets
 
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 HIGHLIGHT = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html"}
 FACETS = {"category": "category", "issuer": "issuer", "year": "year", "validity": "validity",
           "content_type": "content_type"}
 HAN = re.compile(r"[\u3400-\u9fff]+")
-# Which version of a title a hit shows (as search/backends/ranking.py ``representative``): the current one —
-# "current" sorts before "repealed" and "revised" — of the latest version year and issue date.
-CURRENT_FIRST = [{"validity": "asc"},  # courses have no version_year: unmapped_type keeps the sort valid there
-                 {"version_year": {"order": "desc", "missing": "_last", "unmapped_type": "integer"}},
-                 {"issue_date": {"order": "desc", "missing": "_last"}}]
+# Which version of a title is its current one (as ranking.py ``version_order``): in force first, then the latest
+# version date. Courses have no versions: unmapped_type keeps the sort valid on their index.
+CURRENT_FIRST = [{"version_order": {"order": "desc", "missing": "_last", "unmapped_type": "long"}}]
+# Titles with more than one version in the viewer's scope, and matched titles, counted per request: beyond
+# these many the version counts and facets cover the first ones only (the total stays exact, see "groups").
+VERSION_GROUPS = 10_000
+MATCHED_GROUPS = 10_000
 
 
 def words_of(text: str) -> str:
@@ -117,24 +119,32 @@ def build_search(query: SearchQuery, viewer: Viewer, indices: list[str], plan: Q
     s = s.source(excludes=["passages"])
     s = s.highlight_options(**HIGHLIGHT).highlight("title", number_of_fragments=0)
     if query.q:
-        # One hit per title, ranked by its best version, showing the version the embedded backend shows:
-        # the one of the year the query names (its boost makes it score highest), the best-scoring one under
-        # a validity filter, else the current one. The shown version comes back as the inner hit "versions",
-        # whose total is the number of versions.
-        named = plan is not None and plan.year is not None
-        order = ["_score", *CURRENT_FIRST] if named or query.validity else CURRENT_FIRST
-        s = s.extra(collapse={"field": "title_key", "inner_hits": {
-            "name": "versions", "size": 1, "sort": order, "_source": {"excludes": ["passages"]}}})
+        # One hit per title (collapse without inner_hits: those cost the cluster one more search per hit), ranked
+        # by its best version. Which version it shows and how many versions it has come from aggregations of
+        # the same request, computed as the embedded backend does (search/backends/embedded.py ``_fold``):
+        # - "versions": every title with two or more versions in the viewer's scope (matching or not), its
+        #   version count and current version (and the version of the year the query names);
+        # - "matched": every matched title once, with its best-scoring version (the one shown under a validity
+        #   filter), so that facets count each title once by the version the list shows.
+        s = s.extra(collapse={"field": "title_key"})
         s.aggs.metric("groups", "cardinality", field="title_key", precision_threshold=40_000)
+        titles = s.aggs.bucket("versions", "global").bucket("scope", "filter", filter=Q("bool", filter=filters(
+            query, viewer))).bucket("titles", "terms", field="title_key", min_doc_count=2, size=VERSION_GROUPS)
+        titles.metric("current", "top_hits", size=1, sort=CURRENT_FIRST, _source={"excludes": ["passages"]})
+        if plan is not None and plan.year is not None:
+            titles.bucket("named", "filter", filter=Q("term", version_year=plan.year)).metric(
+                "top", "top_hits", size=1, sort=CURRENT_FIRST, _source={"excludes": ["passages"]})
+        s.aggs.bucket("matched", "terms", field="title_key", size=MATCHED_GROUPS).metric(
+            "top", "top_hits", size=1, sort=["_score", *CURRENT_FIRST], _source={"includes": ["key", *FACETS]})
+    else:
+        # Browsing is not folded (as the embedded backend): facets count every entry, no empty values, years
+        # newest first, the rest by count.
+        facets = s.aggs.bucket("facets", "filter", filter=Q("match_all"))
+        for name, field in FACETS.items():
+            order_by = {"_key": "desc"} if name == "year" else [{"_count": "desc"}, {"_key": "asc"}]
+            extra = {} if name == "year" else {"exclude": [""]}
+            facets.bucket(name, "terms", field=field, size=30, order=order_by, **extra)
     s = s.extra(track_total_hits=True)
-    # Facets count what the list shows: with a query one hit per title, so superseded (revised) versions are
-    # left out unless asked for; no empty values; years newest first, the rest by count.
-    scope = Q("match_all") if (not query.q or query.validity) else ~Q("term", validity="revised")
-    facets = s.aggs.bucket("facets", "filter", filter=scope)
-    for name, field in FACETS.items():
-        order_by = {"_key": "desc"} if name == "year" else [{"_count": "desc"}, {"_key": "asc"}]
-        extra = {} if name == "year" else {"exclude": [""]}
-        facets.bucket(name, "terms", field=field, size=30, order=order_by, **extra)
     start = min(query.offset, MAX_WINDOW)
     return s[start: min(start + query.page_size, MAX_WINDOW)]
 
@@ -145,12 +155,31 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _first(agg: dict[str, Any]) -> dict[str, Any] | None:
+    hits = agg.get("hits", {}).get("hits", [])
+    return hits[0] if hits else None
+
+
+def _shown(query: SearchQuery, own: dict[str, Any], group: dict[str, Any] | None) -> tuple[dict[str, Any], int, bool]:
+    """The version a title's hit shows (as ranking.py ``representative``), its number of versions and whether
+    it is the current one. ``own``: the title's best-matching version; ``group``: its "versions" bucket, when
+    it has more than one version in scope."""
+    if group is None:
+        return own, 1, True
+    current = _first(group.get("current", {})) or own
+    named = _first(group.get("named", {}).get("top", {}))
+    shown = own if query.validity else named or current
+    is_current = shown.get("_id") == current.get("_id")
+    return own if shown.get("_id") == own.get("_id") else shown, int(group.get("doc_count", 1)), is_current
+
+
 def read_response(query: SearchQuery, body: dict[str, Any]) -> SearchResults:
     needles = query_needles(query.q, query_tokens(query.q)) if query.q else []
+    aggs = body.get("aggregations", {})
+    groups = {b["key"]: b for b in aggs.get("versions", {}).get("scope", {}).get("titles", {}).get("buckets", [])}
     hits: list[SearchHit] = []
     for raw in body.get("hits", {}).get("hits", []):
-        versions = raw.get("inner_hits", {}).get("versions", {}).get("hits", {})
-        shown = (versions.get("hits") or [raw])[0]
+        shown, count, current = _shown(query, raw, groups.get(raw.get("_source", {}).get("title_key", "")))
         same = shown.get("_id", raw.get("_id")) == raw.get("_id")
         src = shown.get("_source", {}) or raw.get("_source", {})
         title_hl = raw.get("highlight", {}).get("title") if same else None
@@ -159,7 +188,6 @@ def read_response(query: SearchQuery, body: dict[str, Any]) -> SearchResults:
         psrc = passage.get("_source", {})
         snippet_html = (passage.get("highlight", {}).get("passages.text") or [""])[0] or \
             snippet(src.get("summary", "") or src.get("lead", ""), needles)
-        count = versions.get("total", {}).get("value", 1)
         hits.append(SearchHit(
             key=src.get("key", shown.get("_id", "")), content_type=src.get("content_type", ""),
             title=src.get("title", ""), url=src.get("url", ""),
@@ -167,14 +195,21 @@ def read_response(query: SearchQuery, body: dict[str, Any]) -> SearchResults:
             snippet_html=snippet_html, article_label=psrc.get("label", ""), chapter=psrc.get("chapter", ""),
             anchor=psrc.get("anchor", ""), doc_number=src.get("doc_number", ""), category=src.get("category", ""),
             issuer=src.get("issuer", ""), issue_date=_date(src.get("issue_date")), validity=src.get("validity", ""),
-            score=float(raw.get("_score") or 0.0), other_versions=max(0, int(count) - 1),
-            version=src.get("version", "") or "", current_version=src.get("validity", "current") in ("", "current"),
+            score=float(raw.get("_score") or 0.0), other_versions=max(0, count - 1),
+            version=src.get("version", "") or "", current_version=current,
         ))
-    aggs = body.get("aggregations", {})
-    buckets = aggs.get("facets", aggs)
-    facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
-                     for b in buckets.get(name, {}).get("buckets", []) if str(b["key"]) != ""]
-              for name in FACETS}
+    if "matched" in aggs:  # a query: each matched title once, by the version its hit shows
+        rows = []
+        for bucket in aggs["matched"].get("buckets", []):
+            own = _first(bucket.get("top", {})) or {}
+            shown, _count, _current = _shown(query, own, groups.get(bucket["key"]))
+            rows.append(shown.get("_source", {}))
+        facets = count_facets(rows)
+    else:
+        buckets = aggs.get("facets", aggs)
+        facets = {name: [FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+                         for b in buckets.get(name, {}).get("buckets", []) if str(b["key"]) != ""]
+                  for name in FACETS}
     hits_total = int(body.get("hits", {}).get("total", {}).get("value", 0))
     total = int(aggs["groups"]["value"]) if "groups" in aggs else hits_total
     return SearchResults(query=query, hits=hits, total=total, facets=facets)

@@ -263,6 +263,10 @@ elif CELERY_BROKER_URL.startswith("redis://"):
         "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0, minimum=0.1),
         "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 5.0, minimum=0.1),
     }
+    # A worker takes a message only when a pool slot is free. Otherwise it reserves the next one while
+    # its slot is busy: that message stays unacknowledged, and behind a transcode (hours) Redis hands it
+    # to another worker after the visibility timeout while the first still holds it, so it runs twice.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"},

@@ -1,0 +1,224 @@
+"""Many machines (issue 26): Celery workers as separate processes, each with its own ``VAR_DIR`` (as on
+separate machines) and one shared ``MEDIA_ROOT`` (the shared mount), behind a private redis-server whose
+visibility timeout is a couple of seconds, so anything that would be redelivered while it still runs is
+redelivered during the test. Workers use the prefork pool with one child, as the systemd units do.
+
+Only with ``-m heavy`` (``make test-heavy``); each test is bounded well under a minute."""
+
+from __future__ import annotations
+
+import re
+import stat
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from media import tasks
+from media.models import Video, VideoState
+from media.processing import ffmpeg_binary
+from media.services import register_video_from_path, requeue_video
+from tests.faults.processes import kill, publish, start_worker, stop, wait_for
+from tests.media import builders
+
+pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+VISIBILITY = "1"  # seconds: a transcode here runs longer than this
+TRANSCODE_ENV = {
+    "CELERY_VISIBILITY_TIMEOUT": VISIBILITY,
+    "CELERY_UNACKED_RESTORE_SECONDS": "1",
+    "MEDIA_PROCESSING_STALE_SECONDS": "3",
+    "MEDIA_PROGRESS_SAVE_SECONDS": "0.3",
+    "MEDIA_X264_PRESET": "medium",
+    "MEDIA_HLS_SEGMENT_SECONDS": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_send_from_the_test_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test process plays the web node but its broker is the suite's; it publishes to the private
+    Redis itself (``publish``)."""
+    from media.services import registration
+
+    monkeypatch.setattr(registration, "_enqueue_after_commit", lambda video_id: None)
+
+
+def machine(tmp_path: Path, name: str) -> dict[str, str]:
+    """The environment of one machine: its own VAR_DIR, the shared MEDIA_ROOT."""
+    var = tmp_path / name
+    var.mkdir()
+    return {**TRANSCODE_ENV, "VAR_DIR": str(var)}
+
+
+def received(log: Path, task_name: str = "media.tasks.transcode_video") -> list[str]:
+    """Task ids the worker writing ``log`` received (one line per delivery)."""
+    if not log.exists():
+        return []
+    return re.findall(rf"Task {re.escape(task_name)}\[([0-9a-f-]+)\] received", log.read_text(errors="replace"))
+
+
+def settled(*videos: Video) -> bool:
+    for video in videos:
+        video.refresh_from_db()
+    return all(video.state in {VideoState.READY, VideoState.FAILED} for video in videos)
+
+
+def hls_files(video: Video) -> list[Path]:
+    return sorted(path for path in (Path(settings.MEDIA_ROOT) / video.hls_dir).rglob("*") if path.is_file())
+
+
+def test_it_runs_each_transcode_once_on_two_machines_sharing_the_media_folder(tmp_path: Path,
+                                                                              redis_server: Any) -> None:
+    """Three transcodes for two machines: the third waits in Redis until a slot is free (a worker that
+    reserved it while busy would hold it unacknowledged past the visibility timeout, and Redis would
+    hand it to the other machine too)."""
+    videos = [register_video_from_path(builders.clip(tmp_path / f"v{n}.mp4", size="854x480", seconds=10))
+              for n in range(3)]
+    broker = redis_server.url(0)
+    logs = [tmp_path / "machine-a.log", tmp_path / "machine-b.log"]
+    workers = [start_worker(broker, "media", log, env=machine(tmp_path, log.stem), pool="prefork") for log in logs]
+    try:
+        wait_for(lambda: all(log.exists() and "ready." in log.read_text() for log in logs), 30,
+                 "both workers to start", *logs)
+        for video in videos:
+            publish(tasks.transcode_video, broker, queue="media", args=(video.pk,))
+        wait_for(lambda: settled(*videos), 55, "the transcodes to finish", *logs)
+        # A visibility timeout and a restore sweep after the last one finished: a message still
+        # unacknowledged would have been handed to a worker again by now.
+        time.sleep(float(VISIBILITY) + 2)
+        deliveries = [received(log) for log in logs]
+        assert all(worker.poll() is None for worker in workers), "a worker died"
+    finally:
+        for worker in workers:
+            kill(worker)
+    for video in videos:
+        assert video.state == VideoState.READY, video.failure_detail
+        assert video.attempts == 1
+        ran_for = (video.updated_at - video.processing_started_at).total_seconds()
+        assert ran_for > float(VISIBILITY) + 1, f"the transcode ({ran_for:.1f} s) must outlast the visibility timeout"
+    # Three messages, three deliveries in all, and both machines worked.
+    assert sorted(map(len, deliveries)) == [1, 2], deliveries
+    assert sorted(deliveries[0] + deliveries[1]) == sorted(set(deliveries[0] + deliveries[1]))
+    assert sum(log.read_text().count("succeeded in") for log in logs) == 3
+    # Every ladder is in the one shared folder, readable here (the web node) whichever machine wrote it.
+    for video in videos:
+        files = hls_files(video)
+        assert any(path.name == "master.m3u8" for path in files)
+        assert all(path.stat().st_size > 0 for path in files)
+        assert video.renditions.count() >= 1
+    # Nothing of any run stayed in the shared scratch folder or in the machines' own folders.
+    assert not list((Path(settings.MEDIA_ROOT) / "videos" / "tmp").iterdir())
+    for log in logs:
+        assert not list((tmp_path / log.stem).rglob("*.ts"))
+
+
+def test_it_recovers_a_killed_machines_transcode_on_another_by_the_sweep_only(tmp_path: Path,
+                                                                              redis_server: Any) -> None:
+    """The transcode is acknowledged when it starts, so a machine that dies mid-run leaves nothing for
+    Redis to redeliver; the beat sweep (``recover_stalled_videos``) re-sends it once the heartbeat is
+    stale, and the other machine completes it from the shared original."""
+    video = register_video_from_path(builders.clip(tmp_path / "long.mp4", size="854x480", seconds=12))
+    broker = redis_server.url(0)
+    log_a, log_b = tmp_path / "machine-a.log", tmp_path / "machine-b.log"
+    machine_a = start_worker(broker, "media", log_a, env=machine(tmp_path, "machine-a"), pool="prefork")
+    machine_b = None
+    try:
+        publish(tasks.transcode_video, broker, queue="media", args=(video.pk,))
+
+        def busy() -> bool:
+            video.refresh_from_db()
+            return video.state == VideoState.PROCESSING and video.progress > 0
+
+        wait_for(busy, 30, "machine A to start transcoding", log_a)
+        kill(machine_a)  # the machine goes down: worker, pool child and ffmpeg
+        half = list((Path(settings.MEDIA_ROOT) / "videos" / "tmp").glob(f"{video.storage_key}-*"))
+        assert half, "machine A left its temporary folder in the shared scratch folder"
+        machine_b = start_worker(broker, "media,default", log_b, env=machine(tmp_path, "machine-b"),
+                                 pool="prefork")
+        wait_for(lambda: "ready." in log_b.read_text(), 30, "machine B to start", log_b)
+        # Well past the visibility timeout and a few restore sweeps: Redis has nothing to give back.
+        time.sleep(float(VISIBILITY) + 3)
+        assert received(log_b) == []
+        video.refresh_from_db()
+        assert video.state == VideoState.PROCESSING and video.attempts == 1
+        # Beat's entry, run by machine B's worker; sent twice, as two beats or two ticks would.
+        publish(tasks.recover_stalled_videos, broker, queue="default")
+        publish(tasks.recover_stalled_videos, broker, queue="default")
+        wait_for(lambda: settled(video), 45, "the re-sent transcode to finish", log_b)
+        time.sleep(float(VISIBILITY) + 2)
+    finally:
+        kill(machine_a)
+        kill(machine_b)
+    assert video.state == VideoState.READY, video.failure_detail
+    assert video.attempts == 2  # machine A's run, then machine B's, nothing else
+    assert len(received(log_b)) == 1  # one resend for two sweeps
+    assert (Path(settings.MEDIA_ROOT) / video.hls_dir / "master.m3u8").is_file()
+    assert not list((Path(settings.MEDIA_ROOT) / "videos" / "tmp").iterdir())
+
+
+SILENT_FFMPEG = """\
+#!{python}
+# A fake ffmpeg for the watchdog test: probes (``ffmpeg -i FILE``) go to the real binary; a transcode
+# prints a little progress, writes its pid, then hangs without printing anything more.
+import os, sys, time
+if "-progress" not in sys.argv:
+    os.execv({real!r}, [{real!r}, *sys.argv[1:]])
+with open({pidfile!r}, "w") as fh:
+    fh.write(str(os.getpid()))
+for n in range(1, 4):
+    sys.stdout.write("out_time_us=%d\\nprogress=continue\\n" % (n * 500000))
+    sys.stdout.flush()
+    time.sleep(0.2)
+time.sleep(600)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_it_kills_a_silent_ffmpeg_fails_the_video_with_a_reason_and_another_machine_redoes_it(
+        tmp_path: Path, redis_server: Any) -> None:
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir()
+    pidfile = tmp_path / "ffmpeg.pid"
+    fake.write_text(SILENT_FFMPEG.format(python=sys.executable, real=ffmpeg_binary(), pidfile=str(pidfile)))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    video = register_video_from_path(builders.clip(tmp_path / "clip.mp4", size="640x360", seconds=4))
+    broker = redis_server.url(0)
+    log_a, log_b = tmp_path / "machine-a.log", tmp_path / "machine-b.log"
+    # Machine A has the hanging ffmpeg; the watchdog gives up after 2 s without progress output.
+    machine_a = start_worker(broker, "media", log_a, env=machine(tmp_path, "machine-a"), pool="prefork",
+                             FFMPEG_BINARY=str(fake), MEDIA_FFMPEG_STALL_SECONDS="2")
+    machine_b = None
+    try:
+        publish(tasks.transcode_video, broker, queue="media", args=(video.pk,))
+        wait_for(lambda: settled(video), 40, "the watchdog to stop the silent ffmpeg", log_a)
+        assert machine_a.poll() is None, "the worker survived; only ffmpeg was killed"
+        pid = int(pidfile.read_text())
+        assert not alive(pid), "the silent ffmpeg is still running"
+        assert video.state == VideoState.FAILED
+        assert video.failure_reason == "转码连续 2 秒没有进展，已被停止。请重新转码；如果再次停止，请检查文件。"
+        assert video.attempts == 1 and video.heartbeat_at is None
+        assert not (Path(settings.MEDIA_ROOT) / video.hls_dir).exists()
+        stop(machine_a)
+
+        # The trainer requeues it; machine B (a working ffmpeg) transcodes the same shared original.
+        machine_b = start_worker(broker, "media", log_b, env=machine(tmp_path, "machine-b"), pool="prefork")
+        assert requeue_video(video)
+        publish(tasks.transcode_video, broker, queue="media", args=(video.pk,))
+        wait_for(lambda: settled(video), 40, "machine B to transcode the requeued video", log_b)
+    finally:
+        kill(machine_a)
+        kill(machine_b)
+    assert video.state == VideoState.READY, video.failure_detail
+    assert video.attempts == 2 and video.failure_reason == ""
+    assert (Path(settings.MEDIA_ROOT) / video.hls_dir / "master.m3u8").is_file()
+    assert len(received(log_a)) == 1 and len(received(log_b)) == 1

@@ -7,6 +7,7 @@ Only with ``-m heavy`` (``make test-heavy``); each test is bounded well under a 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import stat
 import sys
@@ -16,11 +17,23 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from exams.models import Attempt, QuestionVersion
+from exams.services import do_save_answer, do_start_attempt
+from exams.services.grading import to_displayed
+from exams.tasks import sweep_expired_attempts
 from media import tasks
 from media.models import Video, VideoState
 from media.processing import ffmpeg_binary
 from media.services import register_video_from_path, requeue_video
+from school.credits.models import CreditEntry
+from school.credits.rules import ensure_default_rules
+from school.credits.tasks import post_credit_task
+from school.models import OutboxTask
+from school.tasks import flush_task_outbox
+from tests.exams.builders import fill_bank, make_bank, make_exam
+from tests.factories import Personas
 from tests.faults.processes import kill, publish, start_worker, stop, wait_for
 from tests.media import builders
 
@@ -222,3 +235,58 @@ def test_it_kills_a_silent_ffmpeg_fails_the_video_with_a_reason_and_another_mach
     assert video.attempts == 2 and video.failure_reason == ""
     assert (Path(settings.MEDIA_ROOT) / video.hls_dir / "master.m3u8").is_file()
     assert len(received(log_a)) == 1 and len(received(log_b)) == 1
+
+
+def test_it_awards_a_passed_exam_once_when_the_worker_dies_between_the_commit_and_the_publish(
+        personas: Personas, tmp_path: Path, redis_server: Any) -> None:
+    """The expired-attempt sweep submits 张三's exam in a worker; the worker is SIGKILLed after the
+    submission committed and before the broker took the award. The award was written to the outbox in
+    the submission's transaction: the other machine's flush sends it, and the points are awarded once."""
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank)
+    member = personas.member
+    attempt, _created = do_start_attempt(member, exam)
+    for item in attempt.paper:
+        version = QuestionVersion.objects.get(pk=item["v"])
+        do_save_answer(attempt, item["v"], to_displayed(version.answer, item["p"])[0])
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(hours=1))
+
+    broker = redis_server.url(0)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    log_a, log_b = tmp_path / "machine-a.log", tmp_path / "machine-b.log"
+    outbox_env = {"TASKS_OUTBOX_GRACE_SECONDS": "2"}
+    machine_a = start_worker(broker, "default", log_a, env={**machine(tmp_path, "machine-a"), **outbox_env},
+                             pool="prefork", DJANGO_SETTINGS_MODULE="tests.faults.worker_settings",
+                             FAULTS_HOLD_PUBLISH=post_credit_task.name, FAULTS_BLOCK_DIR=str(gate))
+    machine_b = None
+    try:
+        publish(sweep_expired_attempts, broker, queue="default")
+        wait_for((gate / "held").exists, 40, "the sweep to submit the attempt and reach the award's publish", log_a)
+        attempt.refresh_from_db()
+        assert attempt.submitted_at is not None and attempt.passed  # committed
+        assert OutboxTask.objects.filter(task=post_credit_task.name).count() == 1
+        kill(machine_a)  # between the commit and the publish
+        assert not CreditEntry.objects.exists()
+        assert OutboxTask.objects.filter(task=post_credit_task.name).count() == 1, "the award is still waiting"
+
+        # Machine B's worker flushes the outbox when it starts (and beat every minute; sent twice here).
+        machine_b = start_worker(broker, "default", log_b, env={**machine(tmp_path, "machine-b"), **outbox_env},
+                                 pool="prefork")
+        wait_for(lambda: CreditEntry.objects.exists() and not OutboxTask.objects.exists(), 40,
+                 "machine B to send and run the award", log_b)
+        publish(flush_task_outbox, broker, queue="default")
+        publish(post_credit_task, broker, queue="default",
+                args=(member.pk, "exam", exam.pk, attempt.submitted_at.isoformat(), None))  # a duplicate message
+        wait_for(lambda: len(received(log_b, post_credit_task.name)) >= 2
+                 and log_b.read_text().count("succeeded in") >= 3, 30, "the duplicate to be handled", log_b)
+    finally:
+        kill(machine_a)
+        kill(machine_b)
+    entry = CreditEntry.objects.get()
+    assert (entry.member_id, entry.source_type, entry.source_id) == (member.pk, "exam", exam.pk)
+    assert entry.quantity == Attempt.objects.get(pk=attempt.pk).score  # the score the exam recorded
+    assert not OutboxTask.objects.exists()
+    assert "succeeded" not in log_a.read_text()  # the killed machine finished nothing

@@ -171,3 +171,13 @@ def publish(task: Any, broker_url: str, *, queue: str, args: tuple[Any, ...] = (
 
     with app.connection_for_write(broker_url) as conn:
         task.apply_async(args=args, queue=queue, connection=conn)
+
+
+def start_beat(broker_url: str, folder: Path, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    """Celery beat as its own process (as ``school-beat.service``), its schedule and pid files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = child_env(**{**extra_env, "CELERY_BROKER_URL": broker_url})
+    command = [sys.executable, "-m", "celery", "-A", "school", "beat", "--loglevel", "INFO",
+               "-s", str(folder / "celerybeat-schedule"), "--pidfile", str(folder / "celerybeat.pid")]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)

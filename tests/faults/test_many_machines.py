@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from wagtail.models import PageLogEntry, Revision
 
 from exams.models import Attempt, QuestionVersion
 from exams.services import do_save_answer, do_start_attempt
@@ -27,14 +28,15 @@ from media import tasks
 from media.models import Video, VideoState
 from media.processing import ffmpeg_binary
 from media.services import register_video_from_path, requeue_video
-from school.credits.models import CreditEntry
+from school.credits.models import CreditEntry, RankingKind, RankingSnapshot
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task
-from school.models import OutboxTask
+from school.models import Organization, OutboxTask
 from school.tasks import flush_task_outbox
+from tests.courses.builders import make_course
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas
-from tests.faults.processes import kill, publish, start_worker, stop, wait_for
+from tests.faults.processes import kill, publish, start_beat, start_worker, stop, wait_for
 from tests.media import builders
 
 pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -290,3 +292,56 @@ def test_it_awards_a_passed_exam_once_when_the_worker_dies_between_the_commit_an
     assert entry.quantity == Attempt.objects.get(pk=attempt.pk).score  # the score the exam recorded
     assert not OutboxTask.objects.exists()
     assert "succeeded" not in log_a.read_text()  # the killed machine finished nothing
+
+
+def test_it_publishes_one_ranking_snapshot_and_one_scheduled_page_with_two_beats_running(
+        personas: Personas, wagtail_site: Any, tmp_path: Path, redis_server: Any) -> None:
+    """Beat is enabled on one machine only, but a second one runs by mistake: both send the scheduled
+    publishing and the ranking snapshot every 4 s to two machines' workers. The page is published once,
+    and each ranking (kind, root organization, period) is published once."""
+    course = make_course("两学一做专题")
+    course.go_live_at = timezone.now() + dt.timedelta(seconds=1)
+    course.save_revision().publish()  # scheduled, not live yet
+    course.refresh_from_db()
+    assert not course.live and Revision.page_revisions.filter(object_id=str(course.pk),
+                                                              approved_go_live_at__isnull=False).count() == 1
+    roots = Organization.objects.filter(depth=1).count()
+
+    broker = redis_server.url(0)
+    env = {"DJANGO_SETTINGS_MODULE": "tests.faults.beat_settings", "FAULTS_BEAT_SECONDS": "4",
+           "FAULTS_TODAY": "2026-11-01"}  # the 1st: October's rankings are due
+    logs = {name: tmp_path / f"{name}.log" for name in ("machine-a", "machine-b", "beat-a", "beat-b")}
+    processes = []
+    try:
+        for name in ("machine-a", "machine-b"):
+            processes.append(start_worker(broker, "default", logs[name], env={**machine(tmp_path, name), **env},
+                                          pool="prefork"))
+        wait_for(lambda: all(logs[n].exists() and "ready." in logs[n].read_text() for n in ("machine-a", "machine-b")),
+                 30, "both workers to start", logs["machine-a"], logs["machine-b"])
+        for name in ("beat-a", "beat-b"):
+            processes.append(start_beat(broker, tmp_path / name, logs[name], **env))
+
+        def sent(task: str) -> int:
+            return sum(logs[n].read_text().count(f"Sending due task {task}") for n in ("beat-a", "beat-b")
+                       if logs[n].exists())
+
+        # Two ticks of each beat: four copies of each task in all.
+        wait_for(lambda: sent("credits-publish-rankings") >= 4 and sent("courses-publish-scheduled") >= 4, 40,
+                 "both beats to send each entry twice", logs["beat-a"], logs["beat-b"])
+        done = "succeeded in"
+        wait_for(lambda: sum(logs[n].read_text().count(done) for n in ("machine-a", "machine-b")) >= 8, 40,
+                 "the workers to run every copy", logs["machine-a"], logs["machine-b"])
+        assert all(process.poll() is None for process in processes)
+    finally:
+        for process in processes:
+            kill(process)
+    worked = [received(logs[n], "courses.tasks.publish_scheduled_pages") for n in ("machine-a", "machine-b")]
+    assert sum(map(len, worked)) >= 4  # every copy was delivered and ran
+    course.refresh_from_db()
+    assert course.live
+    assert PageLogEntry.objects.filter(page=course, action="wagtail.publish.scheduled").count() == 1
+    published = RankingSnapshot.objects.filter(published=True)
+    assert published.count() == roots * len(RankingKind.values)
+    assert set(published.values_list("period", flat=True)) == {"2026-10"}
+    assert published.values("kind", "scope", "period").distinct().count() == published.count()
+    assert not RankingSnapshot.objects.filter(published=False).exists()  # no draft left behind

@@ -6,7 +6,8 @@ so a test can kill the worker exactly in the middle of a period.
 
 With FAULTS_HOLD_PUBLISH=<task name> it also holds the process at the publish of that task (signals
 FAULTS_BLOCK_DIR/held, then waits for FAULTS_BLOCK_DIR/release): for a task sent through the outbox after
-commit, that is the moment between the commit and the broker taking the message."""
+commit, that is the moment between the commit and the broker taking the message. With FAULTS_TODAY=
+<ISO date> the scheduled ranking snapshot runs as on that day (it acts on the 1st of a month only)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,15 @@ class BlockingConfig(AppConfig):
         from school.hooks import ORG_METRICS
 
         hooks.register(ORG_METRICS, blocking_metrics)
+        if os.environ.get("FAULTS_TODAY"):
+            import datetime as dt
+            import functools
+
+            from school.credits import rankings
+
+            today = dt.date.fromisoformat(os.environ["FAULTS_TODAY"])
+            rankings.scheduled_snapshots = functools.partial(  # type: ignore[assignment]
+                rankings.scheduled_snapshots, day=today)
         if os.environ.get("FAULTS_HOLD_PUBLISH"):
             from school import outbox
 

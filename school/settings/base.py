@@ -219,6 +219,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also creates VAR_DIR, where the SQLite file lives
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "uploads")))
+# Web and worker processes check the shared-storage contract when they start (school.readiness:
+# MEDIA_ROOT takes a write and a rename, is one filesystem, is the folder the other machines share);
+# with this on (production) a failure stops the start, otherwise it is logged.
+STORAGE_CHECK_AT_START = env_bool("STORAGE_CHECK_AT_START", False)
 MEDIA_URL = "/uploads/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # bigger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

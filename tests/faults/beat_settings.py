@@ -8,7 +8,7 @@ import os
 from tests.faults.worker_settings import *  # noqa: F403
 
 _SECONDS = float(os.environ.get("FAULTS_BEAT_SECONDS", "4"))
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+CELERY_BEAT_SCHEDULE = {
     "courses-publish-scheduled": {"task": "courses.tasks.publish_scheduled_pages", "schedule": _SECONDS,
                                   "options": {"queue": "default", "expires": _SECONDS}},
     "credits-publish-rankings": {"task": "school.credits.tasks.snapshot_rankings_task", "schedule": _SECONDS,

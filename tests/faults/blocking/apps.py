@@ -62,9 +62,9 @@ class BlockingConfig(AppConfig):
             from school.credits import rankings
 
             today = dt.date.fromisoformat(os.environ["FAULTS_TODAY"])
-            rankings.scheduled_snapshots = functools.partial(  # type: ignore[assignment]
+            rankings.scheduled_snapshots = functools.partial(
                 rankings.scheduled_snapshots, day=today)
         if os.environ.get("FAULTS_HOLD_PUBLISH"):
             from school import outbox
 
-            outbox._publish = hold_at_publish(outbox._publish)  # type: ignore[assignment]
+            outbox._publish = hold_at_publish(outbox._publish)

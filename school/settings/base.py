@@ -260,7 +260,7 @@ elif CELERY_BROKER_URL.startswith("redis://"):
     # Workers sweep for such tasks every CELERY_UNACKED_RESTORE_SECONDS (kombu's default would be
     # interval x throttle = 100 s; one cheap ZRANGE per sweep).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 30, minimum=1),
         "unacked_restore_throttle": 1,
         # A broker that is down or hangs must not hang a page: connect and socket timeouts (seconds).

@@ -90,7 +90,7 @@ def test_it_runs_each_transcode_once_on_two_machines_sharing_the_media_folder(tm
     """Three transcodes for two machines: the third waits in Redis until a slot is free (a worker that
     reserved it while busy would hold it unacknowledged past the visibility timeout, and Redis would
     hand it to the other machine too)."""
-    videos = [register_video_from_path(builders.clip(tmp_path / f"v{n}.mp4", size="854x480", seconds=10))
+    videos = [register_video_from_path(builders.clip(tmp_path / f"v{n}.mp4", size="854x480", seconds=8))
               for n in range(3)]
     broker = redis_server.url(0)
     logs = [tmp_path / "machine-a.log", tmp_path / "machine-b.log"]
@@ -135,7 +135,7 @@ def test_it_recovers_a_killed_machines_transcode_on_another_by_the_sweep_only(tm
     """The transcode is acknowledged when it starts, so a machine that dies mid-run leaves nothing for
     Redis to redeliver; the beat sweep (``recover_stalled_videos``) re-sends it once the heartbeat is
     stale, and the other machine completes it from the shared original."""
-    video = register_video_from_path(builders.clip(tmp_path / "long.mp4", size="854x480", seconds=12))
+    video = register_video_from_path(builders.clip(tmp_path / "long.mp4", size="854x480", seconds=8))
     broker = redis_server.url(0)
     log_a, log_b = tmp_path / "machine-a.log", tmp_path / "machine-b.log"
     machine_a = start_worker(broker, "media", log_a, env=machine(tmp_path, "machine-a"), pool="prefork")

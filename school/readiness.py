@@ -147,6 +147,11 @@ def check_shared_storage() -> Check:
                      % {"error": type(exc).__name__})
     if not ok:
         return Check("storage", ERROR, _("The upload folder returned other content than was written."))
+    other = _other_filesystem(root)
+    if other is not None:
+        return Check("storage", ERROR, _("%(folder)s is on another filesystem than MEDIA_ROOT: files cannot be "
+                                         "moved into place by renaming. Mount one shared folder at MEDIA_ROOT.")
+                     % {"folder": other})
     with contextlib.suppress(Exception):  # the cache is optional here: without it only the probe counts
         registered = cache.get(STORAGE_ID_CACHE_KEY)
         if registered is None:
@@ -155,6 +160,46 @@ def check_shared_storage() -> Check:
             return Check("storage", ERROR, _("MEDIA_ROOT on this machine is not the folder the other machines "
                                              "share: mount the shared upload folder here."))
     return Check("storage", OK, _("The upload folder takes writes and renames."))
+
+
+def _other_filesystem(root: Path, depth: int = 2) -> str | None:
+    """The first folder within ``depth`` levels under ``root`` (following links) that lies on another
+    filesystem than ``root`` (a separate mount or a link to another disk), relative to ``root``; the
+    transcoder renames its scratch folder (videos/tmp/…) into videos/hls/, which fails across filesystems."""
+    device = root.stat().st_dev
+    level = [root]
+    for _level in range(depth):
+        below: list[Path] = []
+        for folder in level:
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(folder):
+                    if entry.is_dir(follow_symlinks=True) and not entry.name.startswith(".school-probe"):
+                        if entry.stat(follow_symlinks=True).st_dev != device:
+                            return str(Path(entry.path).relative_to(root))
+                        below.append(Path(entry.path))
+        level = below
+    return None
+
+
+class StorageContractError(Exception):
+    """MEDIA_ROOT fails the shared-storage contract at start-up (the message names the setting)."""
+
+
+def verify_storage_at_start(process: str) -> None:
+    """Web and worker processes call this when they start. With ``STORAGE_CHECK_AT_START`` (production)
+    a MEDIA_ROOT that does not take a write and a rename, lies on several filesystems or is not the
+    folder the other machines share stops the start with ``StorageContractError``; otherwise the problem
+    is logged and the process starts (``check_services`` and /ready/ keep reporting it)."""
+    import logging
+
+    check = check_shared_storage()
+    if check.status == OK:
+        return
+    message = (f"MEDIA_ROOT={settings.MEDIA_ROOT}: the {process} cannot start on this storage "
+               f"(docs/deployment.md, \"Several machines\"): {check.message}")
+    if getattr(settings, "STORAGE_CHECK_AT_START", False):
+        raise StorageContractError(message)
+    logging.getLogger(__name__).error("%s", message)
 
 
 BUILT_IN: tuple[Callable[[], Check], ...] = (check_database, check_broker, check_cache, check_disk,

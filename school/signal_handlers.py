@@ -19,9 +19,10 @@ flushes the task outbox."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from celery.signals import task_postrun, task_prerun, worker_ready
+from celery.signals import task_postrun, task_prerun, worker_init, worker_ready
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -114,6 +115,19 @@ def _flush_outbox_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> Non
     outbox.send(flush_task_outbox)
 
 
+def _verify_storage_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
+    """The shared-storage contract at start-up (school.readiness.verify_storage_at_start). Celery logs
+    and swallows exceptions of signal receivers, so a refusal leaves as SystemExit: the worker stops
+    before consuming anything, with the message (naming MEDIA_ROOT) in its log."""
+    from .readiness import StorageContractError, verify_storage_at_start
+
+    try:
+        verify_storage_at_start("Celery worker")
+    except StorageContractError as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(f"{exc}") from None
+
+
 def _flag_activation_code_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """A login with an activation code must choose a password before anything else (the middleware enforces it)."""
     from .accounts.backends import CODE_LOGIN_ATTR
@@ -166,6 +180,7 @@ def register_signal_handlers() -> None:
     task_prerun.connect(audit.task_started, weak=False, dispatch_uid="audit-task-prerun")
     task_postrun.connect(audit.task_finished, weak=False, dispatch_uid="audit-task-postrun")
     worker_ready.connect(_flush_outbox_when_a_worker_starts, weak=False, dispatch_uid="outbox-worker-ready")
+    worker_init.connect(_verify_storage_when_a_worker_starts, weak=False, dispatch_uid="storage-worker-init")
 
     User = get_user_model()
     post_save.connect(_scope_saved, sender=AdminScope, dispatch_uid="audit-scope-saved")

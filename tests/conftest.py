@@ -117,3 +117,18 @@ def redis_server(tmp_path: Any) -> Iterator[Any]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def wagtail_site(transactional_db: None) -> Any:
+    """Wagtail's root page, locale and default site, which migrations create and the flush after an
+    earlier transactional test removes (browser journeys, fault tests with real processes)."""
+    from django.conf import settings
+    from wagtail.models import Locale, Page, Site
+
+    if Site.objects.filter(is_default_site=True).exists():
+        return Site.objects.get(is_default_site=True)
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=Page(title="首页", slug="home"))
+    return Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)

@@ -219,6 +219,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also creates VAR_DIR, where the SQLite file lives
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "uploads")))
+# Web and worker processes check the shared-storage contract when they start (school.readiness:
+# MEDIA_ROOT takes a write and a rename, is one filesystem, is the folder the other machines share);
+# with this on (production) a failure stops the start, otherwise it is logged.
+STORAGE_CHECK_AT_START = env_bool("STORAGE_CHECK_AT_START", False)
 MEDIA_URL = "/uploads/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # bigger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -256,13 +260,17 @@ elif CELERY_BROKER_URL.startswith("redis://"):
     # Workers sweep for such tasks every CELERY_UNACKED_RESTORE_SECONDS (kombu's default would be
     # interval x throttle = 100 s; one cheap ZRANGE per sweep).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 30, minimum=1),
         "unacked_restore_throttle": 1,
         # A broker that is down or hangs must not hang a page: connect and socket timeouts (seconds).
         "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0, minimum=0.1),
         "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 5.0, minimum=0.1),
     }
+    # A worker takes a message only when a pool slot is free. Otherwise it reserves the next one while
+    # its slot is busy: that message stays unacknowledged, and behind a transcode (hours) Redis hands it
+    # to another worker after the visibility timeout while the first still holds it, so it runs twice.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"},

@@ -42,6 +42,9 @@ if str(CACHES["default"]["BACKEND"]).endswith("LocMemCache"):
     raise ImproperlyConfigured("CACHE_URL is not set (a cache per process counts login lockouts per process): "
                                "set CACHE_URL=redis://… in production.")
 
+# Web and worker processes refuse to start on a MEDIA_ROOT that fails the shared-storage contract.
+STORAGE_CHECK_AT_START = env_bool("STORAGE_CHECK_AT_START", True)
+
 # Celery's soft shutdown: on a cold shutdown (SIGQUIT, or a second SIGTERM) running tasks still get
 # this many seconds before they are cut off (the systemd units stop workers with KillMode=mixed).
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 60.0, minimum=0.0)

@@ -103,18 +103,3 @@ def answer_correctly(page: Any, attempt: Any) -> None:
         page.evaluate("document.getElementById('save-status').textContent = ''")
         page.check(f"input[name=q_{version.pk}][value={letter}]")
         page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
-
-
-@pytest.fixture
-def wagtail_site(transactional_db: None) -> Any:
-    """Wagtail's root page, locale and default site, which migrations create and the flush after an
-    earlier transactional test removes."""
-    from django.conf import settings
-    from wagtail.models import Locale, Page, Site
-
-    if Site.objects.filter(is_default_site=True).exists():
-        return Site.objects.get(is_default_site=True)
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.add_child(instance=Page(title="首页", slug="home"))
-    return Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)

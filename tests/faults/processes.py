@@ -117,14 +117,22 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def start_worker(broker_url: str, queues: str, log: Path, *, beat_schedule: Path | None = None,
-                 env: dict[str, str] | None = None, **extra_env: str) -> subprocess.Popen[bytes]:
-    """A solo-pool worker on ``queues`` (comma-separated) that redelivers unacknowledged tasks after
-    4 s; with ``beat_schedule`` it also runs Celery beat (``-B``)."""
+                 env: dict[str, str] | None = None, pool: str = "solo", **extra_env: str) -> subprocess.Popen[bytes]:
+    """A worker on ``queues`` (comma-separated) that redelivers unacknowledged tasks after 4 s; with
+    ``beat_schedule`` it also runs Celery beat (``-B``).
+
+    ``pool="prefork"`` (one child) is the production pool (deploy/systemd): the main process
+    acknowledges an early-acked task (transcodes) as soon as the child takes it. The solo pool runs the
+    task inside the worker's event loop, and Celery sends even an early ack through that loop
+    (``Consumer.call_soon_ack`` -> ``hub.call_soon``), so under ``solo`` every task is acknowledged only
+    after it returns, as if it were ``acks_late``: use prefork for anything that depends on the early ack."""
     env = child_env(**{"CELERY_VISIBILITY_TIMEOUT": "4", "CELERY_UNACKED_RESTORE_SECONDS": "1", **(env or {}),
                        **extra_env, "CELERY_BROKER_URL": broker_url})
-    command = [sys.executable, "-m", "celery", "-A", "school", "worker", "-Q", queues, "--pool", "solo",
+    command = [sys.executable, "-m", "celery", "-A", "school", "worker", "-Q", queues, "--pool", pool,
                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
                "-n", f"fault-{secrets.token_hex(4)}@%h"]
+    if pool == "prefork":
+        command += ["--concurrency", "1"]
     if beat_schedule is not None:
         command += ["-B", "-s", str(beat_schedule)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
@@ -163,3 +171,13 @@ def publish(task: Any, broker_url: str, *, queue: str, args: tuple[Any, ...] = (
 
     with app.connection_for_write(broker_url) as conn:
         task.apply_async(args=args, queue=queue, connection=conn)
+
+
+def start_beat(broker_url: str, folder: Path, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    """Celery beat as its own process (as ``school-beat.service``), its schedule and pid files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = child_env(**{**extra_env, "CELERY_BROKER_URL": broker_url})
+    command = [sys.executable, "-m", "celery", "-A", "school", "beat", "--loglevel", "INFO",
+               "-s", str(folder / "celerybeat-schedule"), "--pidfile", str(folder / "celerybeat.pid")]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)

@@ -27,7 +27,8 @@ from tests.factories import PASSWORD, Personas
 from tests.faults.http import Browser
 from tests.faults.processes import kill, start_web, start_worker, stop, wait_for
 
-pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("wagtail_site")]  # an earlier transactional test flushed the root page
 
 
 def correct(attempt: Attempt, item: dict[str, Any]) -> Any:

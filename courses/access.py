@@ -45,8 +45,7 @@ def _gate(page_id: int) -> tuple[bool, list[str]] | None:
 
         notice = NoticePage.objects.filter(pk=page_id).first()
         if notice is not None:  # a notice (and the files it links) is for its target subtrees only
-            paths = list(Organization.objects.filter(pk__in=notice.target_organizations.values("pk"))
-                         .values_list("path", flat=True)) or [NOBODY]
+            paths = [org.path for org in notice.target_organizations.all()] or [NOBODY]
     value = (live, paths)
     cache.set(key, list(value), _GATE_TTL)
     return value

@@ -23,8 +23,8 @@ from ..models import NoticePage, NoticeRead
 
 
 def _target_paths(notice: NoticePage) -> list[str]:
-    return list(Organization.objects.filter(pk__in=notice.target_organizations.values("pk"))
-                .values_list("path", flat=True))
+    # ``.all()``: the page's in-memory relation (a modelcluster) or, for a page read from the database, a query
+    return sorted(org.path for org in notice.target_organizations.all())
 
 
 def recipients(notice: NoticePage) -> QuerySet[Member]:

@@ -111,8 +111,11 @@ def test_it_publishes_a_scheduled_notice_and_tells_members_then(personas: Any, c
     notice.refresh_from_db()
     assert not notice.live and not Notification.objects.exists()
     assert client_for(personas.member.user).get("/notices/").content.decode().count("定时发布的通知") == 0
-    notice.latest_revision.approved_go_live_at = timezone.now() - dt.timedelta(seconds=1)
-    notice.latest_revision.save()
+    revision = notice.latest_revision  # an hour later, as the beat's publish_scheduled finds it
+    past = timezone.now() - dt.timedelta(seconds=1)
+    revision.approved_go_live_at = past
+    revision.content["go_live_at"] = past.isoformat()
+    revision.save()
     call_command("publish_scheduled", verbosity=0)
     assert run_outbox(FANOUT) == [1]
     notice.refresh_from_db()

@@ -509,6 +509,9 @@ EXAMS_WRONG_BOOK_CLEAR_AFTER = env_int("EXAMS_WRONG_BOOK_CLEAR_AFTER", 2, minimu
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
 EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
+# "An exam opened to you": exams whose opening time passed are announced within this many seconds.
+CELERY_BEAT_SCHEDULE["exams-notify-opened"] = {"task": "exams.tasks.notify_opened_exams", "schedule": 300.0,
+                                               "options": {"queue": "default", "expires": 300.0}}
 CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "task": "exams.tasks.sweep_expired_attempts",
     "schedule": EXAMS_SWEEP_INTERVAL_SECONDS,

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
@@ -50,7 +51,7 @@ class NoticePage(Page):
         _("confirmation required"), default=False,
         help_text=_("Members confirm (回执) that they have read the notice; the read tracking counts confirmations."))
     target_organizations = ParentalManyToManyField(
-        "school.Organization", verbose_name=_("target organizations"), blank=False, related_name="+",
+        "school.Organization", verbose_name=pgettext_lazy("notice", "target organizations"), blank=False, related_name="+",
         help_text=_("Members of these organizations and everything below them receive the notice."))
 
     parent_page_types = ["courses.NoticeIndexPage"]

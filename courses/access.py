@@ -1,7 +1,8 @@
 """Who may see which course, lesson or document (asks school.permissions; nothing else decides).
 
 Rules: content must be live with live ancestors; a course with ``allowed_organizations`` is private to
-members of those subtrees (everyone else gets 404); trainers and superusers see all live content.
+members of those subtrees (everyone else gets 404), a notice to members of its target subtrees (so are the
+files it links); trainers and superusers see all live content.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from wagtail.models import Page
 from school.models import Organization
 from school.permissions import admin_paths, is_trainer, member_of
 
+# A restriction no organization path matches (a notice without targets is for nobody).
+NOBODY = "!"
 _GATE_TTL = 30  # seconds; a page's publication state or restriction change is seen within this time
 
 
@@ -37,6 +40,12 @@ def _gate(page_id: int) -> tuple[bool, list[str]] | None:
     if course is not None:
         paths = list(Organization.objects.filter(pk__in=course.allowed_organizations.values("pk"))
                      .values_list("path", flat=True))
+    else:
+        from .models import NoticePage
+
+        notice = NoticePage.objects.filter(pk=page_id).first()
+        if notice is not None:  # a notice (and the files it links) is for its target subtrees only
+            paths = [org.path for org in notice.target_organizations.all()] or [NOBODY]
     value = (live, paths)
     cache.set(key, list(value), _GATE_TTL)
     return value
@@ -122,10 +131,11 @@ def can_download_document(user: Any, document: Any) -> bool:
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ReferenceIndex
 
-    from .models import LessonAttachment, PolicyDocumentPage
+    from .models import LessonAttachment, NoticeAttachment, PolicyDocumentPage
 
     page_type = ContentType.objects.get_for_model(Page)
     page_ids = set(LessonAttachment.objects.filter(document=document).values_list("page_id", flat=True))
+    page_ids.update(NoticeAttachment.objects.filter(document=document).values_list("page_id", flat=True))
     page_ids.update(PolicyDocumentPage.objects.filter(pdf=document).values_list("pk", flat=True))
     page_ids.update(int(object_id) for object_id in ReferenceIndex.get_references_to(document).filter(
         base_content_type=page_type).values_list("object_id", flat=True))

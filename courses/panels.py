@@ -52,7 +52,20 @@ def home_panels(request: HttpRequest) -> list[Panel]:
 
     rows = [row for row in tasks_for_member(member) if not row.complete and row.days_left >= 0]
     panels = [Panel("courses/panels/home_study_tasks.html", order=20, context={"rows": rows[:3], "count": len(rows)})]
+    from .services.notices import notice_rows_for, unread_notice_count
+
+    panels.append(Panel("courses/panels/home_notices.html", order=15, context={
+        "rows": notice_rows_for(request.user, limit=3), "unread": unread_notice_count(request.user),
+        "url": notice_board_url()}))
     resume = resume_point(member)
     if resume is not None:
         panels.append(Panel("courses/panels/home_continue.html", order=5, context={"resume": resume}))
     return panels
+
+
+def notice_board_url() -> str:
+    """The address of the notice board (通知公告), or "" when the site has none (live)."""
+    from .models import NoticeIndexPage
+
+    board = NoticeIndexPage.objects.live().first()
+    return (board.url or "") if board is not None else ""

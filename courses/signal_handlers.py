@@ -22,6 +22,17 @@ def forget_subtree(instance: Page, **kwargs: Any) -> None:
         forget_page(page_id)
 
 
+def notice_published(instance: Page, **kwargs: Any) -> None:
+    """A notice went live: queue its fan-out after commit (a scheduled publish sends the same signal)."""
+    from school import outbox
+
+    from .models import NoticePage
+    from .tasks import notify_notice_published
+
+    if isinstance(instance, NoticePage) and instance.live:  # not a publish scheduled for later
+        outbox.send_on_commit(notify_notice_published, instance.pk)
+
+
 def award_lesson_completed(sender: Any, member_id: int, lesson_id: int, completed_at: dt.datetime,
                            **kwargs: Any) -> None:
     """Queue the awards (after commit, queue ``default``): the document or lesson, and the course when this
@@ -42,4 +53,5 @@ def award_lesson_completed(sender: Any, member_id: int, lesson_id: int, complete
 def register_signal_handlers() -> None:
     page_published.connect(forget_subtree, dispatch_uid="courses_forget_published")
     page_unpublished.connect(forget_subtree, dispatch_uid="courses_forget_unpublished")
+    page_published.connect(notice_published, dispatch_uid="courses_notice_published")
     lesson_completed.connect(award_lesson_completed, dispatch_uid="courses_credits_lesson_completed")

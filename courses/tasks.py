@@ -23,3 +23,12 @@ def publish_scheduled_pages() -> None:
     interval however many beats send it."""
     if periodic.claim_run("courses-publish-scheduled"):
         call_command("publish_scheduled", verbosity=0)
+
+
+@shared_task(name="courses.tasks.notify_notice_published", queue="default", ignore_result=True)
+def notify_notice_published(notice_id: int) -> int:
+    """A notice went live (published now or by the schedule): tell its recipients in one set-based send.
+    Safe twice (one notification per member and notice)."""
+    from .services.notices import notify_notice_published as notify
+
+    return notify(notice_id)

@@ -4,7 +4,7 @@ The catalog (/courses/) and the library (/library/) themselves are Wagtail pages
 from django.urls import path
 
 from .api import progress
-from .views import study_tasks
+from .views import notices, study_tasks
 
 app_name = "courses"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/v1/progress/<id:page_id>/heartbeat/", progress.ProgressHeartbeatView.as_view(),
          name="progress_heartbeat"),
     path("tasks/", study_tasks.my_tasks, name="my_tasks"),
+    path("notice-confirm/<id:page_id>/", notices.confirm, name="notice_confirm"),
 ]

@@ -67,12 +67,25 @@ def register_superseded_menu() -> MenuItem:
                               order=265)
 
 
+@hooks.register("register_admin_menu_item")
+def register_notices_menu() -> MenuItem:
+    """通知阅读情况: read tracking of the notices for the administrator's organizations."""
+    return OrgAdminMenuItem(_("Notice reading"), reverse("courses_admin:notices"), icon_name="doc-full", order=262)
+
+
 @hooks.register(MEMBER_NAV_ITEMS)
 def nav_items(request: HttpRequest) -> list[NavItem]:
-    return [
+    items = [
         NavItem("courses", str(_("Courses")), "/courses/", order=10, icon="book"),
         NavItem("library", str(_("Library")), "/library/", order=20, icon="doc"),
     ]
+    board = panels.notice_board_url()
+    if board:
+        from .services.notices import unread_notice_count
+
+        items.append(NavItem("notices", str(_("Notices")), board, order=40, icon="bell",
+                             badge=unread_notice_count(request.user)))
+    return items
 
 
 @hooks.register(SEARCH_SOURCES)

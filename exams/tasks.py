@@ -33,3 +33,23 @@ def post_practice_credits(days_back: int = 3) -> int:
         outbox.send(post_credit_task, day.member_id, "practice", day.pk, earned.isoformat(), None)
         count += 1
     return count
+
+
+@shared_task(name="exams.tasks.notify_exam_opened", queue="default", ignore_result=True)
+def notify_exam_opened(exam_id: int) -> int:
+    """Tell an exam's members it is open (if it is open now); safe twice (once per member and exam)."""
+    from .services.opening import notify_exam_opened as notify
+
+    return notify(exam_id)
+
+
+@shared_task(name="exams.tasks.notify_opened_exams", queue="default", ignore_result=True)
+def notify_opened_exams() -> int:
+    """Beat: exams whose opening time passed; once per interval however many beats send it."""
+    from school import periodic
+
+    from .services.opening import notify_opened_exams as notify
+
+    if not periodic.claim_run("exams-notify-opened"):
+        return 0
+    return notify()

@@ -56,6 +56,7 @@ class NavItem:
     url: str
     order: int
     icon: str = ""
+    badge: int = 0  # a count shown on the entry (unread notices); 0 shows nothing
 
 
 @dataclass(frozen=True)

@@ -59,15 +59,25 @@ def flush_task_outbox() -> int:
 from school.credits.tasks import post_credit_task, recompute_scores_task  # noqa: E402
 
 __all__ = ["deliver_notification_batch", "flush_task_outbox", "issue_activation_codes", "post_credit_task",
-           "process_member_import", "recompute_scores_task", "remind_members", "send_verification_code"]
+           "process_member_import", "recompute_scores_task", "remind_members", "send_held_sms", "send_verification_code"]
 
 
 @shared_task(name="school.tasks.deliver_notification_batch", queue="default", ignore_result=True)
-def deliver_notification_batch(batch: str) -> int:
-    """E-mail one batch of notifications to those who asked for e-mail; safe twice (rows are claimed)."""
-    from .services.notifications import deliver_batch_by_email
+def deliver_notification_batch(batch: str) -> tuple[int, int]:
+    """E-mail and SMS copies of one batch of notifications for those who chose them (SMS wait out the quiet
+    hours); safe twice (rows are claimed). Returns (e-mailed, texted)."""
+    from .services.notifications import deliver_batch
 
-    return deliver_batch_by_email(batch)
+    return deliver_batch(batch)
+
+
+@shared_task(name="school.tasks.send_held_sms", queue="default", ignore_result=True)
+def send_held_sms() -> int:
+    """Beat: send the SMS copies held back by the quiet hours (nothing while they last); safe twice or
+    concurrently (each row is claimed before sending)."""
+    from .services.notifications import send_held_sms as send
+
+    return send()
 
 
 @shared_task(name="school.tasks.remind_members", queue="default", ignore_result=True)

@@ -11,6 +11,7 @@ from .catalog import (
     VideoLessonPage,
 )
 from .documents import DocumentCategory, PolicyDocumentLibraryPage, PolicyDocumentPage, Validity
+from .notices import NoticeAttachment, NoticeIndexPage, NoticePage, NoticeRead
 from .progress import ProgressKind, StudyProgress
 from .study_tasks import StudyTask, StudyTaskItem, TaskReminder
 
@@ -22,6 +23,10 @@ __all__ = [
     "DocumentCategory",
     "LessonAttachment",
     "LessonPage",
+    "NoticeAttachment",
+    "NoticeIndexPage",
+    "NoticePage",
+    "NoticeRead",
     "PolicyDocumentLibraryPage",
     "PolicyDocumentPage",
     "ProgressKind",

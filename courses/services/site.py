@@ -1,4 +1,5 @@
-"""The two fixed pages under the site root: the course catalog (/courses/) and the library (/library/)."""
+"""The fixed pages under the site root: the course catalog (/courses/), the library (/library/) and the
+notice board (/notices/)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from wagtail.models import GroupPagePermission, Page, Site, Task, Workflow
 
 from school.permissions import TRAINER_GROUP
 
-from ..models import CourseCatalogPage, PolicyDocumentLibraryPage
+from ..models import CourseCatalogPage, NoticeIndexPage, PolicyDocumentLibraryPage
 
 CATALOG_SLUG = "courses"
 LIBRARY_SLUG = "library"
+NOTICES_SLUG = "notices"
 # Trainers write and submit for moderation; publishing is the moderators' (Wagtail's default workflow).
 TRAINER_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page")
 # Wagtail's migrations name its default workflow and task in English; trainers see the name on the
@@ -26,6 +28,7 @@ WORKFLOW_NAME = "审核员审批"
 class SitePages:
     catalog: CourseCatalogPage
     library: PolicyDocumentLibraryPage
+    notices: NoticeIndexPage
 
 
 def _site_root() -> Page:
@@ -39,7 +42,7 @@ def _site_root() -> Page:
 
 @transaction.atomic
 def ensure_site_pages() -> SitePages:
-    """Create (once) the catalog and the library below the site root, let trainers edit them and give
+    """Create (once) the catalog, the library and the notice board below the site root, let trainers edit them and give
     Wagtail's default moderation workflow a Chinese name."""
     home = _site_root()
     catalog = CourseCatalogPage.objects.first()
@@ -52,8 +55,13 @@ def ensure_site_pages() -> SitePages:
         library = PolicyDocumentLibraryPage(title="文库", slug=LIBRARY_SLUG, intro="党内法规、规范性文件与法律法规")
         home.add_child(instance=library)
         library.save_revision().publish()
+    notices = NoticeIndexPage.objects.first()
+    if notices is None:
+        notices = NoticeIndexPage(title="通知公告", slug=NOTICES_SLUG, intro="")
+        home.add_child(instance=notices)
+        notices.save_revision().publish()
     trainers, _created = Group.objects.get_or_create(name=TRAINER_GROUP)
-    for page in (catalog, library):
+    for page in (catalog, library, notices):
         for codename in TRAINER_PAGE_PERMISSIONS:
             GroupPagePermission.objects.get_or_create(group=trainers, page=page,
                                                       permission__codename=codename,
@@ -62,7 +70,7 @@ def ensure_site_pages() -> SitePages:
     Task.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=WORKFLOW_NAME)
     if not trainers.permissions.filter(codename="access_admin").exists():
         trainers.permissions.add(_permission("access_admin", app_label="wagtailadmin"))
-    return SitePages(catalog=catalog, library=library)
+    return SitePages(catalog=catalog, library=library, notices=notices)
 
 
 def _permission(codename: str, app_label: str = "wagtailcore") -> Permission:

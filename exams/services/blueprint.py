@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from school import audit
+from school import audit, outbox
 from school.models import AuditAction
 
 from ..models import Attempt, Exam, ExamSection, QuestionType
@@ -79,6 +79,9 @@ def publish_exam(exam: Exam) -> Exam:
     previous = exam.status
     Exam.objects.filter(pk=exam.pk).update(status=Exam.Status.PUBLISHED, published_at=timezone.now())
     exam.refresh_from_db()
+    from ..tasks import notify_exam_opened
+
+    outbox.send_on_commit(notify_exam_opened, exam.pk)  # tells the members now if the exam is open now
     if Attempt.objects.filter(exam_id=exam.pk).exists():
         audit.record(AuditAction.EXAM_CHANGED, f"重新发布考试：{exam}", target=exam,
                      data={"changes": {"status": [previous, exam.status]}})

@@ -3,6 +3,8 @@
 ``ConsoleSmsBackend`` logs the message and appends it to a file for the development page
 (``/accounts/dev/sms/``, DEBUG only); ``LocmemSmsBackend`` collects messages in ``outbox`` for tests;
 ``TencentSmsBackend`` sends through Tencent Cloud's official SDK (``tencentcloud-sdk-python-sms``).
+Two kinds of message: verification codes (``SmsMessage``) and notifications (``NotificationSms``, Tencent
+template ``TENCENT_SMS_NOTICE_TEMPLATE_ID``).
 """
 
 from __future__ import annotations
@@ -34,8 +36,23 @@ class SmsMessage:
         return f"【数字党校】您的验证码是{self.code}，{self.minutes}分钟内有效。如非本人操作，请忽略本短信。"
 
 
+@dataclass(frozen=True)
+class NotificationSms:
+    """A notification of the notification centre sent as an SMS (school/services/notifications.py)."""
+
+    phone: str
+    title: str
+
+    @property
+    def text(self) -> str:
+        return f"【数字党校】{self.title}。请登录数字党校查看。"
+
+
+AnySms = SmsMessage | NotificationSms
+
+
 class BaseSmsBackend:
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: AnySms) -> None:
         raise NotImplementedError
 
 
@@ -43,7 +60,7 @@ class ConsoleSmsBackend(BaseSmsBackend):
     """Logs the message and appends it to SMS_CONSOLE_FILE (read by the development page: the worker
     that sends and the web server that shows are different processes)."""
 
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: AnySms) -> None:
         log.warning("SMS to %s: %s", message.phone, message.text)
         path = Path(settings.SMS_CONSOLE_FILE)
         try:
@@ -54,11 +71,11 @@ class ConsoleSmsBackend(BaseSmsBackend):
             log.exception("console SMS backend: cannot write %s", path)
 
 
-outbox: list[SmsMessage] = []
+outbox: list[AnySms] = []
 
 
 class LocmemSmsBackend(BaseSmsBackend):
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: AnySms) -> None:
         outbox.append(message)
 
 
@@ -81,7 +98,7 @@ class TencentSmsBackend(BaseSmsBackend):
         cred = credential.Credential(settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY)
         return sms_client.SmsClient(cred, settings.TENCENT_SMS_REGION, ClientProfile(httpProfile=http))
 
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: AnySms) -> None:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.sms.v20210111 import models
 
@@ -89,8 +106,14 @@ class TencentSmsBackend(BaseSmsBackend):
         request.PhoneNumberSet = ["+86" + message.phone]
         request.SmsSdkAppId = settings.TENCENT_SMS_SDK_APP_ID
         request.SignName = settings.TENCENT_SMS_SIGN_NAME
-        request.TemplateId = settings.TENCENT_SMS_TEMPLATE_ID
-        request.TemplateParamSet = [message.code, str(message.minutes)]
+        if isinstance(message, NotificationSms):
+            if not settings.TENCENT_SMS_NOTICE_TEMPLATE_ID:
+                raise SmsError("Tencent SMS: TENCENT_SMS_NOTICE_TEMPLATE_ID is not set")
+            request.TemplateId = settings.TENCENT_SMS_NOTICE_TEMPLATE_ID
+            request.TemplateParamSet = [message.title[:20]]
+        else:
+            request.TemplateId = settings.TENCENT_SMS_TEMPLATE_ID
+            request.TemplateParamSet = [message.code, str(message.minutes)]
         try:
             response = self._client().SendSms(request)
         except TencentCloudSDKException as exc:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationKind(models.TextChoices):
@@ -17,6 +18,13 @@ class NotificationKind(models.TextChoices):
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     NOTICE_PUBLISHED = "notice_published", _("Notice published")
     REMINDER = "reminder", _("Reminder from an administrator")
+
+
+class SmsState(models.TextChoices):
+    NONE = "", pgettext_lazy("sms", "not by SMS")
+    PENDING = "pending", pgettext_lazy("sms", "waiting to be sent")
+    SENT = "sent", pgettext_lazy("sms", "sent")
+    FAILED = "failed", pgettext_lazy("sms", "failed")
 
 
 class Notification(models.Model):
@@ -33,6 +41,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # SMS copy: pending (chosen, maybe held back by the quiet hours) -> sent / failed; "" when not by SMS.
+    sms_state = models.CharField(pgettext_lazy("notification", "SMS"), max_length=10, choices=SmsState.choices, blank=True,
+                                 default="", db_default="")  # do_notify inserts rows in raw SQL
+    sms_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -42,6 +54,8 @@ class Notification(models.Model):
             # The bell: unread count of one user is one lookup in this partial index.
             models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="school_notif_unread"),
             models.Index(fields=["user", "-created_at"], name="school_notif_user_recent"),
+            # The held-SMS sweep: the few rows still waiting.
+            models.Index(fields=["created_at"], condition=models.Q(sms_state="pending"), name="school_notif_sms_pending"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""),
@@ -53,12 +67,13 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """How a user wants to be told besides the bell (in-site is always on). SMS joins when the project
-    has an SMS sender backend (``SMS_BACKEND``), with quiet hours."""
+    """How a user wants to be told besides the bell (in-site is always on): e-mail and/or SMS (through
+    ``SMS_BACKEND``, held back during ``NOTIFICATIONS_SMS_QUIET_HOURS``), where the site offers them."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="notification_preference")
     email = models.BooleanField(_("also by e-mail"), default=False)
+    sms = models.BooleanField(_("also by SMS"), default=False)
 
     class Meta:
         verbose_name = _("notification preference")

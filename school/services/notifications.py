@@ -1,11 +1,14 @@
 """The notification centre: every app tells members through ``do_notify`` (set-based fan-out: one
 ``INSERT … SELECT`` for any number of recipients), administrators remind members through
 ``request_reminders`` (a Celery task, at most once per member, item and day), and the bell reads
-``unread_count`` (one lookup in a partial index)."""
+``unread_count`` (one lookup in a partial index). Copies by e-mail and SMS (for those who chose them, where the
+site offers them) are sent by the Celery task ``deliver_notification_batch`` after commit, never in the request;
+SMS wait out the quiet hours (``send_held_sms``, a beat entry)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +23,10 @@ from django.utils.translation import gettext as _
 
 from school import audit, outbox
 from school.models import AuditAction, Notification, NotificationKind, NotificationPreference
+from school.models.notifications import SmsState
 from school.permissions import members_visible_to
+
+logger = logging.getLogger(__name__)
 
 
 def unread_count(user: Any) -> int:
@@ -64,7 +70,7 @@ def do_notify(recipients: QuerySet[Any] | Iterable[int], *, kind: str, title: st
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = max(cursor.rowcount, 0)
-        if written and _email_enabled():
+        if written and (_email_enabled() or _sms_enabled()):
             from school.tasks import deliver_notification_batch
 
             outbox.send_on_commit(deliver_notification_batch, batch)
@@ -73,6 +79,75 @@ def do_notify(recipients: QuerySet[Any] | Iterable[int], *, kind: str, title: st
 
 def _email_enabled() -> bool:
     return bool(settings.NOTIFICATIONS_EMAIL)
+
+
+def _sms_enabled() -> bool:
+    return bool(settings.NOTIFICATIONS_SMS)
+
+
+def deliver_batch(batch: str) -> tuple[int, int]:
+    """The Celery side of one ``do_notify``: e-mail and SMS copies for those who chose them, (e-mailed, texted).
+    SMS inside the quiet hours wait for ``send_held_sms``."""
+    emailed = deliver_batch_by_email(batch) if _email_enabled() else 0
+    texted = 0
+    if _sms_enabled():
+        mark_sms_wanted(batch)
+        texted = send_held_sms(batch=batch)
+    return emailed, texted
+
+
+# --- SMS copies and quiet hours ---------------------------------------------------------------------
+
+def quiet_hours() -> tuple[dt.time, dt.time]:
+    start, end = settings.NOTIFICATIONS_SMS_QUIET_HOURS.split("-")
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
+def in_quiet_hours(moment: dt.datetime | None = None) -> bool:
+    """Whether ``moment`` (now) falls in the SMS quiet hours, in the site's time zone (wrapping midnight)."""
+    start, end = quiet_hours()
+    local = timezone.localtime(moment or timezone.now()).time()
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def mark_sms_wanted(batch: str) -> int:
+    """Rows of ``batch`` whose user chose SMS and has a mobile number become ``pending`` (one UPDATE)."""
+    return (Notification.objects.filter(batch=batch, sms_state=SmsState.NONE,
+                                        user__notification_preference__sms=True, user__member__phone__gt="")
+            .update(sms_state=SmsState.PENDING))
+
+
+def send_held_sms(*, batch: str | None = None, now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Send pending SMS copies (of one batch, or all), unless it is quiet hours now. Each row is claimed
+    (pending -> sent, a conditional UPDATE) before its message goes out, so running twice or in two
+    workers never texts anyone twice; a provider error marks the row failed (it is logged, not retried:
+    the in-site notification is there anyway). Returns how many were sent."""
+    from school.accounts.sms import NotificationSms, SmsError, get_backend
+
+    now = now or timezone.now()
+    if in_quiet_hours(now):
+        return 0
+    rows = Notification.objects.filter(sms_state=SmsState.PENDING)
+    if batch is not None:
+        rows = rows.filter(batch=batch)
+    backend = get_backend()
+    sent = 0
+    for pk, title, phone in rows.order_by("created_at", "pk").values_list("pk", "title", "user__member__phone")[:limit]:
+        if not Notification.objects.filter(pk=pk, sms_state=SmsState.PENDING).update(
+                sms_state=SmsState.SENT, sms_sent_at=timezone.now()):
+            continue  # another run took it
+        try:
+            backend.send(NotificationSms(phone=phone or "", title=title))
+        except SmsError:
+            logger.exception("notification %s: SMS not sent", pk)
+            Notification.objects.filter(pk=pk).update(sms_state=SmsState.FAILED)
+            continue
+        sent += 1
+    return sent
 
 
 def deliver_batch_by_email(batch: str) -> int:
@@ -100,13 +175,19 @@ def do_open(user: Any, notification_id: int) -> Notification | None:
     return note
 
 
-def do_set_preferences(user: Any, *, email: bool) -> NotificationPreference:
-    preference, _created = NotificationPreference.objects.update_or_create(user_id=user.pk, defaults={"email": email})
+def do_set_preferences(user: Any, *, email: bool | None = None, sms: bool | None = None) -> NotificationPreference:
+    """Change the channels the user chose besides the bell (None leaves a channel as it was)."""
+    changes = {key: value for key, value in (("email", email), ("sms", sms)) if value is not None}
+    preference, _created = NotificationPreference.objects.update_or_create(user_id=user.pk, defaults=changes)
     return preference
 
 
 def wants_email(user: Any) -> bool:
     return NotificationPreference.objects.filter(user_id=user.pk, email=True).exists()
+
+
+def wants_sms(user: Any) -> bool:
+    return NotificationPreference.objects.filter(user_id=user.pk, sms=True).exists()
 
 
 def do_mark_all_read(user: Any) -> int:

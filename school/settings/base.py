@@ -3,6 +3,7 @@ environment through the helpers in ``env.py``; see docs/settings.md."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import django_stubs_ext
@@ -191,6 +192,8 @@ TENCENT_SMS_SECRET_KEY = env_str("TENCENT_SMS_SECRET_KEY", "")
 TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID", "")
 TENCENT_SMS_SIGN_NAME = env_str("TENCENT_SMS_SIGN_NAME", "")
 TENCENT_SMS_TEMPLATE_ID = env_str("TENCENT_SMS_TEMPLATE_ID", "")
+# The template of notification SMS (one parameter: the notification's title, cut to 20 characters).
+TENCENT_SMS_NOTICE_TEMPLATE_ID = env_str("TENCENT_SMS_NOTICE_TEMPLATE_ID", "")
 TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
 # The API address; empty = the SDK's default (https://sms.tencentcloudapi.com). Tests point it at 127.0.0.1.
 TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "")
@@ -431,6 +434,16 @@ COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.
 COURSES_REMINDER_DAYS = env_int("COURSES_REMINDER_DAYS", 3, minimum=1)
 # Notification centre: also e-mail notifications (through EMAIL_BACKEND) to users who chose e-mail.
 NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", False)
+# ... and by SMS (through SMS_BACKEND) to members who chose SMS and have a mobile number.
+NOTIFICATIONS_SMS = env_bool("NOTIFICATIONS_SMS", False)
+# No notification SMS between these local times (HH:MM-HH:MM, may wrap midnight; equal times: none): messages
+# wait and are sent after them by the beat entry below. Verification codes are never held back.
+NOTIFICATIONS_SMS_QUIET_HOURS = env_str("NOTIFICATIONS_SMS_QUIET_HOURS", "22:00-08:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", NOTIFICATIONS_SMS_QUIET_HOURS):
+    raise ImproperlyConfigured(f"NOTIFICATIONS_SMS_QUIET_HOURS={NOTIFICATIONS_SMS_QUIET_HOURS!r}: use HH:MM-HH:MM, "
+                               "e.g. 22:00-08:00.")
+CELERY_BEAT_SCHEDULE["school-send-held-sms"] = {"task": "school.tasks.send_held_sms", "schedule": 300.0,
+                                                "options": {"queue": "default", "expires": 300.0}}
 # Count database writes per request (bench/heartbeat.py turns it on; adds a header X-DB-Writes).
 COURSES_COUNT_DB_WRITES = env_bool("COURSES_COUNT_DB_WRITES", False)
 if COURSES_COUNT_DB_WRITES:
@@ -517,6 +530,9 @@ EXAMS_WRONG_BOOK_CLEAR_AFTER = env_int("EXAMS_WRONG_BOOK_CLEAR_AFTER", 2, minimu
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
 EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
+# "An exam opened to you": exams whose opening time passed are announced within this many seconds.
+CELERY_BEAT_SCHEDULE["exams-notify-opened"] = {"task": "exams.tasks.notify_opened_exams", "schedule": 300.0,
+                                               "options": {"queue": "default", "expires": 300.0}}
 CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "task": "exams.tasks.sweep_expired_attempts",
     "schedule": EXAMS_SWEEP_INTERVAL_SECONDS,

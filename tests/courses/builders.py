@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courses.models import CoursePage, PolicyDocumentPage, ReadingLessonPage, VideoLessonPage
+from courses.models import CoursePage, NoticePage, PolicyDocumentPage, ReadingLessonPage, VideoLessonPage
 from courses.services import ensure_site_pages, import_documents
 from media.models import Video, VideoState
 
@@ -45,3 +45,33 @@ def make_document(title: str = "中国共产党廉洁自律准则") -> PolicyDoc
     import_documents([{"title": title, "category": "准则", "date": "2015-10-12",
                        "body": "第一条 坚持公私分明。\n第二条 坚持崇廉拒腐。"}])
     return PolicyDocumentPage.objects.get(title=title)
+
+
+def make_notice(title: str = "关于开展主题党日活动的通知", *, targets: list[Any], confirm: bool = False,
+                publish: bool = True, **fields: Any) -> NoticePage:
+    """A notice on the board for ``targets`` (organizations), published unless ``publish`` is False
+    (its fan-out is queued after commit like a trainer's publish)."""
+    board = ensure_site_pages().notices
+    notice = NoticePage(title=title, body=fields.pop("body", "<p>请各支部按时参加。</p>"), live=False,
+                        requires_confirmation=confirm, **fields)
+    board.add_child(instance=notice)
+    notice.target_organizations.set(targets)
+    revision = notice.save_revision()
+    if publish:
+        revision.publish()
+    return notice
+
+
+def run_outbox(task_name: str) -> list[Any]:
+    """Run the tasks named ``task_name`` that the outbox holds (queued inside a test's transaction, whose
+    on-commit publish never happens or was captured without executing), as a worker would; returns their
+    results and empties those rows."""
+    from celery import current_app
+
+    from school.models import OutboxTask
+
+    results = []
+    for row in OutboxTask.objects.filter(task=task_name).order_by("pk"):
+        results.append(current_app.tasks[task_name](*row.args, **row.kwargs))
+        row.delete()
+    return results

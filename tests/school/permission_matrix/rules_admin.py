@@ -104,6 +104,13 @@ SCHOOL: list[Rule] = [
     # Study tasks (courses).
     rule("courses_admin:tasks", ORG_ADMIN_LIST, marker="A支部学习任务", marker_for=IN_A),
     rule("courses_admin:task_add", ORG_ADMIN_LIST, ORG_ADMIN_LIST),
+    # Notice read tracking (通知阅读情况): A's notice, its unread list (and Excel), 一键提醒 (POST only).
+    rule("courses_admin:notices", ORG_ADMIN_LIST, marker="A总支通知", marker_for=IN_A),
+    rule(("courses_admin:notice_detail", "courses_admin:notice_unread"), A_OBJECT, kwargs=pk("notice_a")),
+    rule("courses_admin:notice_unread_export", A_OBJECT, kwargs=pk("notice_a"), content_type=XLSX),
+    rule("courses_admin:notice_remind", by(ADMIN_LOGIN, ADMIN_LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("courses_admin:notice_unread"), MISSING,
+            to("courses_admin:notice_unread")), kwargs=pk("notice_a")),
     rule("courses_admin:task_detail", A_OBJECT, kwargs=pk("task")),
     rule("courses_admin:task_export", A_OBJECT, kwargs=pk("task"), content_type=XLSX),
     rule("courses_admin:superseded", every_admin(OK),

@@ -51,6 +51,10 @@ SITE: list[Rule] = [
     rule("logout", every(NOT_ALLOWED), every(to("login")), why="Django 5 logs out by POST only"),
     rule("set_language", every(to("home")), every(to("home"))),
     rule("courses:my_tasks", every(OK, anon=LOGIN)),
+    # 确认 of A's notice: its member confirms (back to the notice); others who may look at it are no
+    # recipients (400 with the reason); X's administrator may not see it (404).
+    rule("courses:notice_confirm", every(NOT_ALLOWED), by(LOGIN, to("wagtail_serve"), BAD, BAD, MISSING, BAD),
+         kwargs=lambda w: {"page_id": w.notice_a.pk}, why="only recipients confirm"),
     # The bell: everyone logged in has a notification list; a notification opens only for its owner.
     rule("notifications", every(OK, anon=LOGIN)),
     rule("notification_open", by(LOGIN, to("notifications"), MISSING, MISSING, MISSING, MISSING),
@@ -157,5 +161,9 @@ SITE: list[Rule] = [
           Case(A_CONTENT, path=lambda w: w.video_lesson_a.url, label="A's video lesson"),
           Case(MEMBER_CONTENT, path=lambda w: w.library.url, label="library"),
           Case(MEMBER_CONTENT, path=lambda w: w.policy_document.url, label="policy document"),
+          Case(MEMBER_CONTENT, path=lambda w: w.notice_board.url, label="notice board", marker="A总支通知",
+               marker_for=("member",)),
+          # A's notice: A's administrator may look at what A's members are told.
+          Case(by(LOGIN, OK, OK, OK, MISSING, OK), path=lambda w: w.notice_a.url, label="A's notice"),
           Case(every(MISSING), path=lambda w: "/" + w.draft_page.url_path.split("/", 2)[2], label="draft")),
 ]

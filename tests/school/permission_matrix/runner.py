@@ -75,7 +75,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 
 def outcome(response: HttpResponseBase) -> str:
     if response.status_code in REDIRECTS:
-        location = urlsplit(response["Location"]).path
+        location = unquote(urlsplit(response["Location"]).path)  # a page's slug may be Chinese (percent-encoded)
         try:
             return f"redirect:{resolve(location).view_name}"
         except Resolver404:

@@ -50,7 +50,7 @@ from school.credits.rankings import take_snapshot
 from school.models import ActivationSheet, AdminScope, MemberImport, Notification, NotificationKind
 from school.permissions import TRAINER_GROUP
 from search.models import QueryTerm
-from tests.courses.builders import make_course, make_reading
+from tests.courses.builders import make_course, make_notice, make_reading
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import Personas, build_personas
 from tests.school.builders import make_rule
@@ -164,6 +164,8 @@ def _school(o: dict[str, Any], p: Personas) -> None:
     today = timezone.localdate()
     o["task"] = create_task(title="A支部学习任务", organization=p.branch_group_a, starts_on=today,
                             ends_on=today + dt.timedelta(days=30), pages=[o["course_a"]], created_by=p.admin_a)
+    o["notice_a"] = make_notice("A总支通知", targets=[p.branch_group_a], confirm=True)
+    o["notice_board"] = o["notice_a"].get_parent().specific
     month = f"{today:%Y-%m}"
     o["snapshot"] = take_snapshot(RankingKind.MEMBERS, p.branch_group_a, month, p.admin_a)
     o["rule"] = make_rule("lesson_done", "lesson")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_database, env_float, env_int, env_list, env_optional, env_str
 

@@ -4,19 +4,21 @@ and the platform's name, logo and colours on the dashboard and the login page.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import lxml.html
 import pytest
 from django.test import Client
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Page, Site, Workflow
 
 from courses.models import CoursePage
 from courses.services import ensure_site_pages
 from courses.services.study_tasks import create_task
 from media.models import Video, VideoState
+from school import services
 from tests.courses.builders import make_course
-from tests.factories import Personas, make_org
+from tests.factories import Personas, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,7 @@ def todos(client: Client) -> dict[str, list[str]]:
             for todo in root.xpath("//li[@data-todo]")}
 
 
-def login(user: object) -> Client:
+def login(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -50,8 +52,9 @@ def work(personas: Personas) -> dict[str, object]:
     draft = CoursePage(title="待审核的新课", summary="草稿", credit_hours=1, live=False)
     site.catalog.add_child(instance=draft)
     draft.save_revision(user=personas.trainer)
-    from wagtail.models import Workflow
-    Workflow.objects.filter(active=True).first().start(draft, personas.trainer)  # type: ignore[union-attr]
+    workflow = Workflow.objects.filter(active=True).first()
+    assert workflow is not None
+    workflow.start(draft, personas.trainer)
     course = make_course("七月专题")
     today = timezone.localdate()
     create_task(title="A支部七月学习", organization=personas.a1, starts_on=today - dt.timedelta(days=10),
@@ -88,8 +91,6 @@ def test_it_shows_the_superuser_the_pages_to_review_and_everything_else(
 
 def test_it_says_when_nothing_is_waiting(personas: Personas) -> None:
     other = make_org(personas.other_committee, "空闲党支部", "X9")
-    from school import services
-    from tests.factories import make_user
     idle = make_user("idle_admin")
     services.grant_org_admin(idle, other)
     client = login(idle)
@@ -102,7 +103,8 @@ def test_it_says_when_nothing_is_waiting(personas: Personas) -> None:
 def test_it_names_the_site_and_brands_the_dashboard_and_login(personas: Personas) -> None:
     site = Site.objects.get(is_default_site=True)
     assert site.site_name == "数字党校" and site.root_page.title == "数字党校"
-    assert Page.get_first_root_node().title == "根目录"  # type: ignore[union-attr]
+    root = Page.get_first_root_node()
+    assert root is not None and root.title == "根目录"
     page = lxml.html.document_fromstring(login(personas.trainer).get("/admin/").content.decode())
     assert page.findtext(".//title").strip().endswith("数字党校")
     assert page.xpath("string(//h1)").strip() == "数字党校"

@@ -3,7 +3,7 @@
 Each app contributes its kinds of work through the ``ADMIN_TODOS`` hook (``school/hooks.py``): media the
 videos that failed or are still transcoding, courses the study tasks due soon in the administrator's
 scope, the notices feature its notices with low read rates. ``school`` adds the pages in moderation
-(Wagtail's workflow: those the user may review, and those they submitted). A contribution answers only for
+(those the user may review; the user's own submissions stay in Wagtail's panel below). A contribution answers only for
 what the user may see; the panel shows the kinds with something waiting, or says there is nothing to do.
 """
 
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
-from wagtail.models import TaskState, WorkflowState
+from wagtail.models import TaskState
 
 from .hooks import ADMIN_TODOS
 
@@ -59,7 +59,7 @@ def _page_item(obj: Any, note: str = "") -> TodoItem:
 
 @hooks.register(ADMIN_TODOS)
 def moderation_todos(request: HttpRequest) -> Iterable[Todo]:
-    """Pages waiting for review: those this user may approve, and those this user submitted."""
+    """Pages waiting for this user's review (the user's own submissions are Wagtail's next panel)."""
     user = request.user
     reviewable = TaskState.objects.reviewable_by(user).select_related("revision").order_by("started_at")
     count = reviewable.count()
@@ -69,13 +69,6 @@ def moderation_todos(request: HttpRequest) -> Iterable[Todo]:
             if state.revision.content_object is not None)
         yield Todo("moderation_review", _("Pages waiting for your review"), count, 10,
                    reverse("wagtailadmin_reports:workflow"), items, urgent=True)
-    mine = WorkflowState.objects.active().filter(requested_by=user).select_related("current_task_state__task")
-    count = mine.count()
-    if count:
-        items = tuple(_page_item(state.content_object, state.current_task_state.task.name
-                                 if state.current_task_state else "")
-                      for state in mine.order_by("created_at")[:SHOWN_ITEMS] if state.content_object is not None)
-        yield Todo("moderation_submitted", _("Your pages in review"), count, 20, "", items)
 
 
 class TodoPanel(Component):

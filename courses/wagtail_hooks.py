@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from school.dashboard import SHOWN_ITEMS, Todo, TodoItem
 from school.hooks import (
+    ADMIN_TODOS,
     DEMO_SEEDERS,
     HOME_PANELS,
     MEMBER_NAV_ITEMS,
@@ -111,3 +114,30 @@ def seed_demo(demo: Any) -> list[str]:
     from .demo import seed
 
     return seed(demo)
+
+
+DUE_SOON_DAYS = 7
+
+
+@hooks.register(ADMIN_TODOS)
+def study_task_todos(request: HttpRequest) -> list[Todo]:
+    """For organization administrators: the study tasks of their scope whose deadline is within a week."""
+    if not is_org_admin(request.user):
+        return []
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from .services.study_tasks import tasks_visible_to
+
+    today = timezone.localdate()
+    due = tasks_visible_to(request.user).filter(
+        starts_on__lte=today, ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+    ).order_by("ends_on", "pk")
+    count = due.count()
+    if not count:
+        return []
+    items = tuple(TodoItem(task.title, reverse("courses_admin:task_detail", args=[task.pk]), gettext(
+        "%(organization)s, due %(date)s") % {"organization": task.organization.name, "date": f"{task.ends_on:%m-%d}"})
+        for task in due[:SHOWN_ITEMS])
+    return [Todo("study_tasks_due", gettext("Study tasks due within a week"), count, 50,
+                 reverse("courses_admin:tasks"), items, urgent=True)]

@@ -18,6 +18,8 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet
 
+from school.admin_views.panels import ReadOnlyPanel
+
 from . import services
 from .access import can_manage_videos
 from .forms import VideoUploadForm, too_big_message
@@ -121,17 +123,17 @@ class VideoViewSet(SnippetViewSet):
         FieldPanel("title"),
         MultiFieldPanel(
             [
-                FieldPanel("state", read_only=True),
-                FieldPanel("progress", read_only=True),
-                FieldPanel("failure_reason", read_only=True),
-                FieldPanel("duration", read_only=True),
-                FieldPanel("width", read_only=True),
-                FieldPanel("height", read_only=True),
-                FieldPanel("video_codec", read_only=True),
-                FieldPanel("audio_codec", read_only=True),
-                FieldPanel("original_name", read_only=True),
-                FieldPanel("size_bytes", read_only=True),
-                FieldPanel("checksum", read_only=True),
+                ReadOnlyPanel("state"),
+                ReadOnlyPanel("progress"),
+                ReadOnlyPanel("failure_reason"),
+                ReadOnlyPanel("duration"),
+                ReadOnlyPanel("width"),
+                ReadOnlyPanel("height"),
+                ReadOnlyPanel("video_codec"),
+                ReadOnlyPanel("audio_codec"),
+                ReadOnlyPanel("original_name"),
+                ReadOnlyPanel("size_bytes"),
+                ReadOnlyPanel("checksum"),
             ],
             heading=_("Processing"),
         ),

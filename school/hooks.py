@@ -20,6 +20,10 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       documents, courses, lessons) without importing courses.
 ``READINESS_CHECKS``  fn() -> ``school.readiness.Check``: one service this site needs (ffmpeg, the search
                       engine), reported by ``/ready/`` and ``manage.py check_services``.
+``ADMIN_TODOS``       fn(request) -> iterable of ``school.dashboard.Todo``: one kind of work waiting for this admin user
+                      (videos that failed, study tasks due soon in their scope…), shown on the admin dashboard
+                      in place of Wagtail's welcome; return nothing when it does not concern the user. The
+                      notices feature registers its "notices with low read rates" here.
 ``AFTER_RESTORE``     fn() -> iterable of str: work after ``manage.py restore`` loaded a backup (the search
                       app rebuilds its index); returns lines to print.
 """
@@ -47,6 +51,7 @@ FINAL_EXAM_CHOICES = "school_final_exam_choices"
 SEARCH_SOURCES = "school_search_sources"
 READINESS_CHECKS = "school_readiness_checks"
 AFTER_RESTORE = "school_after_restore"
+ADMIN_TODOS = "school_admin_todos"
 
 
 @dataclass(frozen=True)

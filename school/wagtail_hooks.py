@@ -7,6 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from . import admin_urls
+from .dashboard import TodoPanel
 from .hooks import MEMBER_NAV_ITEMS, NavItem
 from .permissions import is_org_admin
 
@@ -14,6 +15,12 @@ from .permissions import is_org_admin
 @hooks.register("register_admin_urls")
 def register_admin_urls() -> list[object]:
     return [path("school/", include((admin_urls, "school_admin"), namespace="school_admin"))]
+
+
+@hooks.register("construct_homepage_panels")
+def dashboard_todos(request: HttpRequest, panels: list[Any]) -> None:
+    """The dashboard opens with the user's to-dos (school/dashboard.py); Wagtail's release news goes."""
+    panels[:] = [TodoPanel(), *(p for p in panels if getattr(p, "name", "") != "whats_new_in_wagtail_version")]
 
 
 @hooks.register("construct_admin_api", order=100)  # after Wagtail's documents and images endpoints

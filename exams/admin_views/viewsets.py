@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from school import audit
+from school.admin_views.columns import YesNoColumn
 from school.models.audit import AuditAction
 from school.permissions import is_org_admin, is_trainer
 
@@ -60,7 +61,7 @@ class QuestionViewSet(ModelViewSet):
     icon = "help"
     menu_label = _("Questions")
     name = "exams_question"
-    list_display = ["stem", "bank", "qtype", "difficulty", "usage_count", "is_active"]
+    list_display = ["stem", "bank", "qtype", "difficulty", "usage_count", YesNoColumn("is_active", label=_("active"))]
     list_filter = ["bank", "qtype", "difficulty", "is_active", "tags"]
     search_fields = ["stem", "source"]
     search_backend_name = None

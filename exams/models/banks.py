@@ -60,7 +60,7 @@ class QuestionBank(models.Model):
         help_text=_("Daily practice shows each answer key at once: keep the questions of exams in an "
                     "exam-only bank. Practice draws from practice and shared banks, exams from exam and "
                     "shared banks."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("question bank")
@@ -102,7 +102,7 @@ class Question(models.Model):
     current_version = models.ForeignKey(
         "QuestionVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -159,7 +159,7 @@ class QuestionVersion(models.Model):
     explanation = models.TextField(blank=True)
     difficulty = models.PositiveSmallIntegerField(default=3)
     content_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("question version")

@@ -59,11 +59,12 @@ class Exam(ClusterableModel):
     review_policy: models.CharField[Any, Any] = models.CharField(_("review policy"), max_length=20, choices=ReviewPolicy.choices,
                                      default=ReviewPolicy.AFTER_SUBMIT)
     certificate_on_pass: models.BooleanField[Any, Any] = models.BooleanField(_("certificate on pass"), default=False)
-    published_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True, editable=False)
+    published_at: models.DateTimeField[Any, Any] = models.DateTimeField(_("published at"), null=True, blank=True,
+                                                                         editable=False)
     # When its members were told it is open (exams/services/opening.py); claimed by the beat's run.
     opened_notice_sent_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True,
                                                                                  editable=False)
-    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(auto_now_add=True)
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("exam")

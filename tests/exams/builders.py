@@ -13,6 +13,9 @@ def make_bank(owner: Any, name: str = "党章题库") -> QuestionBank:
     return QuestionBank.objects.create(name=name, owner=owner)
 
 
+QTYPE_WORDS = {"single": "单选", "multiple": "多选", "judge": "判断", "fill": "填空"}  # stems read Chinese on screens
+
+
 def make_question(bank: QuestionBank, qtype: str = "single", n: int = 0, difficulty: int = 3,
                   tags: tuple[str, ...] = (), **fields: Any) -> Question:
     table: dict[str, dict[str, Any]] = {
@@ -23,7 +26,7 @@ def make_question(bank: QuestionBank, qtype: str = "single", n: int = 0, difficu
     }
     defaults = dict(table[qtype])
     defaults.update(fields)
-    q = Question(bank=bank, qtype=qtype, stem=f"{qtype} 题目 {n}", difficulty=difficulty,
+    q = Question(bank=bank, qtype=qtype, stem=f"{QTYPE_WORDS[qtype]}题目 {n}", difficulty=difficulty,
                  explanation=f"解析{n}", **defaults)
     q.save()
     for tag in tags:

@@ -75,6 +75,13 @@ SCHOOL: list[Rule] = [
          kwargs=pk("activation_sheet"), content_type=XLSX),
     rule("school_admin:member_account", A_OBJECT, by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, BAD, MISSING, BAD),
          kwargs=persona_pk("member")),
+    # The organization chooser's data (JSON): the roots of the user's scope, or one organization's children.
+    cases("school_admin:organization_choose",
+          Case(every_admin(OK), every_admin(NOT_ALLOWED), content_type="json", label="roots"),
+          Case(by(ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, MISSING, OK), content_type="json", label="children",
+               query=lambda w: f"parent={w.personas.branch_group_a.pk}", marker="第一党支部",
+               marker_for=("trainer", "admin_a", "superuser")),
+          why="trainers pick from the whole tree; administrators within their subtrees"),
     rule("school_admin:roles", SUPERUSER_ONLY, SUPERUSER_ONLY),
     rule("school_admin:role_revoke", every_admin(NOT_ALLOWED),
          by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DENIED, DENIED, to("school_admin:roles")),

@@ -17,6 +17,7 @@ from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from school import audit
 from school.models.audit import AuditAction
@@ -93,6 +94,16 @@ class ExamIndexView(IndexView):
         return buttons
 
 
+class ExamEditView(EditView):
+    """The exam editor carries a button to its review-and-publish page (submit for review, or publish)."""
+
+    @cached_property
+    def header_buttons(self) -> list[Any]:
+        label = _("Publish") if self.object.status != Exam.Status.PUBLISHED else _("Publication")
+        return [HeaderButton(label, url=reverse("exams_tools:publish", args=[self.object.pk]), icon_name="upload",
+                             attrs={"data-exam-publish": ""})]
+
+
 class ExamViewSet(ModelViewSet):
     model = Exam
     icon = "form"
@@ -103,7 +114,9 @@ class ExamViewSet(ModelViewSet):
     search_fields = ["title"]
     search_backend_name = None
     index_view_class = ExamIndexView
+    edit_view_class = ExamEditView
     copy_view_enabled = False
+
     def get_edit_handler(self) -> Any:
         return ObjectList(self.panels, base_form_class=ExamForm).bind_to_model(self.model)
 
@@ -235,6 +248,8 @@ class ExamsGroup(ViewSetGroup):
         QuestionBankViewSet, QuestionViewSet, ExamViewSet, CertificateViewSet, ToolsViewSet,
         LinkViewSet("exams_statistics", menu_label=_("Statistics"), icon="table", target="exams_tools:statistics",
                     check=_stats_user),
+        LinkViewSet("exams_review", menu_label=_("Exams awaiting review"), icon="upload",
+                    target="exams_tools:review", check=is_org_admin),
         LinkViewSet("exams_bulk", menu_label=_("Download certificates"), icon="download",
                     target="exams_tools:bulk", check=is_org_admin),
         LinkViewSet("exams_layout", menu_label=_("Certificate layout"), icon="cog", target="exams_tools:layout",

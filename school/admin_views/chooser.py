@@ -51,4 +51,4 @@ def choose(request: HttpRequest) -> JsonResponse:
         message = _("Showing the first %(count)d matches in tree order; type more of the name or code to narrow "
                     "them down.") % {"count": offset + size}
     return JsonResponse({"results": describe(rows[:size]), "more": more, "next_offset": offset + size,
-                         "message": message})
+                         "message": message}, json_dumps_params={"ensure_ascii": False})

@@ -118,3 +118,15 @@ def wagtail_site(transactional_db: None) -> Any:
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     home = root.add_child(instance=Page(title="首页", slug="home"))
     return Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+
+
+def choose_organization(page: Any, field_id: str, name: str, trail: str = "") -> None:
+    """Tick ``name`` (under ``trail`` when several share the name) in the organization chooser of ``field_id``
+    (school.widgets): search for it, tick it in the results, and see it in the chosen list."""
+    chooser = page.locator(f"#{field_id}-chooser")
+    chooser.locator("[data-org-search]").fill(name)
+    result = chooser.locator("[data-org-results] li", has_text=name)
+    if trail:
+        result = result.filter(has_text=trail)
+    result.first.locator("input[type=checkbox]").check()
+    chooser.locator("[data-org-chosen] li", has_text=name).filter(has_text=trail).first.wait_for()

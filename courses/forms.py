@@ -126,7 +126,8 @@ def documents_current_first() -> Any:
 
 
 class ReadingLessonPageForm(WagtailAdminPageForm):
-    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first."""
+    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first,
+    as checkboxes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,3 +135,5 @@ class ReadingLessonPageForm(WagtailAdminPageForm):
         if isinstance(field, forms.ModelMultipleChoiceField):
             field.queryset = documents_current_first()
             field.label_from_instance = lambda page: page.chooser_label()  # type: ignore[method-assign,assignment]
+            field.widget = forms.CheckboxSelectMultiple(attrs={"data-document-choices": ""})
+            field.widget.choices = field.choices  # ticked, never Ctrl-clicked

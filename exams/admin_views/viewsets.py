@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.views.generic.usage import UsageView
@@ -30,6 +31,11 @@ from .policies import CertificatePolicy
 
 
 class BankIndexView(IndexView):
+    def get_base_queryset(self) -> QuerySet[Any]:
+        return super().get_base_queryset().select_related("owner").annotate(
+            question_count=Count("questions", filter=Q(questions__is_active=True)),
+            inactive_count=Count("questions", filter=Q(questions__is_active=False)))
+
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
         buttons = super().get_list_more_buttons(instance)
         buttons.append(ListingMenuItem(_("Export to Excel"), reverse("exams_tools:export_bank", args=[instance.pk]),
@@ -45,7 +51,13 @@ class QuestionBankViewSet(ModelViewSet):
     menu_label = _("Question banks")
     name = "exams_bank"
     form_fields = ["name", "description", "use"]
-    list_display = ["name", "use", "owner", "created_at"]
+    list_display = [
+        "name", "use",
+        NumberColumn("question_count", label=_("active questions"), sort_key="question_count"),
+        NumberColumn("inactive_count", label=_("inactive questions"), sort_key="inactive_count"),
+        Column("owner", label=_("owner"), accessor=lambda bank: bank.owner.get_full_name() or bank.owner.username),
+        DateColumn("created_at", label=_("created at"), sort_key="created_at"),
+    ]
     search_fields = ["name", "description"]
     index_view_class = BankIndexView
     copy_view_enabled = False
@@ -87,6 +99,9 @@ EXAM_LINKS = [
 
 
 class ExamIndexView(IndexView):
+    def get_base_queryset(self) -> QuerySet[Any]:
+        return super().get_base_queryset().select_related("created_by").prefetch_related("target_organizations")
+
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
         buttons = super().get_list_more_buttons(instance)
         for label, url_name, icon in EXAM_LINKS:
@@ -109,7 +124,15 @@ class ExamViewSet(ModelViewSet):
     icon = "form"
     menu_label = _("Exams")
     name = "exams_exam"
-    list_display = ["title", "status", "published_at", "closes_at"]
+    list_display = [
+        "title", "status",
+        Column("targets", label=_("target organizations"), accessor=lambda exam: "、".join(
+            org.name for org in exam.target_organizations.all()) or _("Every organization")),
+        Column("author", label=_("created by"),
+               accessor=lambda exam: exam.created_by.get_full_name() or exam.created_by.username),
+        DateColumn("published_at", label=_("published at"), sort_key="published_at"),
+        DateColumn("closes_at", label=_("closes at"), sort_key="closes_at"),
+    ]
     list_filter = ["status"]
     search_fields = ["title"]
     search_backend_name = None

@@ -16,6 +16,8 @@ Django's test client:
 
 from __future__ import annotations
 
+from typing import Any
+
 import _django
 
 _django.setup()
@@ -34,7 +36,7 @@ CHOOSE = "/admin/school/organizations/choose/"
 
 def old_select() -> forms.ModelChoiceField[Organization]:
     field: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(queryset=Organization.objects.order_by("path"))
-    field.label_from_instance = lambda o: "　" * (o.depth - 1) + f"{o.name}（{o.code}）"  # type: ignore[method-assign]
+    field.label_from_instance = lambda o: "　" * (o.depth - 1) + f"{o.name}（{o.code}）"  # type: ignore[method-assign,assignment]
     return field
 
 
@@ -43,9 +45,10 @@ def measure(client: Client, prefix: str) -> dict[str, float]:
     big = Organization.objects.filter(code__startswith=prefix, depth=3).order_by("path").first()
     assert big is not None
     out: dict[str, float] = {}
-    for label, params in (("roots", {}), ("children", {"parent": big.pk}), ("search_many", {"q": prefix}),
-                          ("search_rare", {"q": f"{prefix}999"})):
-        def ask(params: dict[str, object] = params) -> None:
+    cases: list[tuple[str, dict[str, Any]]] = [("roots", {}), ("children", {"parent": big.pk}),
+                                               ("search_many", {"q": prefix}), ("search_rare", {"q": f"{prefix}999"})]
+    for label, params in cases:
+        def ask(params: dict[str, Any] = params) -> None:
             response = client.get(CHOOSE, params)
             assert response.status_code == 200, response
 

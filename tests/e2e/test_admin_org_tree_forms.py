@@ -97,3 +97,65 @@ def test_a_trainer_targets_groups_by_their_parents_and_an_admin_publishes(
     assert chosen.count() == 1  # one organization for a member: the second tick replaces the first
     member_chooser.scroll_into_view_if_needed()
     shot(admin, "admin-forms-6-member-tree")
+
+
+def test_the_changed_lists_and_choosers_look_right(personas: Any, live_server: Any, desktop: Any,
+                                                  tmp_path: Any) -> None:
+    """Screenshots of the bank and exam lists, the course editor's 限定组织, the study-task form, the reading
+    lesson's documents and the video chooser, with the facts each must show."""
+    from courses.models import PolicyDocumentPage
+    from courses.services import ensure_site_pages, import_documents
+    from media.services import process_video, register_video_from_path
+    from tests.courses.builders import make_course, make_reading
+    from tests.media import builders as media_builders
+
+    bank = make_bank(personas.trainer, "党章题库")
+    fill_bank(bank, "single", 6)
+    make_exam(personas.trainer, bank, title="支部考试", targets=[personas.a1, personas.a2])
+    course = make_course("机关专题", allowed=[personas.a2])
+    ensure_site_pages()
+    assert import_documents([{"title": "中国共产党纪律处分条例", "category": "条例", "issuer": "中共中央",
+                              "version_note": f"{year}年版", "kind": "党内法规及党政规范性文件",
+                              "date": f"{year}-10-12", "body": "第一条"} for year in (2018, 2023)]).ok
+    lesson = make_reading(course, "第一课 纪律")
+    clip = media_builders.clip(tmp_path / "v.mp4", seconds=3)
+    video = register_video_from_path(clip, title="廉政教育微课")
+    assert process_video(video.pk) == "ready"
+
+    page = desktop()
+    login(page, live_server.url, "teacher", PASSWORD)
+    page.goto(f"{live_server.url}/admin/exams_bank/")
+    assert "启用试题数" in page.content()
+    shot(page, "admin-forms-7-bank-list")
+    page.goto(f"{live_server.url}/admin/exams_exam/")
+    assert "第一党支部、第二党支部" in page.content()
+    shot(page, "admin-forms-8-exam-list")
+    page.goto(f"{live_server.url}/admin/pages/{course.pk}/edit/")
+    chooser = page.locator("#id_allowed_organizations-chooser")
+    chooser.scroll_into_view_if_needed()
+    chooser.locator("[data-org-results] li").first.wait_for()
+    assert chooser.locator("[data-org-chosen] li", has_text="第二党支部").is_visible()
+    shot(page, "admin-forms-9-course-restricted")
+    page.goto(f"{live_server.url}/admin/pages/{lesson.pk}/edit/")
+    current = page.get_by_label("中国共产党纪律处分条例（2023年版 · 现行有效）")
+    current.scroll_into_view_if_needed()
+    assert PolicyDocumentPage.objects.count() == 2
+    assert page.get_by_label("中国共产党纪律处分条例（2018年版 · 已修订）").is_visible()
+    shot(page, "admin-forms-10-lesson-documents")
+    page.goto(f"{live_server.url}/admin/pages/add/courses/videolessonpage/{course.pk}/")
+    page.locator("#id_video-chooser [data-chooser-action-choose], #id_video-chooser .action-choose").first.click()
+    modal = page.locator(".modal-dialog")
+    modal.get_by_text("廉政教育微课").wait_for()
+    modal.locator("img[src*='/poster/small.jpg']").wait_for()
+    assert "0:03" in modal.inner_text() and "可播放" in modal.inner_text()
+    shot(page, "admin-forms-11-video-chooser")
+
+    admin = desktop()
+    login(admin, live_server.url, "admin_a", PASSWORD)
+    admin.goto(f"{live_server.url}/admin/courses/tasks/add/")
+    task_chooser = admin.locator("#id_organization-chooser")
+    task_chooser.locator("[data-org-search]").fill("党支部")
+    task_chooser.locator("[data-org-results] li", has_text="第二党支部").wait_for()
+    assert task_chooser.locator("[data-org-results] li", has_text="某某党支部").count() == 0
+    task_chooser.scroll_into_view_if_needed()
+    shot(admin, "admin-forms-12-task-organization")

@@ -98,10 +98,12 @@
     var status = root.querySelector("[data-org-status]");
     var results = root.querySelector("[data-org-results]");
     var url = root.dataset.url + "?" + new URLSearchParams(params).toString();
+    var generation = root.dataset.generation;  // a newer search or browse makes this answer stale
     status.textContent = text(root, "Loading");
     return fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
+        if (root.dataset.generation !== generation) return false;
         var chosen = chosenIds(root);
         var anchor = after;
         var fragment = document.createDocumentFragment();
@@ -120,16 +122,22 @@
         }
         if (anchor) anchor.after(fragment); else results.appendChild(fragment);
         status.textContent = data.message || (data.results.length || after ? "" : text(root, "Empty"));
+        return true;
       })
-      .catch(function () { status.textContent = text(root, "Error"); });
+      .catch(function () { if (root.dataset.generation === generation) status.textContent = text(root, "Error"); });
+  }
+
+  function restart(root, mode) {
+    root.dataset.generation = String(Number(root.dataset.generation || 0) + 1);
+    root.dataset.mode = mode;
+    root.querySelector("[data-org-results]").innerHTML = "";
   }
 
   function browse(root) {
-    root.dataset.mode = "browse";
-    root.querySelector("[data-org-results]").innerHTML = "";
-    return load(root, {}, null, 0).then(function () {
+    restart(root, "browse");
+    return load(root, {}, null, 0).then(function (current) {
       var status = root.querySelector("[data-org-status]");
-      if (!status.textContent) status.textContent = text(root, "Browse");
+      if (current && !status.textContent) status.textContent = text(root, "Browse");
     });
   }
 
@@ -143,8 +151,7 @@
     timers.set(root, setTimeout(function () {
       var q = input.value.trim();
       if (!q) { browse(root); return; }
-      root.dataset.mode = "search";
-      root.querySelector("[data-org-results]").innerHTML = "";
+      restart(root, "search");
       load(root, { q: q }, null, 0);
     }, 250));
   });

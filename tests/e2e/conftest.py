@@ -125,6 +125,7 @@ def choose_organization(page: Any, field_id: str, name: str, trail: str = "") ->
     (school.widgets): search for it, tick it in the results, and see it in the chosen list."""
     chooser = page.locator(f"#{field_id}-chooser")
     chooser.locator("[data-org-search]").fill(name)
+    page.locator(f"#{field_id}-chooser[data-mode='search']").wait_for(state="attached")  # after the typing pause
     result = chooser.locator("[data-org-results] li", has_text=name)
     if trail:
         result = result.filter(has_text=trail)

@@ -100,7 +100,7 @@ def test_a_trainer_targets_groups_by_their_parents_and_an_admin_publishes(
 
 
 def test_the_changed_lists_and_choosers_look_right(personas: Any, live_server: Any, desktop: Any,
-                                                  tmp_path: Any) -> None:
+                                                  tmp_path: Any, wagtail_site: Any) -> None:
     """Screenshots of the bank and exam lists, the course editor's 限定组织, the study-task form, the reading
     lesson's documents and the video chooser, with the facts each must show."""
     from courses.models import PolicyDocumentPage

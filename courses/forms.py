@@ -15,9 +15,9 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import Page
 
 from school.hooks import FINAL_EXAM_CHOICES, collect
-from school.models import Organization
 from school.models.members import PoliticalStatus
-from school.permissions import TRAINER_GROUP, organizations_visible_to
+from school.permissions import TRAINER_GROUP
+from school.widgets import OrganizationChooserField, OrganizationMultipleChooserField
 
 from .access import page_open_to_organization, pages_assignable_by
 
@@ -25,7 +25,7 @@ from .access import page_open_to_organization, pages_assignable_by
 class StudyTaskForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    organization = forms.ModelChoiceField(label=_("organization"), queryset=Organization.objects.none())
+    organization = OrganizationChooserField(label=_("organization"))
     political_statuses = forms.MultipleChoiceField(
         label=_("political statuses"), choices=PoliticalStatus.choices, required=False,
         widget=forms.CheckboxSelectMultiple, help_text=_("Empty: every member."))
@@ -40,8 +40,8 @@ class StudyTaskForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org_field = self.fields["organization"]
-        assert isinstance(org_field, forms.ModelChoiceField)
-        org_field.queryset = organizations_visible_to(user).order_by("path")
+        assert isinstance(org_field, OrganizationChooserField)
+        org_field.limit_to(user)
         pages_field = self.fields["pages"]
         assert isinstance(pages_field, forms.ModelMultipleChoiceField)
         from .models import CoursePage, LessonPage, PolicyDocumentPage  # models import this module
@@ -84,6 +84,11 @@ def _person(user: Any) -> str:
 class CoursePageForm(WagtailAdminPageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "allowed_organizations" in self.fields:
+            old = self.fields["allowed_organizations"]
+            chooser = OrganizationMultipleChooserField(label=old.label, help_text=old.help_text, required=False)
+            chooser.limit_to(self.for_user, self.initial.get("allowed_organizations") or ())
+            self.fields["allowed_organizations"] = chooser
         trainer = self.fields.get("trainer")
         if isinstance(trainer, forms.ModelChoiceField):
             current = Q(pk=self.instance.trainer_id) if self.instance.trainer_id else Q(pk__in=[])
@@ -121,7 +126,8 @@ def documents_current_first() -> Any:
 
 
 class ReadingLessonPageForm(WagtailAdminPageForm):
-    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first."""
+    """The reading lesson's document chooser names each version: 标题（2023年版 · 现行有效）, current versions first,
+    as checkboxes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,3 +135,5 @@ class ReadingLessonPageForm(WagtailAdminPageForm):
         if isinstance(field, forms.ModelMultipleChoiceField):
             field.queryset = documents_current_first()
             field.label_from_instance = lambda page: page.chooser_label()  # type: ignore[method-assign,assignment]
+            field.widget = forms.CheckboxSelectMultiple(attrs={"data-document-choices": ""})
+            field.widget.choices = field.choices  # ticked, never Ctrl-clicked

@@ -15,7 +15,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet
 
 from school.admin_views.panels import ReadOnlyPanel
@@ -103,6 +105,43 @@ def requeue_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "media/admin/requeue_confirm.html", context)
 
 
+class ThumbnailColumn(Column):
+    """The poster's small thumbnail (served by ``media:poster``, which checks who may see it)."""
+
+    cell_template_name = "media/admin/thumbnail_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_cell_context_data(instance, parent_context)
+        context["src"] = instance.thumbnail_url("small")
+        return context
+
+
+class VideoChooseColumns:
+    """The video chooser lists thumbnail, title, length and state (a lesson needs a ready video)."""
+
+    @property
+    def columns(self) -> list[Any]:
+        return [
+            ThumbnailColumn("poster", label=_("poster")),
+            *super().columns,  # type: ignore[misc]
+            Column("duration", label=_("duration"), accessor=lambda video: video.duration_label() or "—"),
+            Column("state", label=_("state"), accessor=lambda video: video.status_html()),
+        ]
+
+
+class VideoChooseView(VideoChooseColumns, ChooseView):
+    pass
+
+
+class VideoChooseResultsView(VideoChooseColumns, ChooseResultsView):
+    pass
+
+
+class VideoChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = VideoChooseView
+    choose_results_view_class = VideoChooseResultsView
+
+
 class VideoViewSet(SnippetViewSet):
     model = Video
     icon = "media"
@@ -118,6 +157,7 @@ class VideoViewSet(SnippetViewSet):
     list_filter = ["state"]
     list_per_page = 50
     chooser_per_page = 20
+    chooser_viewset_class = VideoChooserViewSet
     ordering = ["-created_at"]
     panels = [
         FieldPanel("title"),

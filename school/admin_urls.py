@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .admin_views import accounts, audit_log, members, organizations, roles
+from .admin_views import accounts, audit_log, chooser, members, organizations, roles
 
 app_name = "school_admin"
 urlpatterns = [
     path("organizations/", organizations.index, name="organizations"),
+    path("organizations/choose/", chooser.choose, name="organization_choose"),
     path("organizations/add/", organizations.create, name="organization_add"),
     path("organizations/<id:pk>/", organizations.edit, name="organization_edit"),
     path("organizations/<id:pk>/delete/", organizations.delete, name="organization_delete"),

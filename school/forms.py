@@ -13,20 +13,15 @@ from .excel.workbook import looks_like_spreadsheet
 from .models import Member, Organization
 from .models.members import Education, Gender, MemberStatus, PoliticalStatus
 from .models.organizations import OrganizationKind
-from .permissions import can_create_root_organization, organizations_visible_to
-
-
-class OrganizationChoiceField(forms.ModelChoiceField[Organization]):
-    def label_from_instance(self, obj: Organization) -> str:
-        return "　" * (obj.depth - 1) + f"{obj.name}（{obj.code}）"
+from .permissions import can_create_root_organization
+from .widgets import OrganizationChooserField
 
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=200)
     code = forms.CharField(label=_("code"), max_length=64)
     kind = forms.ChoiceField(label=_("kind"), choices=OrganizationKind.choices)
-    parent = OrganizationChoiceField(label=_("parent organization"), queryset=Organization.objects.none(),
-                                     required=False)
+    parent = OrganizationChooserField(label=_("parent organization"), required=False)
     contact_person = forms.CharField(label=_("contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
 
@@ -34,11 +29,12 @@ class OrganizationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.instance = instance
-        choices = organizations_visible_to(user).order_by("path")
+        parent = self.fields["parent"]
+        assert isinstance(parent, OrganizationChooserField)
+        parent.limit_to(user)
         if instance is not None:
-            choices = choices.exclude(Organization.subtree_q(instance.path))
+            parent.queryset = parent.queryset.exclude(Organization.subtree_q(instance.path))
             self.fields["code"].disabled = True
-        self.fields["parent"].queryset = choices  # type: ignore[attr-defined]
         self.fields["parent"].required = not can_create_root_organization(user)
 
     def clean_code(self) -> str:
@@ -62,7 +58,7 @@ class OrganizationForm(forms.Form):
 class MemberForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=50)
     username = forms.CharField(label=_("login name"), max_length=150)
-    organization = OrganizationChoiceField(label=_("organization"), queryset=Organization.objects.none())
+    organization = OrganizationChooserField(label=_("organization"))
     political_status = forms.ChoiceField(label=_("political status"), choices=PoliticalStatus.choices)
     join_date = forms.DateField(label=_("date joined the party"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
@@ -80,7 +76,9 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, user: Any, instance: Member | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
-        self.fields["organization"].queryset = organizations_visible_to(user).order_by("path")  # type: ignore[attr-defined]
+        organization = self.fields["organization"]
+        assert isinstance(organization, OrganizationChooserField)
+        organization.limit_to(user)
         if instance is not None:
             self.fields["username"].disabled = True
             del self.fields["password"]
@@ -150,7 +148,7 @@ class UploadForm(forms.Form):
 
 class ScopeForm(forms.Form):
     username = forms.CharField(label=_("login name"), max_length=150)
-    organization = OrganizationChoiceField(label=_("organization"), queryset=Organization.objects.order_by("path"))
+    organization = OrganizationChooserField(label=_("organization"), queryset=Organization.objects.all())
 
     def clean_username(self) -> Any:
         user = get_user_model().objects.filter(username=self.cleaned_data["username"].strip()).first()

@@ -84,6 +84,17 @@ def organizations_visible_to(user: Any) -> QuerySet[Organization]:
     return qs if scope is None else qs.filter(scope)
 
 
+def organizations_choosable_by(user: Any) -> QuerySet[Organization]:
+    """What the organization chooser offers: an administrator's subtrees (a superuser: the whole tree); a
+    trainer without an administrator scope authors content for the whole platform and may pick any
+    organization (as course and exam editors always could); anyone else: nothing."""
+    if admin_paths(user) or _is_superuser(user):
+        return organizations_visible_to(user)
+    if is_trainer(user):
+        return Organization.objects.all()
+    return Organization.objects.none()
+
+
 def members_visible_to(user: Any) -> QuerySet[Member]:
     """Members an administrator may see and manage (a member's own profile is ``can_view_member``)."""
     qs = Member.objects.select_related("organization", "user")

@@ -6,6 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from school.models import PoliticalStatus
+from school.widgets import OrganizationMultipleChooserField
+
 from ..models import Certificate, Exam, Question, QuestionBank
 from ..services.questions import QuestionFormatError, build_question_data, format_answer, tag_objects
 
@@ -66,11 +69,29 @@ class QuestionForm(WagtailAdminModelForm):
 
 
 class ExamForm(WagtailAdminModelForm):
-    """Sets the creator; publishing is a separate step (Publish) that validates the blueprint."""
+    """Sets the creator; publishing is a separate step (Publish) that validates the blueprint. 参考组织 through
+    the organization chooser (within the user's scope); 参考政治面貌 as checkboxes of the Chinese statuses,
+    stored as before (a list of the status codes)."""
+
+    target_statuses = forms.MultipleChoiceField(
+        label=_("target political statuses"), choices=PoliticalStatus.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: every status."))
 
     class Meta:
         model = Exam
         exclude = ["created_by", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "target_organizations" in self.fields:
+            old = self.fields["target_organizations"]
+            chooser = OrganizationMultipleChooserField(label=old.label, help_text=old.help_text, required=False)
+            chooser.limit_to(self.for_user, self.initial.get("target_organizations") or ())
+            self.fields["target_organizations"] = chooser
+
+    def clean_target_statuses(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("target_statuses") or [])
+        return [value for value in PoliticalStatus.values if value in chosen]
 
     def save(self, commit: bool = True) -> Any:
         if not self.instance.created_by_id and self.for_user is not None:

@@ -41,3 +41,32 @@ class CertificatePolicy(BasePermissionPolicy):
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
         return self.instances_user_has_any_permission_for(user, [action]).filter(pk=instance.pk).exists()
+
+
+def may_publish_exam(user: Any, exam: Any) -> bool:
+    """A superuser; or an organization administrator whose subtrees hold every organization the exam is for (an
+    exam for everyone, with no target organizations, is published by a superuser). Trainers submit, never publish."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    paths = admin_paths(user)
+    targets = list(exam.target_organizations.values_list("path", flat=True))
+    return bool(paths and targets) and all(any(t.startswith(p) for p in paths) for t in targets)
+
+
+def exams_publishable_by(user: Any) -> QuerySet[Any]:
+    """Exams whose every target organization lies in the user's subtrees (all exams for a superuser)."""
+    from ..models import Exam
+
+    qs = Exam.objects.all()
+    if user.is_superuser:
+        return qs
+    paths = admin_paths(user)
+    if not paths:
+        return qs.none()
+    inside = Q(pk__in=[])
+    for path in paths:
+        inside |= Organization.subtree_q(path)
+    outside = Organization.objects.exclude(inside)
+    return qs.filter(target_organizations__isnull=False).exclude(target_organizations__in=outside).distinct()

@@ -17,15 +17,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from school.admin_views.common import xlsx_response
 from school.excel.workbook import ImportResult
-from school.models import Organization
+from school.models import AuditAction, AuditEvent, Organization, PoliticalStatus
 from school.permissions import can_manage_organization, is_org_admin, is_trainer, organizations_visible_to
+from school.widgets import trails
 
 from ..models import Certificate, Exam, QuestionBank
-from ..services import ExamError, publish_exam, revoke_certificate, validate_blueprint
+from ..services import (
+    ExamError,
+    do_publish_exam,
+    do_return_exam,
+    do_submit_exam_for_review,
+    revoke_certificate,
+    validate_blueprint,
+)
 from ..services.certificates import certificates_for_organization, zip_certificates
 from ..services.docx import DOCX, docx_template_bytes
 from ..services.excel import template_bytes
@@ -38,7 +46,7 @@ from ..services.imports import (
 )
 from ..services.imports import export_bank as export_bank_as
 from ..services.reports import build_exam_report, can_view_stats, report_workbook
-from .policies import CertificatePolicy
+from .policies import CertificatePolicy, exams_publishable_by, may_publish_exam
 
 
 def _require(check: bool) -> None:
@@ -155,26 +163,102 @@ def export_bank(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _exam_for_review(request: HttpRequest, pk: int) -> tuple[Exam, bool]:
+    """The exam and whether the user may publish it. Trainers (who submit) and the administrators who may
+    publish it see it; another administrator gets 404, anyone else Wagtail's "permission denied"."""
+    exam = get_object_or_404(Exam, pk=pk)
+    publisher = may_publish_exam(request.user, exam)
+    if not publisher and not is_trainer(request.user):
+        if is_org_admin(request.user):
+            raise Http404
+        raise PermissionDenied
+    return exam, publisher
+
+
+def _last_return(exam: Exam) -> AuditEvent | None:
+    return AuditEvent.objects.filter(action=AuditAction.EXAM_RETURNED, target_type=Exam._meta.label,
+                                     target_id=str(exam.pk)).first()
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("what to change"), max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _publish_page(request: HttpRequest, exam: Exam, publisher: bool, return_form: ReturnForm | None = None,
+                  status: int = 200) -> HttpResponse:
+    targets = list(exam.target_organizations.order_by("path"))
+    paths = trails(targets)
+    statuses = dict(PoliticalStatus.choices)
+    returned = _last_return(exam) if exam.status == Exam.Status.DRAFT else None
+    return render(request, "exams/admin/publish.html", {
+        "exam": exam, "problems": validate_blueprint(exam), "publisher": publisher,
+        "trainer": is_trainer(request.user), "return_form": return_form or ReturnForm(),
+        "targets": [(org, paths[org.pk]) for org in targets], "returned": returned,
+        "statuses": [statuses.get(code, code) for code in exam.target_statuses or []],
+        "title": _("Publish %(exam)s") % {"exam": exam.title},
+    }, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(is_trainer(request.user))
-    exam = get_object_or_404(Exam, pk=pk)
+    """The exam's review page (GET); publishing it (POST), for an administrator whose scope covers the exam."""
+    exam, publisher = _exam_for_review(request, pk)
     if request.method == "POST":
+        if not publisher:
+            raise PermissionDenied
         try:
-            publish_exam(exam)
+            do_publish_exam(exam.pk, request.user)
         except ExamError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The exam is published."))
-            return redirect("exams_exam:index")
-    return render(request, "exams/admin/publish.html", {
-        "exam": exam, "problems": validate_blueprint(exam), "title": _("Publish %(exam)s") % {"exam": exam.title},
-    })
+        return redirect("exams_tools:publish", exam.pk)
+    return _publish_page(request, exam, publisher)
+
+
+@require_POST
+def submit_for_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(is_trainer(request.user))
+    exam = get_object_or_404(Exam, pk=pk)
+    try:
+        do_submit_exam_for_review(exam.pk, request.user)
+    except ExamError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Submitted for review: an administrator of the organizations it is for will "
+                                    "publish it."))
+    return redirect("exams_tools:publish", exam.pk)
+
+
+@require_POST
+def return_to_author(request: HttpRequest, pk: int) -> HttpResponse:
+    exam, publisher = _exam_for_review(request, pk)
+    if not publisher:
+        raise PermissionDenied
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _publish_page(request, exam, publisher, form, status=400)
+    try:
+        do_return_exam(exam.pk, request.user, form.cleaned_data["reason"])
+    except ExamError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The exam is returned to its author."))
+    return redirect("exams_tools:publish", exam.pk)
+
+
+def review_index(request: HttpRequest) -> HttpResponse:
+    """Exams awaiting review that this administrator may publish."""
+    _require(is_org_admin(request.user))
+    exams = exams_publishable_by(request.user).filter(status=Exam.Status.IN_REVIEW).select_related(
+        "created_by").order_by("pk")
+    return render(request, "exams/admin/review_index.html", {"exams": exams, "title": _("Exams awaiting review")})
 
 
 def statistics_index(request: HttpRequest) -> HttpResponse:
     _require(can_view_stats(request.user))
-    exams = Exam.objects.exclude(status=Exam.Status.DRAFT).select_related("stat").order_by("-published_at")
+    exams = Exam.objects.filter(status__in=[Exam.Status.PUBLISHED, Exam.Status.ARCHIVED]).select_related("stat").order_by("-published_at")
     return render(request, "exams/admin/stats_index.html", {"exams": exams, "title": _("Exam statistics")})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from school import audit
 from school.admin_views.columns import YesNoColumn
@@ -30,6 +32,11 @@ from .policies import CertificatePolicy
 
 
 class BankIndexView(IndexView):
+    def get_base_queryset(self) -> QuerySet[Any]:
+        return super().get_base_queryset().select_related("owner").annotate(
+            question_count=Count("questions", filter=Q(questions__is_active=True)),
+            inactive_count=Count("questions", filter=Q(questions__is_active=False)))
+
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
         buttons = super().get_list_more_buttons(instance)
         buttons.append(ListingMenuItem(_("Export to Excel"), reverse("exams_tools:export_bank", args=[instance.pk]),
@@ -45,7 +52,13 @@ class QuestionBankViewSet(ModelViewSet):
     menu_label = _("Question banks")
     name = "exams_bank"
     form_fields = ["name", "description", "use"]
-    list_display = ["name", "use", "owner", "created_at"]
+    list_display = [
+        "name", "use",
+        NumberColumn("question_count", label=_("active questions"), sort_key="question_count"),
+        NumberColumn("inactive_count", label=_("inactive questions"), sort_key="inactive_count"),
+        Column("owner", label=_("owner"), accessor=lambda bank: bank.owner.get_full_name() or bank.owner.username),
+        DateColumn("created_at", label=_("created at"), sort_key="created_at"),
+    ]
     search_fields = ["name", "description"]
     index_view_class = BankIndexView
     copy_view_enabled = False
@@ -87,6 +100,9 @@ EXAM_LINKS = [
 
 
 class ExamIndexView(IndexView):
+    def get_base_queryset(self) -> QuerySet[Any]:
+        return super().get_base_queryset().select_related("created_by").prefetch_related("target_organizations")
+
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
         buttons = super().get_list_more_buttons(instance)
         for label, url_name, icon in EXAM_LINKS:
@@ -94,17 +110,37 @@ class ExamIndexView(IndexView):
         return buttons
 
 
+class ExamEditView(EditView):
+    """The exam editor carries a button to its review-and-publish page (submit for review, or publish)."""
+
+    @cached_property
+    def header_buttons(self) -> list[Any]:
+        label = _("Publish") if self.object.status != Exam.Status.PUBLISHED else _("Publication")
+        return [HeaderButton(label, url=reverse("exams_tools:publish", args=[self.object.pk]), icon_name="upload",
+                             attrs={"data-exam-publish": ""})]
+
+
 class ExamViewSet(ModelViewSet):
     model = Exam
     icon = "form"
     menu_label = _("Exams")
     name = "exams_exam"
-    list_display = ["title", "status", "published_at", "closes_at"]
+    list_display = [
+        "title", "status",
+        Column("targets", label=_("target organizations"), accessor=lambda exam: "、".join(
+            org.name for org in exam.target_organizations.all()) or _("Every organization")),
+        Column("author", label=_("created by"),
+               accessor=lambda exam: exam.created_by.get_full_name() or exam.created_by.username),
+        DateColumn("published_at", label=_("published at"), sort_key="published_at"),
+        DateColumn("closes_at", label=_("closes at"), sort_key="closes_at"),
+    ]
     list_filter = ["status"]
     search_fields = ["title"]
     search_backend_name = None
     index_view_class = ExamIndexView
+    edit_view_class = ExamEditView
     copy_view_enabled = False
+
     def get_edit_handler(self) -> Any:
         return ObjectList(self.panels, base_form_class=ExamForm).bind_to_model(self.model)
 
@@ -236,6 +272,8 @@ class ExamsGroup(ViewSetGroup):
         QuestionBankViewSet, QuestionViewSet, ExamViewSet, CertificateViewSet, ToolsViewSet,
         LinkViewSet("exams_statistics", menu_label=_("Statistics"), icon="table", target="exams_tools:statistics",
                     check=_stats_user),
+        LinkViewSet("exams_review", menu_label=_("Exams awaiting review"), icon="upload",
+                    target="exams_tools:review", check=is_org_admin),
         LinkViewSet("exams_bulk", menu_label=_("Download certificates"), icon="download",
                     target="exams_tools:bulk", check=is_org_admin),
         LinkViewSet("exams_layout", menu_label=_("Certificate layout"), icon="cog", target="exams_tools:layout",

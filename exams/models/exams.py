@@ -30,6 +30,7 @@ class ReviewPolicy(models.TextChoices):
 class Exam(ClusterableModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("Awaiting review")
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
 

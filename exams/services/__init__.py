@@ -13,13 +13,17 @@ from .certificates import issue_certificate, revoke_certificate
 from .drawing import draw_paper
 from .errors import ExamError
 from .grading import normalize_text
+from .review import do_publish_exam, do_return_exam, do_submit_exam_for_review
 
 __all__ = [
     "ExamError",
     "check_seed",
+    "do_publish_exam",
+    "do_return_exam",
     "do_save_answer",
     "do_start_attempt",
     "do_submit_attempt",
+    "do_submit_exam_for_review",
     "draw_paper",
     "issue_certificate",
     "normalize_text",

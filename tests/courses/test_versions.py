@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import lxml.html
 import pytest
 from django.utils import timezone
 
@@ -46,6 +47,21 @@ def test_it_offers_the_current_version_first_with_version_and_validity_in_the_le
     labels = [str(label) for _value, label in form.fields["policy_documents"].choices]
     assert labels[0] == "中国共产党纪律处分条例（2023年版 · 现行有效）"
     assert "中国共产党纪律处分条例（2018年版 · 已修订）" in labels and TITLE not in labels
+
+
+def test_the_lesson_editor_ticks_documents_by_version_and_validity(
+        versions: dict[int, PolicyDocumentPage], personas: Any, client_for: Any) -> None:
+    lesson = make_reading(make_course())
+    lesson.policy_documents.set([versions[2023]])
+    lesson.save_revision().publish()
+    page = client_for(personas.trainer).get(f"/admin/pages/{lesson.pk}/edit/").content.decode()
+    document = lxml.html.fromstring(page)
+    boxes = document.xpath('//input[@type="checkbox" and @name="policy_documents"]')
+    labels = {box.get("value"): box.getparent().text_content().strip() for box in boxes}
+    assert labels == {str(versions[2023].pk): "中国共产党纪律处分条例（2023年版 · 现行有效）",
+                      str(versions[2018].pk): "中国共产党纪律处分条例（2018年版 · 已修订）",
+                      str(versions[2015].pk): "中国共产党纪律处分条例（2015年版 · 已修订）"}
+    assert [box.get("value") for box in boxes if box.get("checked") is not None] == [str(versions[2023].pk)]
 
 
 def test_it_lists_a_lesson_linking_a_superseded_version_and_relinks_it_in_one_click(

@@ -103,3 +103,16 @@ def answer_correctly(page: Any, attempt: Any) -> None:
         page.evaluate("document.getElementById('save-status').textContent = ''")
         page.check(f"input[name=q_{version.pk}][value={letter}]")
         page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+
+
+def choose_organization(page: Any, field_id: str, name: str, trail: str = "") -> None:
+    """Tick ``name`` (under ``trail`` when several share the name) in the organization chooser of ``field_id``
+    (school.widgets): search for it, tick it in the results, and see it in the chosen list."""
+    chooser = page.locator(f"#{field_id}-chooser")
+    chooser.locator("[data-org-search]").fill(name)
+    page.locator(f"#{field_id}-chooser[data-mode='search']").wait_for(state="attached")  # after the typing pause
+    result = chooser.locator("[data-org-results] li", has_text=name)
+    if trail:
+        result = result.filter(has_text=trail)
+    result.first.locator("input[type=checkbox]").check()
+    chooser.locator("[data-org-chosen] li", has_text=name).filter(has_text=trail).first.wait_for()

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, choose_organization
 from tests.e2e.story import Story
 from tests.factories import PASSWORD, build_personas, make_member
 
@@ -164,7 +164,7 @@ def assign_task_and_note_baseline(browser: Any, story: Story) -> None:
     today = timezone.localdate()
     page.fill("#id_title", TASK)
     page.fill("#id_description", "观看微课并通过结业考试。")
-    page.select_option("#id_organization", label=story.cast.branch_group_a.name)
+    choose_organization(page, "id_organization", story.cast.branch_group_a.name)
     page.fill("#id_starts_on", today.isoformat())
     page.fill("#id_ends_on", (today + dt.timedelta(days=14)).isoformat())
     page.select_option("#id_pages", label=COURSE)

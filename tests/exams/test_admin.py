@@ -94,11 +94,14 @@ def test_it_publishes_from_the_admin_or_shows_the_shortfall(personas, client_for
     trainer = client_for(personas.trainer)
     page = trainer.get(f"/admin/exams-tools/exams/{exam.pk}/publish/")
     assert "题库中只有3道" in page.content.decode()
-    trainer.post(f"/admin/exams-tools/exams/{exam.pk}/publish/")
+    trainer.post(f"/admin/exams-tools/exams/{exam.pk}/submit/")
     exam.refresh_from_db()
     assert exam.status == Exam.Status.DRAFT
     fill_bank(bank, "single", 2, start=10)
-    assert trainer.post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
+    assert trainer.post(f"/admin/exams-tools/exams/{exam.pk}/submit/").status_code == 302
+    exam.refresh_from_db()
+    assert exam.status == Exam.Status.IN_REVIEW  # trainers submit; an administrator publishes (test_exam_review)
+    assert client_for(personas.superuser).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
     exam.refresh_from_db()
     assert exam.status == Exam.Status.PUBLISHED
 
@@ -160,7 +163,7 @@ def test_it_creates_an_exam_with_a_blueprint_in_the_admin(personas, client_for) 
     fill_bank(bank, "single", 4)
     data = {
         "title": "新考试", "description": "", "time_limit_minutes": 30, "pass_mark": "6", "attempts_allowed": 1,
-        "opens_at": "", "closes_at": "", "target_organizations": [personas.a1.pk], "target_statuses": "[]",
+        "opens_at": "", "closes_at": "", "target_organizations": [personas.a1.pk], "target_statuses": ["full"],
         "shuffle_questions": "on", "shuffle_options": "on", "multiple_policy": "all", "review_policy": "after_submit",
         "sections-TOTAL_FORMS": "1", "sections-INITIAL_FORMS": "0", "sections-MIN_NUM_FORMS": "0",
         "sections-MAX_NUM_FORMS": "1000", "sections-0-title": "单选", "sections-0-qtype": "single",
@@ -173,7 +176,8 @@ def test_it_creates_an_exam_with_a_blueprint_in_the_admin(personas, client_for) 
     assert exam.created_by == personas.trainer and exam.status == Exam.Status.DRAFT
     section = exam.sections.get()
     assert list(section.banks.all()) == [bank] and exam.total_points == 8
-    assert client_for(personas.trainer).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
+    assert exam.target_statuses == ["full"] and list(exam.target_organizations.all()) == [personas.a1]
+    assert client_for(personas.superuser).post(f"/admin/exams-tools/exams/{exam.pk}/publish/").status_code == 302
     exam.refresh_from_db()
     assert exam.status == Exam.Status.PUBLISHED
 

@@ -46,7 +46,7 @@ def test_it_creates_a_suborganization_inside_the_scope_only(personas, client_for
     refused = client.post("/admin/school/organizations/add/", {
         "name": "越权支部", "code": "XX9", "kind": "branch", "parent": personas.x1.pk})
     assert refused.status_code == 200
-    assert "选择一个有效的选项" in refused.content.decode()
+    assert "该组织不存在，或不在您可选择的范围内" in refused.content.decode()
     no_parent = client.post("/admin/school/organizations/add/", {"name": "顶级", "code": "TOP", "kind": "committee"})
     assert no_parent.status_code == 200
     assert not Organization.objects.filter(code__in=["XX9", "TOP"]).exists()

@@ -40,10 +40,6 @@ ALLOWED = {
     "PDF", "Excel", "Word", "WPS", "ZIP", "CSV", "GBK", "UTF", "OpenDocument", "GIFT", "Moodle", "XML", "JSON",
     "HLS", "API", "KB", "MB", "GB",
 }
-# English that another piece of issue 18 replaces (the exam form's 参考政治面貌 becomes checkboxes of the
-# Chinese statuses in the organization-chooser/exam-forms work): checked to be still there, so that this
-# entry fails the test, and is deleted, once that work has landed.
-PENDING_ELSEWHERE = {"留空表示不限。可选值：full, probationary, candidate, activist"}
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Tokens that are data or codes rather than words: file names and addresses, codes with digits, and up to
 # three capitals (answer letters such as AC, organization codes such as TA).
@@ -63,7 +59,7 @@ def latin_words(html: str, data: frozenset[str] = frozenset()) -> list[str]:
     found: list[str] = []
 
     def check(text: str | None, where: str) -> None:
-        if not text or text.strip() in PENDING_ELSEWHERE:
+        if not text:
             return
         for token in text.split():
             if CODE.fullmatch(token):
@@ -130,7 +126,6 @@ EXTRA_START = {"member": ["/search/?q=党章", "/search/?q=课", "/search/?q=中
 
 def crawl(client: Client, world: World, persona: str, data: frozenset[str]) -> tuple[int, list[str]]:
     problems: list[str] = []
-    pending_seen: set[str] = set()
     seen: set[str] = set()
     checked = 0
 
@@ -150,7 +145,6 @@ def crawl(client: Client, world: World, persona: str, data: frozenset[str]) -> t
         if case is not None and case.ajax:  # Wagtail's modals answer JSON with the HTML inside
             return []
         checked += 1
-        pending_seen.update(text for text in PENDING_ELSEWHERE if text in body)
         problems.extend(f"{url}: {p}" for p in latin_words(body, data))
         return list(links(url, body))
 
@@ -161,9 +155,6 @@ def crawl(client: Client, world: World, persona: str, data: frozenset[str]) -> t
         found.extend(visit(url))
     for url in found:
         visit(url)
-    if persona == "trainer":  # the trainer edits exams
-        problems.extend(f"no longer shown, delete it from PENDING_ELSEWHERE: {text!r}"
-                        for text in PENDING_ELSEWHERE - pending_seen)
     return checked, problems
 
 

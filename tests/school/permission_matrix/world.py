@@ -149,7 +149,7 @@ def _exams(o: dict[str, Any], p: Personas) -> None:
     record_wrong(p.member, wrong, "D", "practice")
     o["wrong_answer"] = WrongAnswer.objects.get(member=p.member)
     o["bank"], o["exam"], o["question"] = bank, exam, Question.objects.filter(bank=bank).first()
-    o["draft_exam"] = make_exam(p.trainer, bank, publish=False, title="草稿考试")
+    o["draft_exam"] = make_exam(p.trainer, bank, publish=False, title="草稿考试", targets=[p.branch_group_a])
 
 
 def _school(o: dict[str, Any], p: Personas) -> None:

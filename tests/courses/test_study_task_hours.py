@@ -54,5 +54,5 @@ def test_study_time_is_called_xueshi_and_never_xuefen_in_any_catalog_or_template
                                                      re.MULTILINE)]
     hours = [zh for en, zh in pairs if re.search(r"credit hours?\b|required credits", en)]
     assert len(hours) >= 4 and all("学时" in zh for zh in hours), hours
-    templates = [p for p in base.glob("*/templates/**/*.html")] + list(base.glob("templates/**/*.html"))
+    templates = list(base.glob("*/templates/**/*.html")) + list(base.glob("templates/**/*.html"))
     assert not [str(p) for p in templates if "学分" in p.read_text(encoding="utf-8")]

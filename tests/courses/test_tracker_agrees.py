@@ -15,8 +15,8 @@ from tests.courses.builders import make_course, make_reading
 
 def tracker(html: str) -> tuple[int, str]:
     box = html[html.index("data-study-tracker"):]
-    value = int(re.search(r'data-progress-bar max="100" value="(\d+)"', box).group(1))  # type: ignore[union-attr]
-    text = re.search(r"data-progress-text>(.*?)</p>", box).group(1)  # type: ignore[union-attr]
+    value = int(re.search(r'data-progress-bar max="100" value="(\d+)"', box).group(1))
+    text = re.search(r"data-progress-text>(.*?)</p>", box).group(1)
     return value, text
 
 

@@ -2,9 +2,11 @@
 
 from .attempts import (
     check_seed,
+    do_mark_question,
     do_save_answer,
     do_start_attempt,
     do_submit_attempt,
+    marked_questions,
     remaining_seconds,
     sweep_expired_attempts,
 )
@@ -17,11 +19,13 @@ from .grading import normalize_text
 __all__ = [
     "ExamError",
     "check_seed",
+    "do_mark_question",
     "do_save_answer",
     "do_start_attempt",
     "do_submit_attempt",
     "draw_paper",
     "issue_certificate",
+    "marked_questions",
     "normalize_text",
     "publish_exam",
     "remaining_seconds",

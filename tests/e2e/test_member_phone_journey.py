@@ -73,11 +73,15 @@ def test_it_walks_the_member_phone_journey(personas, wagtail_site, live_server, 
     assert {"单选题", "多选题", "判断题", "填空题"} <= set(labels)
     page.locator("fieldset[data-question]:visible label.option").first.click()  # question 1
     page.locator("fieldset[data-question]:visible [data-step='1']").click()
-    page.locator("fieldset[data-question]:visible [data-mark]").click()  # mark question 2, leave it
+    with page.expect_response(lambda r: "/marks/" in r.url and r.status == 200):  # stored with the attempt
+        page.locator("fieldset[data-question]:visible [data-mark]").click()  # mark question 2, leave it
     step(page, "04-exam-marked")
+    page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+    page.reload()  # as on another device: the mark and the answer come back from the server
     page.click("#open-card")
     card = page.locator("#answer-card")
     assert card.locator(".cell.answered").count() == 1 and card.locator(".cell.marked").count() == 1
+    assert page.locator("fieldset[data-marked='true'] [data-mark][aria-pressed='true']").count() == 1
     step(page, "05-answer-card")
     card.locator(".cell").nth(3).click()  # jump to question 4
     visible = page.locator("fieldset[data-question]:visible")

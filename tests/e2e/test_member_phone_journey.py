@@ -59,6 +59,10 @@ def test_it_walks_the_member_phone_journey(personas, wagtail_site, live_server, 
     page.click("#next-lesson")
     page.wait_for_function("() => document.querySelector('h1').innerText.startsWith('第二课')")
     step(page, "03-next-lesson")
+    page.goto(f"{live_server.url}/tasks/")  # the task with its course's own progress, in 学时
+    course_row = page.locator(f"[data-task='{world.ids['task']}'] .task-item")
+    assert course_row.count() == 1 and "学时" in course_row.inner_text()
+    step(page, "03b-study-task")
 
     # 2. an exam: one question per screen, the answer card, a mark, the confirmation, the review with 解析
     page.goto(f"{live_server.url}/exams/")

@@ -47,6 +47,18 @@ def practice_points(member_id: int, day_id: int) -> Decimal | None:
     return Decimal(day.points) if day is not None else None
 
 
+def pending_practice_days(member_id: int) -> list[tuple[int, dt.date, Decimal | None]]:
+    """Practice days with points that the day-close award (``tasks.post_practice_credits``, which looks back
+    ``PRACTICE_AWARD_DAYS``) has still to post: today's, and a closed day the beat has not reached yet. The
+    ledger view leaves out those already awarded, so nothing is counted twice."""
+    from .models import PracticeDay
+    from .tasks import PRACTICE_AWARD_DAYS
+
+    since = timezone.localdate() - dt.timedelta(days=PRACTICE_AWARD_DAYS)
+    return [(pk, day, Decimal(points)) for pk, day, points in PracticeDay.objects.filter(
+        member_id=member_id, date__gte=since, points__gt=0).order_by("-date").values_list("pk", "date", "points")]
+
+
 def exam_metrics(period: Period, member_ids: list[int] | None = None) -> Iterator[tuple[int, str, int, int]]:
     """Per member (every one, or ``member_ids``): exams taken in the period (submitted) and of those, passed."""
     from .models import Attempt
@@ -88,4 +100,5 @@ def describe_practice_days(day_ids: list[int]) -> dict[int, tuple[str, str | Non
 
 def register_credit_sources() -> None:
     register_source_verifier("exam", verify_exam_passed, first_pass_score, describe_exams)
-    register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days)
+    register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days,
+                             pending_practice_days)

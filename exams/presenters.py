@@ -50,7 +50,12 @@ def _versions(attempt: Attempt) -> dict[int, QuestionVersion]:
 
 def paper_questions(attempt: Attempt) -> list[dict[str, Any]]:
     versions = _versions(attempt)
-    responses = dict(attempt.answers.values_list("version_id", "response"))
+    responses: dict[int, Any] = {}
+    marked: set[int] = set()
+    for version_id, response, is_marked in attempt.answers.values_list("version_id", "response", "marked"):
+        responses[version_id] = response
+        if is_marked:
+            marked.add(version_id)
     sections = list(attempt.exam.sections.order_by("order", "id"))
     out = []
     for number, item in enumerate(attempt.paper, start=1):
@@ -67,6 +72,7 @@ def paper_questions(attempt: Attempt) -> list[dict[str, Any]]:
             "blanks": version.blanks,
             "points": str(section.points),
             "response": responses.get(version.pk),
+            "marked": version.pk in marked,
         })
     return out
 

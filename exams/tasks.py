@@ -12,6 +12,8 @@ from school.credits.tasks import post_credit_task
 
 from . import services
 
+PRACTICE_AWARD_DAYS = 3  # how far back the day-close award looks (a beat missed for a day or two catches up)
+
 
 @shared_task(name="exams.tasks.sweep_expired_attempts")
 def sweep_expired_attempts() -> int:
@@ -20,7 +22,7 @@ def sweep_expired_attempts() -> int:
 
 
 @shared_task(name="exams.tasks.post_practice_credits", acks_late=True, queue="default")
-def post_practice_credits(days_back: int = 3) -> int:
+def post_practice_credits(days_back: int = PRACTICE_AWARD_DAYS) -> int:
     """Award closed practice days (the day's points are final once it is over). Safe to run again:
     the ledger refuses a second award for the same day."""
     from .models import PracticeDay

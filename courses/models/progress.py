@@ -55,4 +55,8 @@ class StudyProgress(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(self.share * 100)
+        """What the bar shows, agreeing with the 已完成 text: 100 exactly when the page is completed (also when
+        the lesson's required time grew after it was completed), otherwise at most 99."""
+        if self.completed_at:
+            return 100
+        return min(99, int(self.share * 100))

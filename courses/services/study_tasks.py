@@ -35,6 +35,19 @@ class TaskItemInfo:
 
 
 @dataclass
+class ItemProgress:
+    info: TaskItemInfo
+    earned: Decimal  # study hours (学时)
+    total: Decimal
+
+    @property
+    def percent(self) -> int:
+        if self.total <= 0:
+            return 100 if self.earned >= self.total else 0
+        return min(100, int(self.earned * 100 / self.total))
+
+
+@dataclass
 class MemberTaskRow:
     task: StudyTask
     items: list[TaskItemInfo]
@@ -51,6 +64,16 @@ class MemberTaskRow:
         if self.required <= 0:
             return 100
         return min(100, int(self.earned * 100 / self.required))
+
+    @property
+    def item_progress(self) -> list[ItemProgress]:
+        """Each assigned course, lesson or document with the study hours it is worth and those earned in it."""
+        out = []
+        for info in self.items:
+            total = sum(info.units.values(), Decimal(0))
+            earned = sum((value for pk, value in info.units.items() if pk in self.done_units), Decimal(0))
+            out.append(ItemProgress(info, earned.quantize(TWO), total.quantize(TWO)))
+        return out
 
     @property
     def days_left(self) -> int:

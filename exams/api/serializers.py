@@ -47,6 +47,7 @@ class PaperQuestionSerializer(serializers.Serializer[Any]):
     blanks = serializers.IntegerField()
     points = serializers.CharField()
     response = serializers.JSONField(allow_null=True)
+    marked = serializers.BooleanField(help_text="Marked for review (标记) by the member.")
 
 
 class SectionSerializer(serializers.Serializer[Any]):
@@ -87,6 +88,18 @@ class AnswerInSerializer(serializers.Serializer[Any]):
     response = serializers.JSONField(
         help_text='single/judge: "B"; multiple: ["A", "C"]; fill: ["text of blank 1", "text of blank 2"].')
     seed = serializers.CharField(required=False)
+
+
+class MarkInSerializer(serializers.Serializer[Any]):
+    question = serializers.IntegerField()
+    marked = serializers.BooleanField(help_text="true: marked for review (标记); false: unmarked.")
+    seed = serializers.CharField(required=False)
+
+
+class MarkOutSerializer(serializers.Serializer[Any]):
+    question = serializers.IntegerField()
+    marked = serializers.BooleanField()
+    marks = serializers.ListField(child=serializers.IntegerField(), help_text="Every marked question, in paper order.")
 
 
 class AnswerOutSerializer(serializers.Serializer[Any]):

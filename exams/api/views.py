@@ -93,6 +93,22 @@ class SaveAnswer(APIView):
                          "remaining_seconds": services.remaining_seconds(attempt)})
 
 
+class MarkQuestion(APIView):
+    @extend_schema(request=s.MarkInSerializer, responses={200: s.MarkOutSerializer, **error_responses(409)},
+                   summary="Mark or unmark a question for review")
+    def put(self, request: Request, pk: int) -> Response:
+        attempt = own_attempt(request, pk)
+        data = s.MarkInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.check_seed(attempt, data.validated_data.get("seed"))
+            answer = services.do_mark_question(attempt, data.validated_data["question"], data.validated_data["marked"])
+        except services.ExamError as exc:
+            raise Refused(exc) from None
+        return Response({"question": answer.version_id, "marked": answer.marked,
+                         "marks": services.marked_questions(attempt)})
+
+
 class SubmitAttempt(APIView):
     @extend_schema(request=s.SubmitInSerializer, responses={200: s.ResultSerializer, **error_responses(409)},
                    summary="Submit and grade")

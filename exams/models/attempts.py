@@ -53,6 +53,7 @@ class Answer(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
     response = models.JSONField(null=True, blank=True)  # None: not answered
+    marked = models.BooleanField(_("marked for review"), default=False)  # 标记: kept with the attempt, any device
     saved_at = models.DateTimeField(auto_now=True)
     is_correct = models.BooleanField(null=True)
     points = models.DecimalField(max_digits=6, decimal_places=2, null=True)

@@ -2,9 +2,11 @@
 
 from .attempts import (
     check_seed,
+    do_mark_question,
     do_save_answer,
     do_start_attempt,
     do_submit_attempt,
+    marked_questions,
     remaining_seconds,
     sweep_expired_attempts,
 )
@@ -18,6 +20,7 @@ from .review import do_publish_exam, do_return_exam, do_submit_exam_for_review
 __all__ = [
     "ExamError",
     "check_seed",
+    "do_mark_question",
     "do_publish_exam",
     "do_return_exam",
     "do_save_answer",
@@ -26,6 +29,7 @@ __all__ = [
     "do_submit_exam_for_review",
     "draw_paper",
     "issue_certificate",
+    "marked_questions",
     "normalize_text",
     "publish_exam",
     "remaining_seconds",

@@ -117,6 +117,28 @@ def do_save_answer(attempt: Attempt, version_id: Any, response: Any, now: dt.dat
     return answer
 
 
+def do_mark_question(attempt: Attempt, version_id: Any, marked: bool, now: dt.datetime | None = None) -> Answer:
+    """Mark (标记) or unmark a question of an open attempt for review; stored with the attempt, so another device
+    or a reload shows it. Refused like an answer once the attempt is submitted or its time is up."""
+    now = now or timezone.now()
+    entry = paper_entry(attempt, version_id)
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.submitted_at is not None:
+            raise ExamError(_("This attempt has already been submitted."), "already_submitted", status=409)
+        if now > locked.deadline + _grace():
+            raise ExamError(_("Time is up: answers are no longer accepted."), "time_up", status=409)
+        answer, _created = Answer.objects.update_or_create(
+            attempt=locked, version_id=entry["v"], defaults={"marked": bool(marked)})
+    return answer
+
+
+def marked_questions(attempt: Attempt) -> list[int]:
+    """The question (version) ids the member marked, in paper order."""
+    marked = set(attempt.answers.filter(marked=True).values_list("version_id", flat=True))
+    return [item["v"] for item in attempt.paper if item["v"] in marked]
+
+
 def _grade_attempt(attempt: Attempt, answers: dict[int, Answer]) -> tuple[Decimal, list[dict[str, Any]],
                                                                           list[Answer], dict[int, bool]]:
     exam = attempt.exam

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -18,6 +22,7 @@ from school.permissions import member_of
 from . import rankings, rules
 from .models import CreditEntry, SourceType
 from .periods import OVERALL, current_month, parse
+from .services import capped_points
 
 RANKING_TOP = 10
 PAGE_SIZE = 50
@@ -47,6 +52,43 @@ def source_titles(entries: list[CreditEntry]) -> dict[tuple[str, int], str]:
     return titles
 
 
+@dataclass
+class PendingRow:
+    title: str
+    points: Decimal
+    day: dt.date
+
+
+def pending_rows(member: Member) -> list[PendingRow]:
+    """What the member earned but the ledger has not posted yet (today's practice until the day closes), with
+    the points the award will give under today's rules and daily caps. Read from the rows the award reads and
+    left out once the ledger holds the award, so a closed day is never shown twice."""
+    pending = rules.pending_sources(member.pk)
+    if not pending:
+        return []
+    awarded = set(CreditEntry.objects.filter(member=member, source_type__in={p[0] for p in pending}, source_id__in=[
+        p[1] for p in pending]).values_list("source_type", "source_id"))
+    today = timezone.localdate()
+    rows: list[PendingRow] = []
+    for source_type, source_id, day, quantity in pending:
+        if (source_type, source_id) in awarded:
+            continue
+        points = Decimal("0")
+        for rule, version in rules.active_rules(source_type, day):
+            used = sum(CreditEntry.objects.filter(member=member, rule=rule, day=day).values_list("raw_points", flat=True),
+                       Decimal("0"))
+            points += capped_points(rules.raw_points(rule, version, quantity), used, version.daily_cap)
+        if points <= 0:
+            continue
+        if source_type == SourceType.PRACTICE and day == today:
+            title = _("Today's practice (not yet posted)")
+        else:
+            name = rules.describe_sources(source_type, [source_id]).get(source_id, (str(source_type), None))[0]
+            title = _("%(source)s (not yet posted)") % {"source": name}
+        rows.append(PendingRow(title, points, day))
+    return rows
+
+
 @require_GET
 @login_required
 def my_credits(request: HttpRequest) -> HttpResponse:
@@ -57,7 +99,8 @@ def my_credits(request: HttpRequest) -> HttpResponse:
     titles = source_titles(rows)
     for row in rows:
         row.source_title = titles.get((row.source_type, row.source_id), row.get_source_type_display())
-    return render(request, "school/credits/my_credits.html", {"page": page, "rows": rows})
+    pending = pending_rows(member) if page.number == 1 else []
+    return render(request, "school/credits/my_credits.html", {"page": page, "rows": rows, "pending": pending})
 
 
 def _scope(member: Member, kind: str) -> Organization | None:

@@ -143,6 +143,9 @@ def ensure_default_rules(effective_from: dt.date) -> list[CreditRule]:
 Verifier = Callable[[int, int], bool]
 Quantity = Callable[[int, int], "Decimal | None"]
 Describer = Callable[[list[int]], "dict[int, tuple[str, str | None]]"]
+# Optionally ``pending(member_id) -> [(source_id, day, quantity)]``: sources that will be awarded but are not
+# final yet (today's practice, until the day closes), read from the same rows the award will read.
+Pending = Callable[[int], "list[tuple[int, dt.date, Decimal | None]]"]
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,21 @@ class Source:
     verify: Verifier
     quantity: Quantity | None = None
     describe: Describer | None = None
+    pending: Pending | None = None
 
 
 _SOURCES: dict[str, Source] = {}
 
 
 def register_source_verifier(source_type: str, fn: Verifier, quantity: Quantity | None = None,
-                             describe: Describer | None = None) -> None:
-    _SOURCES[source_type] = Source(fn, quantity, describe)
+                             describe: Describer | None = None, pending: Pending | None = None) -> None:
+    _SOURCES[source_type] = Source(fn, quantity, describe, pending)
+
+
+def pending_sources(member_id: int) -> list[tuple[str, int, dt.date, Decimal | None]]:
+    """Every registered source's not-yet-final sources of one member: (source_type, source_id, day, quantity)."""
+    return [(source_type, source_id, day, quantity) for source_type, source in _SOURCES.items()
+            if source.pending is not None for source_id, day, quantity in source.pending(member_id)]
 
 
 def describe_sources(source_type: str, source_ids: list[int]) -> dict[int, tuple[str, str | None]]:

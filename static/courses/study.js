@@ -45,10 +45,16 @@
   Tracker.prototype.live = function () { return !!this.session && !this.stopped && !this.replaced; };
 
   Tracker.prototype.show = function (data) {
-    if (data.required_seconds) {
-      var share = Math.min(1, (data.watched_seconds || 0) / data.required_seconds);
-      this.bar.value = Math.round(share * 100);
-      this.box.setAttribute("data-share", String(Math.round(share * 100)));
+    // The bar agrees with the text: full exactly when the server says completed (as StudyProgress.percent).
+    var percent = null;
+    if (data.completed) {
+      percent = 100;
+    } else if (data.required_seconds) {
+      percent = Math.min(99, Math.floor(100 * (data.watched_seconds || 0) / data.required_seconds));
+    }
+    if (percent !== null) {
+      this.bar.value = percent;
+      this.box.setAttribute("data-share", String(percent));
     }
     if (data.completed) {
       this.box.setAttribute("data-completed", "true");

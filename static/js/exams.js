@@ -1,5 +1,5 @@
 // Exam paper: server-side remaining time with 5- and 1-minute warnings, autosave of each answer through the
-// JSON API, answer card, marks (kept in this browser), one question per screen or the whole paper,
+// JSON API, answer card, marks (标记, stored with the attempt on the server), one question per screen or the whole paper,
 // confirmation before submitting (how many are unanswered), automatic submit when time runs out.
 (function () {
   "use strict";
@@ -16,10 +16,9 @@
   var submitted = false;
   var warned = {};
   var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-question]"));
-  var storeKey = "exam-marks-" + form.dataset.attempt;
-  var marks = {};
+  var marks = {};  // as the server has them (the page renders them; each toggle is saved at once)
   var current = 0;
-  try { marks = JSON.parse(window.localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { marks = {}; }
+  questions.forEach(function (fs) { if (fs.dataset.marked === "true") { marks[fs.dataset.question] = 1; } });
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function warn(text, level) {
@@ -97,6 +96,22 @@
     }).catch(function () { status.textContent = form.dataset.errorText; });
   }
 
+  function saveMark(id, on) {
+    return fetch(form.dataset.markUrl, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({question: parseInt(id, 10), marked: on, seed: form.dataset.seed})
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { throw new Error(data.detail || form.dataset.errorText); }
+        marks = {};
+        data.marks.forEach(function (q) { marks[String(q)] = 1; });
+        status.textContent = form.dataset.savedText;
+      });
+    });
+  }
+
   function show(index, focus) {
     current = Math.max(0, Math.min(questions.length - 1, index));
     var single = form.classList.contains("single");
@@ -136,9 +151,14 @@
     var mark = e.target.closest("[data-mark]");
     if (mark) {
       var id = mark.dataset.mark;
-      if (marks[id]) { delete marks[id]; } else { marks[id] = 1; }
-      try { window.localStorage.setItem(storeKey, JSON.stringify(marks)); } catch (err) { /* private mode */ }
+      var on = !marks[id];
+      if (on) { marks[id] = 1; } else { delete marks[id]; }
       refreshCard();
+      saveMark(id, on).then(refreshCard, function (err) {  // not saved: show the mark as the server has it
+        if (on) { delete marks[id]; } else { marks[id] = 1; }
+        status.textContent = err.message;
+        refreshCard();
+      });
       return;
     }
     var step = e.target.closest("[data-step]");

@@ -93,7 +93,7 @@ def test_it_tells_every_member_in_scope_that_a_task_was_assigned(personas: Any, 
 def test_it_lists_my_tasks_for_members(personas: Any, client_for: Any, task: Any) -> None:
     send_task_reminders()
     html = client_for(personas.member_a2.user).get("/tasks/").content.decode()
-    assert "党章学习任务" in html and "我的任务" in html and "学分" in html
+    assert "党章学习任务" in html and "我的任务" in html and "学时" in html
     assert not Notification.objects.filter(user=personas.member_a2.user, read_at__isnull=True).exists()
     assert "党章学习任务" not in client_for(personas.member_x.user).get("/tasks/").content.decode()
 

@@ -89,6 +89,13 @@ def build_member_world(personas: Any) -> MemberWorld:
         post_credit(personas.member.pk, "exam", passed.pk, timezone.now())
         post_credit(personas.member_a2.pk, "lesson", first.pk, timezone.now())
 
+    from courses.services.study_tasks import create_task
+
+    today = timezone.localdate()
+    task = create_task(title="党章专题学习任务", organization=personas.branch_group_a, starts_on=today,
+                       ends_on=today + dt.timedelta(days=10), pages=[course], created_by=personas.admin_a)
+    world.ids.update(task=task.pk)
+
     library = ensure_site_pages().library
     world.pages.update({
         "首页": "/",

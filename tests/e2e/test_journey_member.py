@@ -75,7 +75,7 @@ def test_it_takes_a_member_from_the_study_task_to_a_verified_certificate(journey
     tasks_panel.get_by_role("link", name=TASK).click()
     page.wait_for_url("**/tasks/")
     task = page.locator(f"[data-task='{journey.ids['task']}']")
-    assert "已获 0.00 / 1.00 学分" in task.inner_text()
+    assert "已获 0.00 / 1.00 学时" in task.inner_text()
     shot(page, 2, "07-my-tasks")
     task.get_by_role("link", name=COURSE).click()
     page.wait_for_url("**/courses/**")

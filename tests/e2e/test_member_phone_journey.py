@@ -59,6 +59,10 @@ def test_it_walks_the_member_phone_journey(personas, wagtail_site, live_server, 
     page.click("#next-lesson")
     page.wait_for_function("() => document.querySelector('h1').innerText.startsWith('第二课')")
     step(page, "03-next-lesson")
+    page.goto(f"{live_server.url}/tasks/")  # the task with its course's own progress, in 学时
+    course_row = page.locator(f"[data-task='{world.ids['task']}'] .task-item")
+    assert course_row.count() == 1 and "学时" in course_row.inner_text()
+    step(page, "03b-study-task")
 
     # 2. an exam: one question per screen, the answer card, a mark, the confirmation, the review with 解析
     page.goto(f"{live_server.url}/exams/")
@@ -73,11 +77,15 @@ def test_it_walks_the_member_phone_journey(personas, wagtail_site, live_server, 
     assert {"单选题", "多选题", "判断题", "填空题"} <= set(labels)
     page.locator("fieldset[data-question]:visible label.option").first.click()  # question 1
     page.locator("fieldset[data-question]:visible [data-step='1']").click()
-    page.locator("fieldset[data-question]:visible [data-mark]").click()  # mark question 2, leave it
+    with page.expect_response(lambda r: "/marks/" in r.url and r.status == 200):  # stored with the attempt
+        page.locator("fieldset[data-question]:visible [data-mark]").click()  # mark question 2, leave it
     step(page, "04-exam-marked")
+    page.wait_for_function("() => document.getElementById('save-status').textContent === '已保存'")
+    page.reload()  # as on another device: the mark and the answer come back from the server
     page.click("#open-card")
     card = page.locator("#answer-card")
     assert card.locator(".cell.answered").count() == 1 and card.locator(".cell.marked").count() == 1
+    assert page.locator("fieldset[data-marked='true'] [data-mark][aria-pressed='true']").count() == 1
     step(page, "05-answer-card")
     card.locator(".cell").nth(3).click()  # jump to question 4
     visible = page.locator("fieldset[data-question]:visible")

@@ -129,6 +129,8 @@ SITE: list[Rule] = [
          kwargs=lambda w: {"pk": w.attempt_done.pk}),
     rule("exams:api_attempt_answer", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, BAD, *[NOT_MEMBER] * 4),
          kwargs=lambda w: {"pk": w.attempt_open.pk}, write="PUT"),
+    rule("exams:api_attempt_mark", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, BAD, *[NOT_MEMBER] * 4),
+         kwargs=lambda w: {"pk": w.attempt_open.pk}, write="PUT"),
     rule("exams:api_attempt_submit", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, OK, *[NOT_MEMBER] * 4),
          kwargs=lambda w: {"pk": w.attempt_open.pk}),
     # A certificate: its member and the administrators of its subtree download it; verifying is public.

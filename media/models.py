@@ -57,6 +57,10 @@ class Video(index.Indexed, models.Model):
     # older than MEDIA_PROCESSING_STALE_SECONDS belonged to a dead worker and may be taken over.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Lowest rung first: the rungs the ladder will have (names, lowest first) and whether the published
+    # ones can be watched already (the lowest rung is ready; ``state`` stays processing until all are).
+    planned_rungs = models.JSONField(_("planned rungs"), default=list, blank=True, editable=False)
+    playable = models.BooleanField(_("playable"), default=False, editable=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="uploaded_videos")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -176,3 +180,38 @@ class Rendition(models.Model):
     @property
     def label(self) -> str:
         return f"{self.height}p" if self.height else f"{round(self.bandwidth / 1000)}k"
+
+
+class UploadState(models.TextChoices):
+    RECEIVING = "receiving", _("Receiving")
+    DONE = "done", _("Done")
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload in progress: the bytes received so far are in ``partial_path`` (relative to
+    MEDIA_ROOT); ``offset`` is the last acknowledged byte count. Once complete, the file becomes a
+    ``Video``'s original and the row is kept (state ``done``) until the cleanup, so that a client asking
+    for the offset after a lost final answer learns that the upload finished."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_uploads")
+    length = models.BigIntegerField(_("size in bytes"))
+    offset = models.BigIntegerField(_("bytes received"), default=0)
+    filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    expected_sha256 = models.CharField(max_length=64, blank=True)
+    container = models.CharField(max_length=20, blank=True, help_text="what the first bytes look like (sniff.py)")
+    partial_path = models.CharField(max_length=255)
+    state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.RECEIVING)
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(offset__gte=0) & models.Q(offset__lte=models.F("length")),
+                                   name="media_upload_offset_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.offset}/{self.length}"

@@ -39,10 +39,13 @@ def _options() -> HttpResponse:
                    Tus_Checksum_Algorithm=",".join(service.CHECKSUM_ALGORITHMS))
 
 
-def _refusal(request: HttpRequest) -> HttpResponse | None:
-    """403 for users who may not upload; 412 for a client that does not speak tus 1.0.0."""
+def _refusal(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse | None:
+    """403 for users who may not upload; 405 for another method; 412 for a client that does not speak
+    tus 1.0.0."""
     if not request.user.is_authenticated or not service.can_upload_videos(request.user):
         return _answer(403, _("Only trainers may upload videos."))
+    if request.method not in allowed:
+        return _answer(405, Allow=", ".join(allowed))
     if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != TUS_VERSION:
         return _answer(412, _("This server speaks tus %(version)s.") % {"version": TUS_VERSION},
                        Tus_Version=TUS_VERSION)
@@ -61,13 +64,11 @@ def _int_header(request: HttpRequest, name: str) -> int:
 
 
 def upload_collection(request: HttpRequest) -> HttpResponse:
-    refused = _refusal(request)
+    refused = _refusal(request, ("POST", "OPTIONS"))
     if refused:
         return refused
     if request.method == "OPTIONS":
         return _options()
-    if request.method != "POST":
-        return _answer(405, Allow="POST, OPTIONS")
     try:
         if request.headers.get("Upload-Defer-Length"):
             raise UploadError(400, _("The file's size must be given when the upload starts (Upload-Length)."))
@@ -81,7 +82,7 @@ def upload_collection(request: HttpRequest) -> HttpResponse:
 
 
 def upload_resource(request: HttpRequest, pk: int) -> HttpResponse:
-    refused = _refusal(request)
+    refused = _refusal(request, ("HEAD", "PATCH", "DELETE", "OPTIONS"))
     if refused:
         return refused
     if request.method == "OPTIONS":
@@ -96,11 +97,9 @@ def upload_resource(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "DELETE":
             service.do_terminate_upload(upload)
             return _answer(204)
-        if request.method == "PATCH":
-            return _patch(request, upload)
+        return _patch(request, upload)
     except UploadError as error:
         return _answer(error.status, error.message)
-    return _answer(405, Allow="HEAD, PATCH, DELETE, OPTIONS")
 
 
 def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:

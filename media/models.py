@@ -10,9 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
+
+
+def format_html_join_safe(items: list[SafeString]) -> SafeString:
+    return mark_safe(" · ".join(items))  # noqa: S308 - each item was escaped by format_html
 
 
 def original_upload_to(instance: Video, filename: str) -> str:
@@ -89,6 +94,32 @@ class Video(index.Indexed, models.Model):
         return self.state == VideoState.READY
 
     @property
+    def is_playable(self) -> bool:
+        """Ready, or still processing with its lowest rung published (lowest rung first)."""
+        return self.state == VideoState.READY or (self.state == VideoState.PROCESSING and self.playable)
+
+    @property
+    def is_upgrading(self) -> bool:
+        """Playable while higher rungs are still being made."""
+        return self.is_playable and not self.is_ready
+
+    def rung_states(self) -> list[tuple[str, str]]:
+        """(rung name, state) for every planned rung, lowest first: ready, processing, waiting or failed.
+        The lowest rung is made first, then the rest of the ladder in one run (``ladder.stages``)."""
+        done = {rendition.name for rendition in self.renditions.all()}
+        states: list[tuple[str, str]] = []
+        for index, name in enumerate(self.planned_rungs or []):
+            if self.state == VideoState.READY or (self.state == VideoState.PROCESSING and name in done):
+                states.append((name, "ready"))
+            elif self.state == VideoState.FAILED:
+                states.append((name, "failed"))
+            elif self.state == VideoState.PROCESSING and (index == 0 or done):
+                states.append((name, "processing"))
+            else:
+                states.append((name, "waiting"))
+        return states
+
+    @property
     def is_audio_only(self) -> bool:
         return not self.video_codec and bool(self.audio_codec)
 
@@ -151,12 +182,25 @@ class Video(index.Indexed, models.Model):
         label = self.get_state_display()
         if self.state == VideoState.PROCESSING:
             return format_html('<span data-video-status="processing"><progress max="100" value="{}"></progress> '
-                               "{} {}%</span>", self.progress, label, self.progress)
+                               "{} {}%{}</span>", self.progress, label, self.progress, self.rung_states_html())
         if self.state == VideoState.FAILED:
             return format_html('<span data-video-status="failed"><b>{}</b>：{}</span>', label, self.failure_reason)
         return format_html('<span data-video-status="{}">{}</span>', self.state, label)
 
     status_html.short_description = _("state")  # type: ignore[attr-defined]
+
+    def rung_states_html(self) -> SafeString:
+        """Each rung's state, e.g. "360p 已完成 · 720p 转码中"; members can watch once the lowest is ready."""
+        labels = {"ready": _("ready"), "processing": _("transcoding"), "waiting": _("waiting"),
+                  "failed": _("failed")}
+        items = [format_html('<span data-rung="{}" data-rung-state="{}">{} {}</span>', name, state, name,
+                             labels[state]) for name, state in self.rung_states()]
+        if not items:
+            return format_html("")
+        playable = format_html(" · <b>{}</b>", _("members can watch")) if self.is_upgrading else ""
+        return format_html('<br><span class="dps-rungs">{}{}</span>', format_html_join_safe(items), playable)
+
+    rung_states_html.short_description = _("renditions")  # type: ignore[attr-defined]
 
 
 class Rendition(models.Model):

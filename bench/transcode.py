@@ -198,9 +198,9 @@ def time_to_playable(scratch: Path, binary: str, seconds: int) -> None:
 
     lecture = scratch / "lecture-1080p.mp4"
     begun = time.monotonic()
-    slides = ("color=c=white:s=1920x1080:r=30:d={d},"
+    slides = (f"color=c=white:s=1920x1080:r=30:d={seconds},"
               "drawbox=x='mod(floor(t/30)*370,1200)+80':y=120:w=1000:h=90:color=0x9b1c1c:t=fill,"
-              "drawbox=x=80:y='mod(floor(t/30)*130,500)+280':w=1100:h=420:color=0x1c3f9b@0.6:t=fill").format(d=seconds)
+              "drawbox=x=80:y='mod(floor(t/30)*130,500)+280':w=1100:h=420:color=0x1c3f9b@0.6:t=fill")
     subprocess.run(
         [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
          "-f", "lavfi", "-i", slides,

@@ -101,7 +101,7 @@ def plain_post(port: int, cookie: str, csrf: str, source: Path, add_path: str) -
     return elapsed
 
 
-def tus(port: int, cookie: str, csrf: str, chunk: int):  # type: ignore[no-untyped-def]
+def tus(port: int, cookie: str, csrf: str, chunk: int):
     from tusclient import client
 
     return client.TusClient(f"http://127.0.0.1:{port}/videos/uploads/", headers={"Cookie": cookie,

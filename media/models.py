@@ -10,8 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
@@ -108,12 +107,12 @@ class Video(index.Indexed, models.Model):
         The lowest rung is made first, then the rest of the ladder in one run (``ladder.stages``)."""
         done = {rendition.name for rendition in self.renditions.all()}
         states: list[tuple[str, str]] = []
-        for index, name in enumerate(self.planned_rungs or []):
+        for position, name in enumerate(self.planned_rungs or []):
             if self.state == VideoState.READY or (self.state == VideoState.PROCESSING and name in done):
                 states.append((name, "ready"))
             elif self.state == VideoState.FAILED:
                 states.append((name, "failed"))
-            elif self.state == VideoState.PROCESSING and (index == 0 or done):
+            elif self.state == VideoState.PROCESSING and (position == 0 or done):
                 states.append((name, "processing"))
             else:
                 states.append((name, "waiting"))

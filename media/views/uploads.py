@@ -87,7 +87,7 @@ def upload_resource(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     if request.method == "OPTIONS":
         return _options()
-    upload = Upload.objects.filter(pk=pk, owner=request.user).first()
+    upload = Upload.objects.filter(pk=pk, owner_id=request.user.pk).first()
     if upload is None:
         return _answer(404, _("This upload no longer exists; start it again."))
     try:

@@ -43,7 +43,7 @@ def can_watch(user: Any, video: Video) -> bool:
         return False
     if can_manage_videos(user) or (video.uploaded_by_id is not None and video.uploaded_by_id == user.pk):
         return True
-    if not video.is_ready:
+    if not video.is_playable:  # ready, or its lowest rung is (lowest rung first)
         return False
     answers = [check(user, video) for check in list(_checks)]
     return True in answers and False not in answers

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,7 @@ from . import services
 from .access import can_manage_videos
 from .forms import VideoUploadForm, too_big_message
 from .models import Video, VideoState
+from .services.uploads import can_upload_videos
 
 REQUEUE_LABEL = _("Transcode again")
 
@@ -35,6 +38,14 @@ def requeue_url(video: Video) -> str:
 
 
 class VideoIndexView(IndexView):
+    def get_add_url(self) -> str:
+        """"Add" opens the resumable upload page (the one-request form stays at ``add/``)."""
+        return reverse("wagtailsnippets_media_video:upload")
+
+    @property
+    def add_item_label(self) -> str:
+        return str(_("Upload a video"))
+
     def get_list_more_buttons(self, instance: Any) -> list[Any]:
         buttons = list(super().get_list_more_buttons(instance))
         if instance.state == VideoState.FAILED and can_manage_videos(self.request.user):
@@ -142,6 +153,25 @@ class VideoChooserViewSet(SnippetChooserViewSet):
     choose_results_view_class = VideoChooseResultsView
 
 
+def resumable_upload_view(request: HttpRequest) -> HttpResponse:
+    """The upload page: tus-js-client sends the file to ``media:upload_create`` in resumable pieces."""
+    if not can_upload_videos(request.user):
+        raise PermissionDenied
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    context = {
+        "page_title": _("Upload a video"), "header_icon": "upload",
+        "endpoint": reverse("media:upload_create"),
+        "max_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
+        "max_label": filesizeformat(settings.MEDIA_MAX_UPLOAD_BYTES),
+        "chunk_bytes": settings.MEDIA_UPLOAD_CHUNK_BYTES,
+        "edit_url_pattern": reverse("wagtailsnippets_media_video:edit", args=[0]).replace("/0/", "/{id}/"),
+        "list_url": reverse("wagtailsnippets_media_video:list"),
+        "plain_url": reverse("wagtailsnippets_media_video:add"),
+    }
+    return TemplateResponse(request, "media/admin/resumable_upload.html", context)
+
+
 class VideoViewSet(SnippetViewSet):
     model = Video
     icon = "media"
@@ -180,4 +210,5 @@ class VideoViewSet(SnippetViewSet):
     ]
 
     def get_urlpatterns(self) -> list[Any]:
-        return [*super().get_urlpatterns(), path("requeue/<id:pk>/", requeue_view, name="requeue")]
+        return [*super().get_urlpatterns(), path("requeue/<id:pk>/", requeue_view, name="requeue"),
+                path("upload/", resumable_upload_view, name="upload")]

@@ -10,9 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
+
+
+def format_html_join_safe(items: list[SafeString]) -> SafeString:
+    return mark_safe(" · ".join(items))  # noqa: S308 - each item was escaped by format_html
 
 
 def original_upload_to(instance: Video, filename: str) -> str:
@@ -57,6 +61,10 @@ class Video(index.Indexed, models.Model):
     # older than MEDIA_PROCESSING_STALE_SECONDS belonged to a dead worker and may be taken over.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Lowest rung first: the rungs the ladder will have (names, lowest first) and whether the published
+    # ones can be watched already (the lowest rung is ready; ``state`` stays processing until all are).
+    planned_rungs = models.JSONField(_("planned rungs"), default=list, blank=True, editable=False)
+    playable = models.BooleanField(_("playable"), default=False, editable=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="uploaded_videos")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -83,6 +91,32 @@ class Video(index.Indexed, models.Model):
     @property
     def is_ready(self) -> bool:
         return self.state == VideoState.READY
+
+    @property
+    def is_playable(self) -> bool:
+        """Ready, or still processing with its lowest rung published (lowest rung first)."""
+        return self.state == VideoState.READY or (self.state == VideoState.PROCESSING and self.playable)
+
+    @property
+    def is_upgrading(self) -> bool:
+        """Playable while higher rungs are still being made."""
+        return self.is_playable and not self.is_ready
+
+    def rung_states(self) -> list[tuple[str, str]]:
+        """(rung name, state) for every planned rung, lowest first: ready, processing, waiting or failed.
+        The lowest rung is made first, then the rest of the ladder in one run (``ladder.stages``)."""
+        done = {rendition.name for rendition in self.renditions.all()}
+        states: list[tuple[str, str]] = []
+        for position, name in enumerate(self.planned_rungs or []):
+            if self.state == VideoState.READY or (self.state == VideoState.PROCESSING and name in done):
+                states.append((name, "ready"))
+            elif self.state == VideoState.FAILED:
+                states.append((name, "failed"))
+            elif self.state == VideoState.PROCESSING and (position == 0 or done):
+                states.append((name, "processing"))
+            else:
+                states.append((name, "waiting"))
+        return states
 
     @property
     def is_audio_only(self) -> bool:
@@ -147,12 +181,25 @@ class Video(index.Indexed, models.Model):
         label = self.get_state_display()
         if self.state == VideoState.PROCESSING:
             return format_html('<span data-video-status="processing"><progress max="100" value="{}"></progress> '
-                               "{} {}%</span>", self.progress, label, self.progress)
+                               "{} {}%{}</span>", self.progress, label, self.progress, self.rung_states_html())
         if self.state == VideoState.FAILED:
             return format_html('<span data-video-status="failed"><b>{}</b>：{}</span>', label, self.failure_reason)
         return format_html('<span data-video-status="{}">{}</span>', self.state, label)
 
     status_html.short_description = _("state")  # type: ignore[attr-defined]
+
+    def rung_states_html(self) -> SafeString:
+        """Each rung's state, e.g. "360p 已完成 · 720p 转码中"; members can watch once the lowest is ready."""
+        labels = {"ready": _("ready"), "processing": _("transcoding"), "waiting": _("waiting"),
+                  "failed": _("failed")}
+        items = [format_html('<span data-rung="{}" data-rung-state="{}">{} {}</span>', name, state, name,
+                             labels[state]) for name, state in self.rung_states()]
+        if not items:
+            return format_html("")
+        playable = format_html(" · <b>{}</b>", _("members can watch")) if self.is_upgrading else ""
+        return format_html('<br><span class="dps-rungs">{}{}</span>', format_html_join_safe(items), playable)
+
+    rung_states_html.short_description = _("renditions")  # type: ignore[attr-defined]
 
 
 class Rendition(models.Model):
@@ -176,3 +223,38 @@ class Rendition(models.Model):
     @property
     def label(self) -> str:
         return f"{self.height}p" if self.height else f"{round(self.bandwidth / 1000)}k"
+
+
+class UploadState(models.TextChoices):
+    RECEIVING = "receiving", _("Receiving")
+    DONE = "done", _("Done")
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload in progress: the bytes received so far are in ``partial_path`` (relative to
+    MEDIA_ROOT); ``offset`` is the last acknowledged byte count. Once complete, the file becomes a
+    ``Video``'s original and the row is kept (state ``done``) until the cleanup, so that a client asking
+    for the offset after a lost final answer learns that the upload finished."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_uploads")
+    length = models.BigIntegerField(_("size in bytes"))
+    offset = models.BigIntegerField(_("bytes received"), default=0)
+    filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    expected_sha256 = models.CharField(max_length=64, blank=True)
+    container = models.CharField(max_length=20, blank=True, help_text="what the first bytes look like (sniff.py)")
+    partial_path = models.CharField(max_length=255)
+    state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.RECEIVING)
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(offset__gte=0) & models.Q(offset__lte=models.F("length")),
+                                   name="media_upload_offset_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.offset}/{self.length}"

@@ -31,3 +31,12 @@ def recover_stalled_videos() -> list[int]:
     for video_id in ids:
         outbox.send(transcode_video, video_id)
     return ids
+
+
+@shared_task(queue="default", ignore_result=True)
+def clean_abandoned_uploads() -> int:
+    """Beat, hourly: resumable uploads untouched for ``MEDIA_UPLOAD_ABANDONED_SECONDS`` (a day) are deleted
+    with their partial bytes. Safe to run twice (each deletion is conditional and under the file's lock)."""
+    from .services.uploads import do_clean_abandoned_uploads
+
+    return do_clean_abandoned_uploads()

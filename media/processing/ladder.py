@@ -125,6 +125,25 @@ def plan(width: int, height: int, fps: Fraction | float, settings: Settings, *, 
     return rungs
 
 
+def stages(rungs: list[Rung]) -> list[list[Rung]]:
+    """Lowest rung first: the order in which the rungs are made and published, one ffmpeg run per stage.
+
+    The lowest video rung is a stage of its own (a small encode: the video is watchable after it), then the
+    rest of the ladder in one run (one decode, the cascade). A ladder of one rung, or audio only, is one stage.
+    A scheduler that makes rungs elsewhere (chunks on several workers) can split the later stages further:
+    ``media.services.transcoding`` publishes each stage as it finishes."""
+    video_rungs = [rung for rung in rungs if not rung.is_audio]
+    if len(video_rungs) < 2 or len(video_rungs) != len(rungs):
+        return [list(rungs)]
+    lowest = min(video_rungs, key=lambda rung: rung.width * rung.height)
+    return [[lowest], [rung for rung in rungs if rung is not lowest]]
+
+
+def stage_weight(stage: list[Rung], source_pixels: int) -> float:
+    """Rough relative cost of a stage's ffmpeg run: decoding the source plus encoding each rung."""
+    return max(1.0, source_pixels * 0.5 + sum(rung.width * rung.height for rung in stage))  # audio: 1
+
+
 def poster_size(width: int, height: int, longest: int = 1280) -> tuple[int, int]:
     scale = min(1.0, longest / max(width, height))
     return _even(width * scale), _even(height * scale)

@@ -13,7 +13,7 @@ import shutil
 import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,7 +47,10 @@ class Timings:
     probe: float = 0.0
     ffmpeg: float = 0.0
     total: float = 0.0
-    args: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()  # the first stage's ffmpeg command
+    stage_args: list[tuple[str, ...]] = field(default_factory=list)  # every stage's, in order
+    playable: float = 0.0  # seconds from the start of the task until the lowest rung was published
+    started: float = field(default_factory=time.monotonic)
 
 
 def ladder_settings() -> ladder_mod.Settings:
@@ -106,7 +109,7 @@ def _fail(video_id: int, token: str, reason: object, detail: str) -> None:
         text = str(reason)
     Video.objects.filter(_mine(video_id, token)).update(
         state=VideoState.FAILED, failure_reason=text, failure_detail=detail[-8000:], progress=0,
-        heartbeat_at=None, updated_at=timezone.now(),
+        heartbeat_at=None, playable=False, updated_at=timezone.now(),
     )
 
 
@@ -122,6 +125,7 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         return "busy" if state == VideoState.PROCESSING else "done"
     video = Video.objects.get(pk=video_id)
     timings = timings or Timings()
+    timings.started = started
     scratch = Path(settings.MEDIA_ROOT) / "videos" / "tmp"
     for leftover in scratch.glob(f"{video.storage_key}-*"):  # half output of a worker that died
         shutil.rmtree(leftover, ignore_errors=True)
@@ -142,7 +146,8 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         _fail(video_id, token, failures.INTERNAL, traceback.format_exc())
         outcome = "failed"
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for leftover in scratch.glob(f"{workdir.name}*"):  # every stage's folder
+            shutil.rmtree(leftover, ignore_errors=True)
     timings.total = time.monotonic() - started
     return outcome
 
@@ -179,23 +184,54 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
     info = _validate(video, source)
     timings.probe = time.monotonic() - clock
     width, height = info.display_size
-    Video.objects.filter(_mine(video.pk, token)).update(
-        duration=info.duration, width=width or None, height=height or None, video_codec=info.video_codec,
-        audio_codec=info.audio_codec, rotation=info.rotation,
-    )
     assert info.duration is not None
     config = ladder_settings()
     fps = ladder_mod.output_fps(info.fps, config.max_fps)
     rungs = ladder_mod.plan(width, height, fps, config, has_video=info.has_video)
-    for rung in rungs:
-        (workdir / rung.name).mkdir(parents=True, exist_ok=True)
-    poster_dims = ladder_mod.poster_size(width, height, posters.POSTER_LONGEST) if info.has_video else None
-    graph = ladder_mod.build_command(
-        source=str(source), workdir=str(workdir), rungs=rungs, settings=config, fps=fps, has_audio=info.has_audio,
-        poster_at=round(info.duration * 0.1, 3) if info.has_video else None, poster_dims=poster_dims,
+    plan = ladder_mod.stages(rungs)
+    Video.objects.filter(_mine(video.pk, token)).update(
+        duration=info.duration, width=width or None, height=height or None, video_codec=info.video_codec,
+        audio_codec=info.audio_codec, rotation=info.rotation, playable=False,
+        planned_rungs=[rung.name for rung in sorted(rungs, key=lambda rung: (rung.width * rung.height, rung.name))],
     )
-    args = ladder_mod.command_args(graph, ffmpeg_binary())
-    timings.args = tuple(args)
+    poster_dims = ladder_mod.poster_size(width, height, posters.POSTER_LONGEST) if info.has_video else None
+    weights = [ladder_mod.stage_weight(stage, width * height) for stage in plan]
+    measured: list[Measured] = []
+    for index, stage in enumerate(plan):
+        stage_dir = workdir if index == 0 else workdir.with_name(f"{workdir.name}-{index}")
+        for rung in stage:
+            (stage_dir / rung.name).mkdir(parents=True, exist_ok=True)
+        first = index == 0
+        graph = ladder_mod.build_command(
+            source=str(source), workdir=str(stage_dir), rungs=stage, settings=config, fps=fps,
+            has_audio=info.has_audio, poster_at=round(info.duration * 0.1, 3) if first and info.has_video else None,
+            poster_dims=poster_dims if first else None,
+        )
+        args = ladder_mod.command_args(graph, ffmpeg_binary())
+        timings.stage_args.append(tuple(args))
+        done_before = sum(weights[:index]) / sum(weights)
+        share = weights[index] / sum(weights)
+        seconds, stderr = _run_stage(video.pk, token, args, info.duration, done_before, share)
+        timings.ffmpeg += seconds
+        stage_measured = _check_output(stage_dir, stage, info.duration, stderr)
+        measured += stage_measured
+        (stage_dir / "master.m3u8").write_text(master_playlist(measured, fps, has_audio=info.has_audio))
+        if first:
+            frame = stage_dir / "poster-source.png"
+            if not frame.is_file():
+                frame = posters.draw_audio_poster(stage_dir / "poster-source.png", video.title)
+            posters.write_posters(frame, stage_dir)
+            frame.unlink()
+            _publish(video, token, stage_dir, measured, final=len(plan) == 1)
+            timings.playable = time.monotonic() - timings.started
+        else:
+            _publish_more(video, token, stage_dir, stage_measured, final=index == len(plan) - 1)
+    timings.args = timings.stage_args[0]
+
+
+def _run_stage(video_id: int, token: str, args: list[str], duration: float, done_before: float,
+               share: float) -> tuple[float, str]:
+    """One ffmpeg run; its progress is ``share`` of the video's, after ``done_before`` (both fractions)."""
     last_save = 0.0
 
     def on_progress(fraction: float) -> None:
@@ -203,25 +239,17 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
         now = time.monotonic()
         if now - last_save >= settings.MEDIA_PROGRESS_SAVE_SECONDS:
             last_save = now
-            _heartbeat(video.pk, token, min(95, int(fraction * 95)))
+            _heartbeat(video_id, token, min(95, int((done_before + fraction * share) * 95)))
 
     try:
-        result = run(args, duration=info.duration, on_progress=on_progress,
-                     timeout=600 + info.duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR,
+        result = run(args, duration=duration, on_progress=on_progress,
+                     timeout=600 + duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR,
                      stall_timeout=settings.MEDIA_FFMPEG_STALL_SECONDS)
     except FfmpegStalled as error:
         raise Rejected(failures.STALLED % {"seconds": int(error.seconds)}, error.stderr_tail) from None
     except FfmpegFailed as error:
         raise Rejected(failures.TRANSCODE_FAILED, error.stderr_tail) from None
-    timings.ffmpeg = result.seconds
-    measured = _check_output(workdir, rungs, info.duration, result.stderr)
-    (workdir / "master.m3u8").write_text(master_playlist(measured, fps, has_audio=info.has_audio))
-    frame = workdir / "poster-source.png"
-    if not frame.is_file():
-        frame = posters.draw_audio_poster(workdir / "poster-source.png", video.title)
-    posters.write_posters(frame, workdir)
-    frame.unlink()
-    _publish(video, token, workdir, measured)
+    return result.seconds, result.stderr
 
 
 def _check_output(workdir: Path, rungs: list[ladder_mod.Rung], duration: float, stderr: str) -> list[Measured]:
@@ -240,28 +268,56 @@ def _check_output(workdir: Path, rungs: list[ladder_mod.Rung], duration: float, 
     return measured
 
 
-def _publish(video: Video, token: str, workdir: Path, measured: list[Measured]) -> None:
-    """Swap the finished folder into place with one rename, then mark the video ready."""
+def _publish(video: Video, token: str, workdir: Path, measured: list[Measured], *, final: bool = True) -> None:
+    """Swap the folder into place with one rename; the video becomes playable (its lowest rung first),
+    and ``ready`` when ``final`` (every rung is in)."""
     if not Video.objects.filter(_mine(video.pk, token)).exists():
         raise ClaimLost(video.pk)
-    final = Path(settings.MEDIA_ROOT) / video.hls_dir
-    final.parent.mkdir(parents=True, exist_ok=True)
-    retired = final.with_name(f"{final.name}.old-{token}")
-    if final.exists():
-        os.replace(final, retired)
-    os.replace(workdir, final)
+    final_dir = Path(settings.MEDIA_ROOT) / video.hls_dir
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    retired = final_dir.with_name(f"{final_dir.name}.old-{token}")
+    if final_dir.exists():
+        os.replace(final_dir, retired)
+    os.replace(workdir, final_dir)
     shutil.rmtree(retired, ignore_errors=True)
     with transaction.atomic():
+        done = {"state": VideoState.READY, "progress": 100, "heartbeat_at": None} if final else {}
         updated = Video.objects.filter(_mine(video.pk, token)).update(
-            state=VideoState.READY, progress=100, poster=f"{video.hls_dir}/poster.jpg", heartbeat_at=None,
-            failure_reason="", failure_detail="", updated_at=timezone.now(),
+            playable=True, poster=f"{video.hls_dir}/poster.jpg", failure_reason="", failure_detail="",
+            updated_at=timezone.now(), **done,
         )
         if not updated:
             raise ClaimLost(video.pk)
         Rendition.objects.filter(video_id=video.pk).delete()
-        Rendition.objects.bulk_create(
-            Rendition(video_id=video.pk, name=item.rung.name, width=item.rung.width, height=item.rung.height,
-                      bandwidth=item.peak_bps, average_bandwidth=item.average_bps,
-                      playlist=f"{video.hls_dir}/{item.rung.name}/index.m3u8")
-            for item in measured
-        )
+        _record_renditions(video, measured)
+
+
+def _publish_more(video: Video, token: str, stage_dir: Path, measured: list[Measured], *, final: bool) -> None:
+    """Later rungs: each rung's folder is renamed into the published ladder, then the master playlist (written
+    with every rung so far) replaces the old one in one rename, so a player never reads a master that names a
+    rung whose files are not there yet."""
+    if not Video.objects.filter(_mine(video.pk, token)).exists():
+        raise ClaimLost(video.pk)
+    final_dir = Path(settings.MEDIA_ROOT) / video.hls_dir
+    for item in measured:
+        target = final_dir / item.rung.name
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(stage_dir / item.rung.name, target)
+    os.replace(stage_dir / "master.m3u8", final_dir / "master.m3u8")
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    with transaction.atomic():
+        done = {"state": VideoState.READY, "progress": 100, "heartbeat_at": None} if final else {}
+        if not Video.objects.filter(_mine(video.pk, token)).update(updated_at=timezone.now(), **done):
+            raise ClaimLost(video.pk)
+        Rendition.objects.filter(video_id=video.pk, name__in=[item.rung.name for item in measured]).delete()
+        _record_renditions(video, measured)
+
+
+def _record_renditions(video: Video, measured: list[Measured]) -> None:
+    Rendition.objects.bulk_create(
+        Rendition(video_id=video.pk, name=item.rung.name, width=item.rung.width, height=item.rung.height,
+                  bandwidth=item.peak_bps, average_bandwidth=item.average_bps,
+                  playlist=f"{video.hls_dir}/{item.rung.name}/index.m3u8")
+        for item in measured
+    )

@@ -46,7 +46,7 @@ def hls_file(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     if not _HLS_NAME.match(name):
         raise Http404
     video = _visible_video(request, pk)
-    if not video.is_ready:
+    if not video.is_playable:
         raise Http404
     if signed_segments.enabled() and name.endswith("/index.m3u8"):
         return signed_segments.signed_playlist(request, f"{video.hls_dir}/{name}")

@@ -372,8 +372,14 @@ LOGGING = {
 
 # ffmpeg: this path, else `ffmpeg` on PATH, else the binary shipped by the imageio-ffmpeg wheel.
 FFMPEG_BINARY = env_optional("FFMPEG_BINARY") or ""
-# Uploads larger than this are refused before the body is read (also set the web server's limit).
-MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_MB", 2048, minimum=1) * 1024 * 1024
+# Uploads larger than this are refused before the body is read (also set the web server's limit): the tus
+# endpoint refuses a larger Upload-Length at creation; the one-request form refuses a larger body.
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_MB", 8192, minimum=1) * 1024 * 1024
+# A resumable upload that received nothing for this long is abandoned: beat deletes it and its bytes.
+# The browser sends a resumable upload in PATCH requests of at most this size (keep it below the web server's
+# body limit; a connection cut mid-request keeps what arrived when Django reads it unbuffered).
+MEDIA_UPLOAD_CHUNK_BYTES = env_int("MEDIA_UPLOAD_CHUNK_MB", 64, minimum=1) * 1024 * 1024
+MEDIA_UPLOAD_ABANDONED_SECONDS = env_int("MEDIA_UPLOAD_ABANDONED_SECONDS", 24 * 3600, minimum=60)
 # Sources with more pixels than 4096×2160 (DCI 4K) or longer than this are refused with a reason.
 MEDIA_MAX_SOURCE_PIXELS = env_int("MEDIA_MAX_SOURCE_PIXELS", 4096 * 2160, minimum=1)
 MEDIA_MAX_DURATION_SECONDS = env_int("MEDIA_MAX_DURATION_SECONDS", 4 * 3600, minimum=1)
@@ -419,6 +425,11 @@ CELERY_BEAT_SCHEDULE["media-recover-stalled-videos"] = {
     "task": "media.tasks.recover_stalled_videos",
     "schedule": 300.0,
     "options": {"queue": "default", "expires": 300.0},
+}
+CELERY_BEAT_SCHEDULE["media-clean-abandoned-uploads"] = {
+    "task": "media.tasks.clean_abandoned_uploads",
+    "schedule": 3600.0,
+    "options": {"queue": "default", "expires": 3600.0},
 }
 MEDIA_DEMO_VIDEOS_DIR = Path(env_str("MEDIA_DEMO_VIDEOS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "videos")))
 

@@ -168,6 +168,7 @@ def test_admin_pages_and_api_docs_satisfy_their_policy(personas: Any, live_serve
     page.wait_for_load_state("networkidle")
     watcher.check(page, "admin-page-preview")
     watcher.visit(page, f"{base}{reverse('wagtailsnippets_media_video:add')}", "admin-video-upload")
+    watcher.visit(page, f"{base}{reverse('wagtailsnippets_media_video:upload')}", "admin-video-resumable-upload")
     watcher.visit(page, f"{base}{reverse('exams_exam:edit', args=[content['exam'].pk])}", "admin-exam-editor")
     watcher.visit(page, f"{base}/admin/stats/organizations/{personas.district.pk}/", "admin-statistics",
                   ready="() => document.querySelectorAll('.credits-chart canvas').length >= 1")

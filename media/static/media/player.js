@@ -29,15 +29,53 @@
     if (box) { box.textContent = text; }
   }
 
+  /* Lowest rung first: while the video has fewer rungs than planned, re-read the master playlist (hls.js
+     reads a VOD master once) and call reload() when it names more; stop when every planned rung is in. */
+  function fresh(url, count) { return url + (url.indexOf("?") === -1 ? "?" : "&") + "rungs=" + count; }
+
+  function watchUpgrades(video, figure, shown, reload) {
+    var planned = parseInt(video.getAttribute("data-planned-rungs") || "0", 10);
+    if (!planned) { return; }
+    var every = parseInt(video.getAttribute("data-upgrade-poll-ms") || "15000", 10);
+    function check() {
+      window.fetch(video.getAttribute("data-src"), {cache: "no-store", credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (text) {
+          var count = (text.match(/#EXT-X-STREAM-INF/g) || []).length;
+          var now = shown();
+          if (now && count > now) { reload(count); }
+          if (count >= planned && now) {
+            var notice = figure.querySelector("[data-upgrading]");
+            if (notice) { notice.hidden = true; }
+            return;
+          }
+          window.setTimeout(check, every);
+        })
+        .catch(function () { window.setTimeout(check, every); });
+    }
+    check();
+  }
+
   function withHlsJs(video, figure, select) {
     var hls = new window.Hls({capLevelToPlayerSize: true, startLevel: -1});
     video.dpsHls = hls;
     hls.loadSource(video.getAttribute("data-src"));
     hls.attachMedia(video);
+    watchUpgrades(video, figure, function () { return hls.levels ? hls.levels.length : 0; }, function (count) {
+      // More rungs: load the master again where the member is; the automatic choice may now switch up.
+      var at = video.currentTime, playing = !video.paused;
+      hls.once(window.Hls.Events.MANIFEST_PARSED, function () {
+        if (at) { video.currentTime = at; }
+        if (playing) { video.play(); }
+      });
+      // A new URL: the old master is in the HTTP cache for a minute (Cache-Control max-age=60).
+      hls.loadSource(fresh(video.getAttribute("data-src"), count));
+    });
     hls.on(window.Hls.Events.MANIFEST_PARSED, function (_event, data) {
       var levels = data.levels.map(function (level, index) {
         return {index: index, height: level.height, bandwidth: level.bitrate};
       });
+      while (select.options.length > 1) { select.remove(1); }
       levels.slice().sort(function (a, b) { return b.height - a.height || b.bandwidth - a.bandwidth; })
         .forEach(function (level) {
           addOption(select, level.index, level.height ? level.height + "p" : Math.round(level.bandwidth / 1000) + "k");
@@ -87,6 +125,18 @@
       emit(video, "quality", {videoId: video.dataset.videoId, level: index, height: index >= 0 ? list[index].height : null});
     });
     video.addEventListener("error", function () { showMessage(figure, "视频无法播放，请刷新页面重试。"); });
+    var nativeShown = list.length;
+    watchUpgrades(video, figure, function () { return nativeShown; }, function (count) {
+      nativeShown = count;
+      if (select.value !== "-1") { return; }  // a fixed rung was chosen: keep it
+      var at = video.currentTime, playing = !video.paused;
+      video.src = fresh(master, count);
+      video.addEventListener("loadedmetadata", function resume() {
+        video.removeEventListener("loadedmetadata", resume);
+        video.currentTime = at;
+        if (playing) { video.play(); }
+      });
+    });
     emit(video, "ready", {videoId: video.dataset.videoId, engine: "native",
       levels: list.map(function (item, index) { return {index: index, height: item.height, bandwidth: item.bandwidth}; })});
   }

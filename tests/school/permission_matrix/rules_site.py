@@ -25,6 +25,7 @@ from .rules import (
 
 NOT_MEMBER = FORBIDDEN  # member-only API endpoints, for users without a member profile
 API_ANON = FORBIDDEN  # DRF session authentication: 403 with {"detail": …} for anonymous requests
+TUS_OLD = "412"  # a write without the Tus-Resumable header (media/views/uploads.py)
 # Pages only members (and trainers/superusers previewing) may open: log in first, then 404 if not allowed.
 MEMBER_CONTENT = by(LOGIN, OK, OK, OK, OK, OK)
 A_CONTENT = by(LOGIN, OK, OK, MISSING, MISSING, OK)  # a course restricted to subtree A
@@ -91,6 +92,14 @@ SITE: list[Rule] = [
           Case(by(MISSING, MISSING, OK, MISSING, MISSING, OK), content_type="image/jpeg", label="a video no lesson uses",
                kwargs=lambda w: {"pk": w.video_orphan.pk, "size": "full"}),
           why="fail closed: members watch a video only through a lesson they may open (media/access.py)"),
+    # Resumable (tus) video uploads: trainers and superusers only (403 for the rest, a tus client reads no
+    # login page); GET is no tus method (405); an empty POST/DELETE lacks the Tus-Resumable header (412);
+    # an upload that is not the user's own is 404 (here: one that does not exist).
+    rule("media:upload_create", by(FORBIDDEN, FORBIDDEN, NOT_ALLOWED, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+         by(FORBIDDEN, FORBIDDEN, TUS_OLD, FORBIDDEN, FORBIDDEN, TUS_OLD)),
+    rule("media:upload", by(FORBIDDEN, FORBIDDEN, NOT_ALLOWED, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+         by(FORBIDDEN, FORBIDDEN, TUS_OLD, FORBIDDEN, FORBIDDEN, TUS_OLD), kwargs=lambda w: {"pk": 999_999_999},
+         write="DELETE"),
     # Progress of a lesson of A's course: members only (the trainer is not a member).
     rule("courses:ping", every(OK, anon=API_ANON), every(OK, anon=API_ANON)),
     rule("courses:progress_start", every(NOT_ALLOWED, anon=API_ANON), by(API_ANON, OK, *[NOT_MEMBER] * 4),

@@ -20,6 +20,9 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       documents, courses, lessons) without importing courses.
 ``READINESS_CHECKS``  fn() -> ``school.readiness.Check``: one service this site needs (ffmpeg, the search
                       engine), reported by ``/ready/`` and ``manage.py check_services``.
+``WEBSOCKET_ROUTES``  fn() -> iterable of Channels URL patterns (``django.urls.path`` to a consumer's
+                      ``as_asgi()``): the WebSocket endpoints that ``school/asgi.py`` serves under login
+                      (exams' quiz battles).
 ``AFTER_RESTORE``     fn() -> iterable of str: work after ``manage.py restore`` loaded a backup (the search
                       app rebuilds its index); returns lines to print.
 """
@@ -47,6 +50,7 @@ FINAL_EXAM_CHOICES = "school_final_exam_choices"
 SEARCH_SOURCES = "school_search_sources"
 READINESS_CHECKS = "school_readiness_checks"
 AFTER_RESTORE = "school_after_restore"
+WEBSOCKET_ROUTES = "school_websocket_routes"
 
 
 @dataclass(frozen=True)
@@ -160,3 +164,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
 
 def panels(hook_name: str, request: HttpRequest) -> list[Panel]:
     return sorted(collect(hook_name, request), key=lambda panel: panel.order)
+
+
+def websocket_routes() -> list[Any]:
+    return collect(WEBSOCKET_ROUTES)

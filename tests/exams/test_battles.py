@@ -164,7 +164,7 @@ def test_it_plays_a_duel_to_the_end_ranks_and_credits_each_member_once_within_th
                 svc.do_answer(personas.member_a2, battle.pk, index, "D" if right != "D" else "C", _after(battle, 900))
                 reveal = svc.do_reveal(battle.pk, index, now=_after(battle, 10_000))
                 assert reveal is not None
-        assert reveal["finished"]
+                assert reveal["finished"] is (index == 2)
         battle.refresh_from_db()
         assert battle.state == Battle.State.FINISHED
         ming, hong = (battle.players.get(member=personas.member), battle.players.get(member=personas.member_a2))

@@ -110,13 +110,16 @@ def build(rooms: int, questions: int, seconds: int) -> list[Player]:
     return players
 
 
-async def play(player: Player, base: str, tally: Tally, rng: random.Random, seconds: int) -> None:
+async def play(player: Player, base: str, tally: Tally, rng: random.Random, seconds: int,
+               gate: asyncio.Semaphore) -> None:
     import websockets
 
     origin = base.replace("ws://", "http://")
-    async with websockets.connect(f"{base}/ws/battles/{player.battle_id}/", origin=origin,  # type: ignore[arg-type]
-                                  additional_headers={"Cookie": player.cookie}, max_size=2**20,
-                                  open_timeout=60, ping_interval=None) as ws:
+    async with gate:  # members arrive over a few seconds, not all in one millisecond
+        ws = await websockets.connect(f"{base}/ws/battles/{player.battle_id}/", origin=origin,  # type: ignore[arg-type]
+                                      additional_headers={"Cookie": player.cookie}, max_size=2**20,
+                                      open_timeout=60, ping_interval=None)
+    async with ws:
         sent: dict[int, float] = {}
         pending: asyncio.Task[None] | None = None
 
@@ -179,8 +182,9 @@ async def drive(players: list[Player], base: str, seconds: int, echoes: int) -> 
     stop = asyncio.Event()
     echo_tasks = [asyncio.create_task(echo(base, players[i % len(players)].cookie, tally, stop))
                   for i in range(echoes)]
-    results = await asyncio.gather(*(play(p, base, tally, random.Random(rng.random()), seconds) for p in players),
-                                   return_exceptions=True)
+    gate = asyncio.Semaphore(16)
+    results = await asyncio.gather(*(play(p, base, tally, random.Random(rng.random()), seconds, gate)
+                                     for p in players), return_exceptions=True)
     stop.set()
     await asyncio.gather(*echo_tasks, return_exceptions=True)
     for result in results:
@@ -231,7 +235,7 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "school.settings.dev", "DEBUG": "0", "PYTHONPATH": str(ROOT),
            "BATTLE_REVEAL_SECONDS": "1", "BATTLE_FRAMES_PER_SECOND": "50"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+    server = subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0", "--websocket_connect_timeout", "30",
                                "bench._battles_asgi:application"], cwd=ROOT, env=env, start_new_session=True)
     try:
         import socket

@@ -156,6 +156,7 @@ def _exams(o: dict[str, Any], p: Personas) -> None:
 
     modes = make_battle_modes(bank, questions=3)
     o["battle_room"] = do_create_private(p.member, modes["duel"])
+    o["battle_mode"] = modes["quad"]
     done_battle = Battle.objects.create(
         mode=modes["duel"], state=Battle.State.FINISHED, finished_at=timezone.now(), started_at=timezone.now(),
         version_ids=list(QuestionVersion.objects.filter(question__bank=bank).values_list("pk", flat=True)[:3]))

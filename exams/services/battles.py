@@ -493,3 +493,32 @@ def battle_state(battle_id: int, member: Member | None = None) -> dict[str, Any]
 def final_result(battle_id: int) -> dict[str, Any]:
     battle = Battle.objects.get(pk=battle_id)
     return {"type": "finished", "battle": battle.pk, "players": scoreboard(list(battle.players.all()))}
+
+
+def sweep_stale_battles(idle_seconds: int = 120, now: dt.datetime | None = None) -> int:
+    """Finish battles whose clock stopped (every server process with their sockets is gone and nobody came
+    back) and close private rooms nobody joined: the members' seats are freed, answers and points kept.
+    Safe to run twice: each step is a conditional UPDATE of ``do_reveal`` or on the battle's state."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=idle_seconds)
+    done = 0
+    stale = Battle.objects.filter(state=Battle.State.RUNNING).filter(
+        Q(deadline__lt=cutoff) | Q(deadline__isnull=True, started_at__lt=cutoff))
+    for battle in stale.only("pk", "question_index", "phase"):
+        index = battle.question_index
+        with serialized_writes(), transaction.atomic():
+            BattlePlayer.objects.filter(battle_id=battle.pk).update(connected=False)
+            if battle.phase != Battle.Phase.QUESTION:
+                # Between questions (or before the first): open the next one as already over, so that its
+                # reveal (with no answers) forfeits the absent members and finishes the battle.
+                index += 1
+                Battle.objects.filter(pk=battle.pk, phase=battle.phase, question_index=battle.question_index).update(
+                    phase=Battle.Phase.QUESTION, question_index=index, deadline=now, shown_at=now)
+        if do_reveal(battle.pk, index, now=now) is not None:
+            done += 1
+    with serialized_writes(), transaction.atomic():
+        rooms = list(Battle.objects.filter(state=Battle.State.WAITING, created_at__lt=now - dt.timedelta(hours=2))
+                     .values_list("pk", flat=True))
+        BattlePlayer.objects.filter(battle_id__in=rooms).update(live=False)
+        done += Battle.objects.filter(pk__in=rooms, state=Battle.State.WAITING).update(state=Battle.State.CANCELLED)
+    return done

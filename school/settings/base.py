@@ -534,6 +534,11 @@ BATTLE_FRAMES_PER_SECOND = env_float("BATTLE_FRAMES_PER_SECOND", 5.0, minimum=0.
 BATTLE_FRAME_BURST = env_int("BATTLE_FRAME_BURST", 20, minimum=1)
 # The pause between a question's reveal and the next question.
 BATTLE_REVEAL_SECONDS = env_float("BATTLE_REVEAL_SECONDS", 3.0, minimum=0.0)
+CELERY_BEAT_SCHEDULE["exams-sweep-stale-battles"] = {
+    "task": "exams.tasks.sweep_stale_battles",
+    "schedule": 60.0,
+    "options": {"queue": "default", "expires": 60.0},
+}
 EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "task": "exams.tasks.sweep_expired_attempts",

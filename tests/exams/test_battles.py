@@ -29,7 +29,9 @@ from exams.models import Battle, BattleAnswer, BattlePlayer, BattleTicket
 from exams.routing import websocket_urlpatterns
 from exams.services import battles as svc
 from exams.services.battles import BattleError
-from school.credits.models import CreditEntry
+from school.credits.models import CreditEntry, OrganizationScore
+from school.credits.periods import parse
+from school.credits.recompute import recompute
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task
 from tests.exams.builders import fill_bank, make_bank, make_battle_modes
@@ -178,6 +180,10 @@ def test_it_plays_a_duel_to_the_end_ranks_and_credits_each_member_once_within_th
     for member in (personas.member, personas.member_a2):
         points = sorted(CreditEntry.objects.filter(member=member, source_type="battle").values_list("points", flat=True))
         assert points == [Decimal("1.00"), Decimal("2.00")]
+    # Battles count in participation: 小明 is branch A1's one member, and he took part this month.
+    period = parse(f"{timezone.localdate():%Y-%m}")
+    recompute([period.key])
+    assert OrganizationScore.objects.get(organization=personas.a1, period=period.key).participation_rate == 1.0
 
 
 @pytest.mark.django_db
@@ -229,6 +235,25 @@ def test_it_forfeits_a_member_who_leaves_and_ends_the_battle_when_no_member_is_l
     assert battle.state == Battle.State.FINISHED
     assert list(battle.players.values_list("forfeited", "live", "credit_points")) == [
         (True, False, Decimal("0.00")), (True, False, Decimal("0.00"))]
+    assert svc.do_enqueue(personas.member, modes["duel"]).battle is None  # free to play again
+
+
+@pytest.mark.django_db
+def test_it_finishes_a_battle_whose_clock_stopped_and_keeps_its_points(personas: Any, modes: dict[str, Any]) -> None:
+    from exams.services.battles import sweep_stale_battles
+
+    battle = _duel(personas, modes)
+    svc.do_open_question(battle.pk, 0)
+    svc.do_answer(personas.member, battle.pk, 0, _right(battle, 0), _after(battle, 1000))
+    svc.do_reveal(battle.pk, 0, now=_after(battle, 10_000))
+    # The server died between questions and nobody reopened the battle.
+    assert sweep_stale_battles(now=_after(battle, 60_000)) == 0  # not idle long enough
+    assert sweep_stale_battles(now=_after(battle, 200_000)) == 1
+    battle.refresh_from_db()
+    assert battle.state == Battle.State.FINISHED
+    ming = battle.players.get(member=personas.member)
+    assert (ming.score, ming.forfeited, ming.live) == (19, True, False)
+    assert sweep_stale_battles(now=_after(battle, 400_000)) == 0  # twice: nothing more
     assert svc.do_enqueue(personas.member, modes["duel"]).battle is None  # free to play again
 
 

@@ -40,6 +40,13 @@ from .services.battles import BattleError
 
 log = logging.getLogger(__name__)
 
+
+def db(fn: Any) -> Any:
+    """``database_sync_to_async`` on the thread pool rather than the one thread-sensitive thread: every
+    battle's answers, reveals and connects would otherwise queue behind each other in a single thread
+    (measured with bench/battles.py). The services own their transactions and touch no thread state."""
+    return database_sync_to_async(fn, thread_sensitive=False)
+
 # How long the first question waits for every member of a new battle to open the battle page.
 START_WAIT_SECONDS = 10.0
 CLOSE_UNAUTHENTICATED = 4401
@@ -98,7 +105,7 @@ async def _drive(battle_id: int) -> None:
     group = battle_group(battle_id)
     started = time.monotonic()
     while True:
-        snap = await database_sync_to_async(_snapshot)(battle_id)
+        snap = await db(_snapshot)(battle_id)
         if snap is None or snap["state"] != Battle.State.RUNNING:
             return
         now = timezone.now()
@@ -106,13 +113,13 @@ async def _drive(battle_id: int) -> None:
             delay = (snap["deadline"] - now).total_seconds()
             if delay > 0:
                 await asyncio.sleep(delay)
-            reveal = await database_sync_to_async(svc.do_reveal)(battle_id, snap["index"])
+            reveal = await db(svc.do_reveal)(battle_id, snap["index"])
             if reveal is None:
                 await asyncio.sleep(0.02)  # another driver revealed it: read again
                 continue
             await layer.group_send(group, {"type": "battle.event", "event": reveal})
             if reveal["finished"]:
-                final = await database_sync_to_async(_final)(battle_id)
+                final = await db(_final)(battle_id)
                 await layer.group_send(group, {"type": "battle.event", "event": final})
                 return
             continue
@@ -124,7 +131,7 @@ async def _drive(battle_id: int) -> None:
             wait = (snap["deadline"] - now).total_seconds() + settings.BATTLE_REVEAL_SECONDS
             if wait > 0:
                 await asyncio.sleep(wait)
-        question = await database_sync_to_async(svc.do_open_question)(battle_id, snap["index"] + 1)
+        question = await db(svc.do_open_question)(battle_id, snap["index"] + 1)
         if question is None:
             await asyncio.sleep(0.02)
             continue
@@ -217,7 +224,7 @@ class LobbyConsumer(FrameGuard):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        member = await database_sync_to_async(member_of)(user)
+        member = await db(member_of)(user)
         if member is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -225,7 +232,7 @@ class LobbyConsumer(FrameGuard):
         self.group = member_group(member.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        seat = await database_sync_to_async(svc.live_seat)(member)
+        seat = await db(svc.live_seat)(member)
         await self.send_json({"type": "lobby", "battle": seat.battle_id if seat else None,
                               "url": reverse("exams:battle", args=[seat.battle_id]) if seat else None})
 
@@ -233,7 +240,7 @@ class LobbyConsumer(FrameGuard):
         if hasattr(self, "group"):
             self._stop_widening()
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(svc.do_cancel_queue)(self.member)
+            await db(svc.do_cancel_queue)(self.member)
 
     async def handle(self, content: dict[str, Any]) -> None:
         kind = content["type"]
@@ -241,11 +248,11 @@ class LobbyConsumer(FrameGuard):
             await self.send_json({"type": "pong"})
         elif kind == "queue":
             code = content.get("mode")
-            mode = await database_sync_to_async(
+            mode = await db(
                 lambda: BattleMode.objects.filter(code=code, active=True).first() if isinstance(code, str) else None)()
             if mode is None:
                 raise BattleError(_("This battle mode is not open."), "mode_closed", status=404)
-            queued = await database_sync_to_async(svc.do_enqueue)(self.member, mode)
+            queued = await db(svc.do_enqueue)(self.member, mode)
             if queued.battle is not None:
                 await self._announce(queued.battle)
             else:
@@ -254,17 +261,17 @@ class LobbyConsumer(FrameGuard):
                 self._stop_widening()
                 self.widen = asyncio.get_running_loop().create_task(self._widen())
         elif kind == "bots":
-            battle = await database_sync_to_async(svc.do_play_with_bots)(self.member)
+            battle = await db(svc.do_play_with_bots)(self.member)
             await self._announce(battle)
         elif kind == "cancel":
             self._stop_widening()
-            await database_sync_to_async(svc.do_cancel_queue)(self.member)
+            await db(svc.do_cancel_queue)(self.member)
             await self.send_json({"type": "cancelled"})
 
     async def _widen(self) -> None:
         """Same committee first: after BATTLE_SAME_COMMITTEE_SECONDS, anyone waiting for the mode."""
         await asyncio.sleep(settings.BATTLE_SAME_COMMITTEE_SECONDS)
-        battle = await database_sync_to_async(svc.do_match_anyone)(self.member)
+        battle = await db(svc.do_match_anyone)(self.member)
         if battle is not None:
             await self._announce(battle)
 
@@ -274,7 +281,7 @@ class LobbyConsumer(FrameGuard):
             widen.cancel()
 
     async def _announce(self, battle: Battle) -> None:
-        for member_id, frame in await database_sync_to_async(_matched_frames)(battle):
+        for member_id, frame in await db(_matched_frames)(battle):
             await self.channel_layer.group_send(member_group(member_id), {"type": "battle.event", "event": frame})
 
 
@@ -300,7 +307,7 @@ class BattleConsumer(FrameGuard):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.battle_id = int(self.scope["url_route"]["kwargs"]["battle_id"])
-        seat = await database_sync_to_async(_seat_for)(user, self.battle_id)
+        seat = await db(_seat_for)(user, self.battle_id)
         if seat is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -313,8 +320,8 @@ class BattleConsumer(FrameGuard):
         await self.channel_layer.group_add(battle_group(self.battle_id), self.channel_name)
         await self.accept()
         if not player.forfeited:
-            await database_sync_to_async(svc.set_connected)(self.player_id, self.channel_name, True)
-        state = await database_sync_to_async(svc.battle_state)(self.battle_id, self.member)
+            await db(svc.set_connected)(self.player_id, self.channel_name, True)
+        state = await db(svc.battle_state)(self.battle_id, self.member)
         await self.send_json(state)
         if state["state"] == Battle.State.RUNNING:
             ensure_driver(self.battle_id)
@@ -324,7 +331,7 @@ class BattleConsumer(FrameGuard):
             return
         await self.channel_layer.group_discard(player_group(self.player_id), self.channel_name)
         await self.channel_layer.group_discard(battle_group(self.battle_id), self.channel_name)
-        await database_sync_to_async(svc.set_connected)(self.player_id, self.channel_name, False)
+        await db(svc.set_connected)(self.player_id, self.channel_name, False)
 
     async def handle(self, content: dict[str, Any]) -> None:
         kind = content["type"]
@@ -332,18 +339,18 @@ class BattleConsumer(FrameGuard):
             await self.send_json({"type": "pong", "server_now_ms": int(timezone.now().timestamp() * 1000)})
         elif kind == "answer":
             received = timezone.now()
-            answered = await database_sync_to_async(svc.do_answer)(
+            answered = await db(svc.do_answer)(
                 self.member, self.battle_id, content.get("index"), content.get("choice"), received)
             await self.send_json({"type": "ack", "index": answered.index, "elapsed_ms": answered.elapsed_ms})
         elif kind == "leave":
-            player = await database_sync_to_async(svc.do_leave)(self.member, self.battle_id)
+            player = await db(svc.do_leave)(self.member, self.battle_id)
             await self.send_json({"type": "left"})
             if player is not None:
-                state = await database_sync_to_async(svc.battle_state)(self.battle_id)
+                state = await db(svc.battle_state)(self.battle_id)
                 await self.channel_layer.group_send(battle_group(self.battle_id), {
                     "type": "battle.event", "event": {"type": "scores", "players": state["players"]}})
                 if state["state"] == Battle.State.FINISHED:
-                    final = await database_sync_to_async(_final)(self.battle_id)
+                    final = await db(_final)(self.battle_id)
                     await self.channel_layer.group_send(battle_group(self.battle_id),
                                                         {"type": "battle.event", "event": final})
             await self.close()

@@ -288,6 +288,15 @@ def run(coro: Callable[[], Awaitable[None]]) -> None:
     async_to_sync(coro)()
 
 
+@pytest.fixture(autouse=True)
+def _close_pool_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consumers query from the thread pool: with CONN_MAX_AGE 0 each call closes its connection, so no
+    pool thread keeps one open on the test database when PostgreSQL drops it."""
+    from django.db import connections
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
 async def _connect(user: Any, path: str) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(router, path)
     communicator.scope["user"] = user

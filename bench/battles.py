@@ -33,11 +33,15 @@ from _django import ROOT, login_cookie, metric, setup
 from _gunicorn import free_port
 
 
-def p99(values: list[float]) -> float:
+def quantile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def p99(values: list[float]) -> float:
+    return quantile(values, 0.99)
 
 
 @dataclass
@@ -133,13 +137,15 @@ async def play(player: Player, base: str, tally: Tally, rng: random.Random, seco
             sent_choice[index] = choice
 
         sent_choice: dict[int, str] = {}
+        scheduled: set[int] = set()
         async for raw in ws:
             frame = json.loads(raw)
             kind = frame["type"]
             question = frame if kind == "question" else frame.get("question") if kind == "state" else None
             if question is not None:
                 player_deadlines[(player.battle_id, question["index"])] = question["deadline_ms"]
-            if question is not None and question["index"] not in sent:
+            if question is not None and question["index"] not in scheduled:
+                scheduled.add(question["index"])
                 pending = asyncio.create_task(answer(question["index"], rng.uniform(0.6, seconds * 0.8)))
             elif kind == "ack":
                 index = frame["index"]
@@ -266,7 +272,10 @@ def main() -> None:
     metric("answers_acked", sum(1 for c in tally.acked.values() if c))
     metric("lost_answers", lost)
     metric("misscored", misscored)
+    metric("reveal_latency_p50_ms", quantile(tally.reveal_ms, 0.5))
     metric("reveal_latency_p99_ms", p99(tally.reveal_ms))
+    metric("answer_ack_p50_ms", quantile(tally.ack_ms, 0.5))
+    metric("echo_p50_ms", quantile(tally.echo_ms, 0.5))
     metric("answer_ack_p99_ms", ack)
     metric("echo_p99_ms", echo_p99)
     metric("answer_ack_p99_vs_echo", ack / echo_p99 if echo_p99 else float("nan"))

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from school import outbox
+from school.credits.models import Basis, CreditRule, CreditRuleVersion, Repeat, SourceType
+from school.credits.rules import save_rule_version
 from school.credits.tasks import post_credit_task
 from school.db import serialized_writes
 from school.models import Member, Organization
@@ -62,8 +64,27 @@ DEFAULT_MODES = [("duel", "双人对战", 2), ("quad", "四人赛", 4)]
 
 
 def ensure_default_modes() -> list[BattleMode]:
+    """双人对战 and 四人赛 with the default numbers, and the credit rule of battles, when missing."""
+    ensure_battle_credit_rule()
     return [BattleMode.objects.get_or_create(code=code, defaults={"name": name, "players": players})[0]
             for code, name, players in DEFAULT_MODES]
+
+
+BATTLE_RULE_CODE = "quiz-battle"
+
+
+def ensure_battle_credit_rule() -> CreditRule:
+    """The ledger's rule for 答题PK (source ``battle``): per unit = the battle's credit points (its mode's
+    setting), at most 3 a day; superusers change it in 学分规则 like any other rule."""
+    rule, created = CreditRule.objects.get_or_create(
+        code=BATTLE_RULE_CODE, defaults={"name": "答题PK", "source_type": SourceType.BATTLE, "basis": Basis.PER_UNIT,
+                                         "repeat": Repeat.ONCE})
+    if created:
+        today = timezone.localdate()
+        save_rule_version(CreditRuleVersion(rule=rule, factor=Decimal("1"), daily_cap=Decimal("3"),
+                                            effective_from=today.replace(month=1, day=1), note="初始规则"),
+                          allow_backdate=True)
+    return rule
 
 
 def committee_of(organization: Organization | None) -> Organization | None:

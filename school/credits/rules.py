@@ -109,8 +109,6 @@ DEFAULT_RULES = [
      [[60, 2], [80, 4], [90, 6]], None),
     ("daily-practice", "每日答题", "practice", Basis.PER_UNIT, Repeat.DAILY, "0", "0.5", [], "5"),
     ("document-reading", "文件阅读（按分钟）", "document", Basis.PER_UNIT, Repeat.ONCE, "0", "0.1", [], "3"),
-    # 答题PK: the battle's credit points (its mode's setting), at most 3 a day.
-    ("quiz-battle", "答题PK", "battle", Basis.PER_UNIT, Repeat.ONCE, "0", "1", [], "3"),
 ]
 
 

@@ -153,7 +153,7 @@ def test_it_accepts_answers_only_inside_the_window_and_reveals_only_after_it(per
 @pytest.mark.django_db
 def test_it_plays_a_duel_to_the_end_ranks_and_credits_each_member_once_within_the_cap(
         personas: Any, modes: dict[str, Any], run_tasks: None, django_capture_on_commit_callbacks: Any) -> None:
-    ensure_default_rules(dt.date(2026, 1, 1))  # 答题PK: the battle's credit points, at most 3 a day
+    ensure_default_rules(dt.date(2026, 1, 1))  # with 答题PK's own rule (the modes made it): at most 3 a day
     modes["duel"].credit_points = Decimal("2")
     modes["duel"].save()
     for round_no in range(2):

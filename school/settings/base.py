@@ -519,7 +519,10 @@ CHANNEL_LAYER_URL = env_optional("CHANNEL_LAYER_URL")
 if CHANNEL_LAYER_URL:
     CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "capacity": 1000, "expiry": 30},
+        # socket_timeout None: redis-py 8 reads with a 5-second timeout by default, which cuts the layer's
+        # blocking BZPOPMIN and closes every idle socket with 1011 (django/channels_redis#422).
+        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": None}], "capacity": 1000,
+                   "expiry": 30},
     }}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -355,6 +355,13 @@ def do_answer(member: Member, battle_id: Any, index: Any, choice: Any, received_
     points = speed_points(battle, elapsed_ms) if correct and not too_fast else 0
     try:
         with serialized_writes(), transaction.atomic():
+            # The reveal may have closed the question since it was read above (a busy server): checked again
+            # under the battle's row lock (PostgreSQL) or the write lock (SQLite), so that no answer is stored
+            # after the reveal added up the scores.
+            still_open = Battle.objects.select_for_update().filter(
+                pk=battle.pk, state=Battle.State.RUNNING, phase=Battle.Phase.QUESTION, question_index=index).exists()
+            if not still_open:
+                raise BattleError(_("Time is up for this question."), "too_late", status=409)
             BattleAnswer.objects.create(battle=battle, player=player, question_index=index, version=version,
                                         response=canonical, elapsed_ms=elapsed_ms, is_correct=correct,
                                         points=points, too_fast=too_fast)

@@ -151,6 +151,26 @@ def test_it_accepts_answers_only_inside_the_window_and_reveals_only_after_it(per
 
 
 @pytest.mark.django_db
+def test_it_refuses_an_answer_that_the_reveal_overtook_and_counts_nothing_twice(
+        personas: Any, modes: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    battle = _duel(personas, modes)
+    svc.do_open_question(battle.pk, 0)
+    right = _right(battle, 0)
+    real = svc.validate_response
+
+    def overtaken(version: Any, choice: Any) -> Any:  # the reveal commits while this answer is on its way
+        assert svc.do_reveal(battle.pk, 0, now=_after(battle, 10_000)) is not None
+        return real(version, choice)
+
+    monkeypatch.setattr(svc, "validate_response", overtaken)
+    with pytest.raises(BattleError) as late:
+        svc.do_answer(personas.member, battle.pk, 0, right, _after(battle, 9_000))
+    assert late.value.code == "too_late"
+    assert not BattleAnswer.objects.exists()
+    assert set(battle.players.values_list("score", flat=True)) == {0}
+
+
+@pytest.mark.django_db
 def test_it_plays_a_duel_to_the_end_ranks_and_credits_each_member_once_within_the_cap(
         personas: Any, modes: dict[str, Any], run_tasks: None, django_capture_on_commit_callbacks: Any) -> None:
     ensure_default_rules(dt.date(2026, 1, 1))  # with 答题PK's own rule (the modes made it): at most 3 a day

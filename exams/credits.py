@@ -98,7 +98,32 @@ def describe_practice_days(day_ids: list[int]) -> dict[int, tuple[str, str | Non
         for day in PracticeDay.objects.filter(pk__in=day_ids)}
 
 
+def verify_battle(member_id: int, battle_id: int) -> bool:
+    """答题PK: the member played the finished battle to the end and it earned credit points."""
+    from .models import Battle, BattlePlayer
+
+    return BattlePlayer.objects.filter(battle_id=battle_id, member_id=member_id, forfeited=False,
+                                       credit_points__gt=0, battle__state=Battle.State.FINISHED).exists()
+
+
+def battle_points(member_id: int, battle_id: int) -> Decimal | None:
+    from .models import BattlePlayer
+
+    player = BattlePlayer.objects.filter(battle_id=battle_id, member_id=member_id).first()
+    return player.credit_points if player is not None else None
+
+
+def describe_battles(battle_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    from django.urls import reverse
+
+    from .models import Battle
+
+    return {battle.pk: (f"{battle.mode.name} #{battle.pk}", reverse("exams:battle_result", args=[battle.pk]))
+            for battle in Battle.objects.filter(pk__in=battle_ids).select_related("mode")}
+
+
 def register_credit_sources() -> None:
     register_source_verifier("exam", verify_exam_passed, first_pass_score, describe_exams)
     register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days,
                              pending_practice_days)
+    register_source_verifier("battle", verify_battle, battle_points, describe_battles)

@@ -1,7 +1,7 @@
 """Demo content: an exam-only bank and a practice-only bank, kept apart (daily practice shows answer keys,
 so it never draws exam questions), from shared/corpus/questions.jsonl when present — every fourth
 question goes to practice — else from built-in samples; and a published blueprint exam for the demo
-committee, with certificates on pass."""
+committee, with certificates on pass; and the two 答题PK modes (双人对战, 四人赛) drawing from the practice banks."""
 
 from __future__ import annotations
 
@@ -92,4 +92,9 @@ def seed(demo: Any) -> list[str]:
         section.save()  # parental many-to-many fields are written on save
     exam.target_organizations.add(demo.root)
     publish_exam(exam)
-    return [line, f"考试 {exam.title}：已发布，满分 {exam.total_points}"]
+    from .services.battles import ensure_default_modes, mode_questions
+
+    modes = ensure_default_modes()
+    battle_line = (f"答题PK：{'、'.join(m.name for m in modes)}，从练习题库抽题（可用 {mode_questions(modes[0]).count()} 道"
+                   f"单选/判断题）")
+    return [line, f"考试 {exam.title}：已发布，满分 {exam.total_points}", battle_line]

@@ -21,6 +21,14 @@ def sweep_expired_attempts() -> int:
     return services.sweep_expired_attempts()
 
 
+@shared_task(name="exams.tasks.sweep_stale_battles")
+def sweep_stale_battles() -> int:
+    """答题PK: finish battles whose clock stopped and close abandoned private rooms; safe to run twice."""
+    from .services.battles import sweep_stale_battles as sweep
+
+    return sweep()
+
+
 @shared_task(name="exams.tasks.post_practice_credits", acks_late=True, queue="default")
 def post_practice_credits(days_back: int = PRACTICE_AWARD_DAYS) -> int:
     """Award closed practice days (the day's points are final once it is over). Safe to run again:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import certificates, pages, practice, records, wrong_book
+from .views import battles, certificates, pages, practice, records, wrong_book
 
 app_name = "exams"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("exams/wrong-book/", wrong_book.wrong_book, name="wrong_book"),
     path("exams/wrong-book/<id:pk>/", wrong_book.wrong_practice, name="wrong_practice"),
     path("exams/wrong-book/<id:pk>/answer/", wrong_book.wrong_answer, name="wrong_answer"),
+    path("battles/", battles.lobby, name="battles"),
+    path("battles/history/", battles.history, name="battle_history"),
+    path("battles/private/", battles.create_private, name="battle_private"),
+    path("battles/join/<str:token>/", battles.join, name="battle_join"),
+    path("battles/<id:pk>/", battles.battle_page, name="battle"),
+    path("battles/<id:pk>/qr.svg", battles.battle_qr, name="battle_qr"),
+    path("battles/<id:pk>/leave/", battles.leave, name="battle_leave"),
+    path("battles/<id:pk>/result/", battles.result, name="battle_result"),
     path("exams/mine/", records.my_exams, name="my_exams"),
     path("certificates/mine/", records.my_certificates, name="my_certificates"),
     path("api/v1/exams/practice/", practice.PracticeToday.as_view(), name="api_practice"),

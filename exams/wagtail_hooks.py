@@ -16,6 +16,7 @@ from school.hooks import (
     MEMBER_NAV_ITEMS,
     MY_STUDY_PANELS,
     ORG_METRICS,
+    WEBSOCKET_ROUTES,
     Link,
     NavItem,
     Panel,
@@ -27,7 +28,15 @@ from school.permissions import member_of
 def exams_nav_items(request: HttpRequest) -> list[NavItem]:
     if member_of(request.user) is None:
         return []
-    return [NavItem("exams", str(_("Exams")), reverse("exams:list"), order=30, icon="edit")]
+    return [NavItem("exams", str(_("Exams")), reverse("exams:list"), order=30, icon="edit"),
+            NavItem("battles", str(_("Quiz battle")), reverse("exams:battles"), order=32, icon="battle")]
+
+
+@hooks.register(WEBSOCKET_ROUTES)
+def exams_websocket_routes() -> list[object]:
+    from .routing import websocket_urlpatterns
+
+    return list(websocket_urlpatterns)
 
 
 @hooks.register(HOME_PANELS)

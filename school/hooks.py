@@ -24,6 +24,9 @@ them). Each is a Wagtail hook name; register a function in the app's ``wagtail_h
                       (videos that failed, study tasks due soon in their scope…), shown on the admin dashboard
                       in place of Wagtail's welcome; return nothing when it does not concern the user. The
                       notices feature registers its "notices with low read rates" here.
+``WEBSOCKET_ROUTES``  fn() -> iterable of Channels URL patterns (``django.urls.path`` to a consumer's
+                      ``as_asgi()``): the WebSocket endpoints that ``school/asgi.py`` serves under login
+                      (exams' quiz battles).
 ``AFTER_RESTORE``     fn() -> iterable of str: work after ``manage.py restore`` loaded a backup (the search
                       app rebuilds its index); returns lines to print.
 """
@@ -52,6 +55,7 @@ SEARCH_SOURCES = "school_search_sources"
 READINESS_CHECKS = "school_readiness_checks"
 AFTER_RESTORE = "school_after_restore"
 ADMIN_TODOS = "school_admin_todos"
+WEBSOCKET_ROUTES = "school_websocket_routes"
 
 
 @dataclass(frozen=True)
@@ -166,3 +170,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
 
 def panels(hook_name: str, request: HttpRequest) -> list[Panel]:
     return sorted(collect(hook_name, request), key=lambda panel: panel.order)
+
+
+def websocket_routes() -> list[Any]:
+    return collect(WEBSOCKET_ROUTES)

@@ -27,6 +27,7 @@ from school.permissions import is_org_admin, is_trainer
 
 from ..models import Certificate, Exam, Question, QuestionBank
 from . import urls as tool_urls
+from .battles import BattleModeViewSet
 from .forms import CertificateForm, ExamForm, QuestionBankForm, QuestionForm
 from .policies import CertificatePolicy
 
@@ -270,6 +271,7 @@ class ExamsGroup(ViewSetGroup):
     menu_order = 260
     items = (
         QuestionBankViewSet, QuestionViewSet, ExamViewSet, CertificateViewSet, ToolsViewSet,
+        BattleModeViewSet("battle_modes", menu_label=_("Battle modes")),
         LinkViewSet("exams_statistics", menu_label=_("Statistics"), icon="table", target="exams_tools:statistics",
                     check=_stats_user),
         LinkViewSet("exams_review", menu_label=_("Exams awaiting review"), icon="upload",

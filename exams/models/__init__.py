@@ -1,5 +1,6 @@
 from .attempts import Answer, Attempt
 from .banks import BankUse, Question, QuestionBank, QuestionType, QuestionVersion, Tag
+from .battles import Battle, BattleAnswer, BattleMode, BattlePlayer, BattleTicket
 from .certificates import Certificate, CertificateLayout
 from .exams import Exam, ExamSection, MultiplePolicy, ReviewPolicy
 from .practice import PracticeAnswer, PracticeDay
@@ -10,6 +11,11 @@ __all__ = [
     "Answer",
     "Attempt",
     "BankUse",
+    "Battle",
+    "BattleAnswer",
+    "BattleMode",
+    "BattlePlayer",
+    "BattleTicket",
     "Certificate",
     "CertificateLayout",
     "Exam",

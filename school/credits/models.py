@@ -21,6 +21,7 @@ class SourceType(models.TextChoices):
     EXAM = "exam", _("Exam")
     PRACTICE = "practice", _("Daily practice")
     DOCUMENT = "document", _("Document reading")
+    BATTLE = "battle", _("Quiz battle")
 
 
 class Basis(models.TextChoices):

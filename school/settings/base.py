@@ -25,6 +25,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First, so that `manage.py runserver` is daphne's: one process serving HTTP and the battles' WebSockets.
+    "daphne",
     "school",
     "media",
     "courses",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -542,6 +545,37 @@ EXAMS_WRONG_BOOK_CLEAR_AFTER = env_int("EXAMS_WRONG_BOOK_CLEAR_AFTER", 2, minimu
 # The demo seeder imports this question file when it exists (empty: the built-in sample bank).
 EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
+# --- 答题PK (exams/battles): WebSockets through Django Channels ---
+ASGI_APPLICATION = "school.asgi.application"
+# Redis in production and CI (several ASGI processes must share groups); the in-memory layer serves one
+# process (`make run`, tests).
+CHANNEL_LAYER_URL = env_optional("CHANNEL_LAYER_URL")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # socket_timeout None: redis-py 8 reads with a 5-second timeout by default, which cuts the layer's
+        # blocking BZPOPMIN and closes every idle socket with 1011 (django/channels_redis#422).
+        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": None}], "capacity": 1000,
+                   "expiry": 30},
+    }}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Matchmaking pairs members of the same committee first; after this many seconds of waiting, anyone.
+BATTLE_SAME_COMMITTEE_SECONDS = env_float("BATTLE_SAME_COMMITTEE_SECONDS", 5.0, minimum=0.0)
+# An answer received sooner than this after its question was sent earns nothing and is flagged.
+BATTLE_MIN_ANSWER_MS = env_int("BATTLE_MIN_ANSWER_MS", 500, minimum=0)
+# A frame larger than this is refused; a socket sending more than BATTLE_FRAME_BURST frames at once, or
+# faster than BATTLE_FRAMES_PER_SECOND on average, is closed (code 4008).
+BATTLE_MAX_FRAME_BYTES = env_int("BATTLE_MAX_FRAME_BYTES", 2048, minimum=64)
+BATTLE_FRAMES_PER_SECOND = env_float("BATTLE_FRAMES_PER_SECOND", 5.0, minimum=0.1)
+BATTLE_FRAME_BURST = env_int("BATTLE_FRAME_BURST", 20, minimum=1)
+# The pause between a question's reveal and the next question.
+BATTLE_REVEAL_SECONDS = env_float("BATTLE_REVEAL_SECONDS", 3.0, minimum=0.0)
+CELERY_BEAT_SCHEDULE["exams-sweep-stale-battles"] = {
+    "task": "exams.tasks.sweep_stale_battles",
+    "schedule": 60.0,
+    "options": {"queue": "default", "expires": 60.0},
+}
 EXAMS_SWEEP_INTERVAL_SECONDS = env_int("EXAMS_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
 # "An exam opened to you": exams whose opening time passed are announced within this many seconds.
 CELERY_BEAT_SCHEDULE["exams-notify-opened"] = {"task": "exams.tasks.notify_opened_exams", "schedule": 300.0,

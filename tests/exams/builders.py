@@ -68,3 +68,20 @@ def pass_exam(member: Any, exam: Exam) -> Any:
         version = QuestionVersion.objects.get(pk=item["v"])
         do_save_answer(attempt, item["v"], to_displayed(version.answer, item["p"])[0])
     return do_submit_attempt(attempt.pk)[0]
+
+
+def make_battle_modes(bank: QuestionBank, questions: int = 5, seconds: int = 10, **fields: Any) -> dict[str, Any]:
+    """双人对战 and 四人赛 drawing from ``bank`` (which needs ``questions`` single-choice questions or more).
+    ``seconds`` below the admin form's minimum of 3 is allowed here: tests play 1-second windows."""
+    from exams.models import BattleMode
+    from exams.services.battles import ensure_default_modes
+
+    modes = {}
+    for mode in ensure_default_modes():
+        for name, value in {"question_count": questions, "seconds_per_question": seconds, **fields}.items():
+            setattr(mode, name, value)
+        mode.save()
+        mode.banks.set([bank])
+        modes[mode.code] = mode
+    assert set(modes) == {"duel", "quad"} and BattleMode.objects.count() == 2
+    return modes

@@ -172,6 +172,8 @@ SCHOOL: list[Rule] = [
     rule("credit_rules:*", SUPERUSER_VIEWSET, kwargs=pk("rule")),
     rule("credit_rule_versions:*", SUPERUSER_VIEWSET, kwargs=pk("rule_version")),
     rule("score_schemes:*", SUPERUSER_VIEWSET, kwargs=pk("scheme")),
+    # 答题PK modes: superusers only.
+    rule("battle_modes:*", SUPERUSER_VIEWSET, kwargs=pk("battle_mode")),
     # Videos (a snippet viewset): trainers upload and manage them.
     rule("wagtailsnippets_media_video:*", TRAINER_VIEWSET, kwargs=pk("video_a"),
          exclude="wagtailsnippets_media_video:requeue"),

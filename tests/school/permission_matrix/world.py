@@ -51,7 +51,7 @@ from school.models import ActivationSheet, AdminScope, MemberImport, Notificatio
 from school.permissions import TRAINER_GROUP
 from search.models import QueryTerm
 from tests.courses.builders import make_course, make_notice, make_reading
-from tests.exams.builders import fill_bank, make_bank, make_exam
+from tests.exams.builders import fill_bank, make_bank, make_battle_modes, make_exam
 from tests.factories import Personas, build_personas
 from tests.school.builders import make_rule
 
@@ -150,6 +150,19 @@ def _exams(o: dict[str, Any], p: Personas) -> None:
     o["wrong_answer"] = WrongAnswer.objects.get(member=p.member)
     o["bank"], o["exam"], o["question"] = bank, exam, Question.objects.filter(bank=bank).first()
     o["draft_exam"] = make_exam(p.trainer, bank, publish=False, title="草稿考试", targets=[p.branch_group_a])
+    # 答题PK: 小明 waits in a private room of his and has a finished duel.
+    from exams.models import Battle, BattlePlayer
+    from exams.services.battles import do_create_private
+
+    modes = make_battle_modes(bank, questions=3)
+    o["battle_room"] = do_create_private(p.member, modes["duel"])
+    o["battle_mode"] = modes["quad"]
+    done_battle = Battle.objects.create(
+        mode=modes["duel"], state=Battle.State.FINISHED, finished_at=timezone.now(), started_at=timezone.now(),
+        version_ids=list(QuestionVersion.objects.filter(question__bank=bank).values_list("pk", flat=True)[:3]))
+    BattlePlayer.objects.create(battle=done_battle, seat=0, member=p.member, name=p.member.name, live=False, rank=1)
+    BattlePlayer.objects.create(battle=done_battle, seat=1, name="练习对手·甲", is_bot=True, live=False, rank=2)
+    o["battle_done"] = done_battle
 
 
 def _school(o: dict[str, Any], p: Personas) -> None:

@@ -1,0 +1,362 @@
+"""答题PK over WebSockets: the lobby (matchmaking) and the battle sockets, and the battle's driver.
+
+The consumers only carry frames: every decision is a service in ``exams.services.battles`` run through
+``database_sync_to_async``, and every score comes from the database. A frame is refused (an ``error``
+frame, nothing changed) when it is larger than ``BATTLE_MAX_FRAME_BYTES``, not a JSON object, of an
+unknown type or with fields the server does not take (a forged score, player or battle); a socket that
+sends frames faster than ``BATTLE_FRAMES_PER_SECOND`` (bursts of ``BATTLE_FRAME_BURST``) is closed (4008).
+
+The driver: each battle's clock is an asyncio task in the server process of any player's socket (started
+by the first socket to connect, restarted by a reconnecting one). It sleeps until the open question's
+deadline, reveals it, pauses, opens the next one. It is not tied to any one socket, so the battle goes on
+when the socket that started it closes; and opening and revealing are conditional UPDATEs, so when sockets
+of one battle sit in several server processes (each with its own driver) exactly one reveal and one open
+happen per question and only the driver that made the change broadcasts it. A Channels background worker
+would be one more process to run and a single point of failure for every battle's clock; this needs none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from school.models import Member
+from school.permissions import member_of
+
+from .models import Battle, BattleMode, BattlePlayer
+from .services import battles as svc
+from .services.battles import BattleError
+
+log = logging.getLogger(__name__)
+
+
+def db(fn: Any) -> Any:
+    """``database_sync_to_async`` on the thread pool rather than the one thread-sensitive thread: every
+    battle's answers, reveals and connects would otherwise queue behind each other in a single thread
+    (measured with bench/battles.py). The services own their transactions and touch no thread state."""
+    return database_sync_to_async(fn, thread_sensitive=False)
+
+# How long the first question waits for every member of a new battle to open the battle page.
+START_WAIT_SECONDS = 10.0
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_SUPERSEDED = 4409
+CLOSE_FLOOD = 4008
+
+
+def battle_group(battle_id: int) -> str:
+    return f"battle-{battle_id}"
+
+
+def member_group(member_id: int) -> str:
+    return f"battle-member-{member_id}"
+
+
+def player_group(player_id: int) -> str:
+    return f"battle-player-{player_id}"
+
+
+# --- The driver -----------------------------------------------------------------------------------
+
+_drivers: dict[int, asyncio.Task[None]] = {}
+
+
+def ensure_driver(battle_id: int) -> None:
+    loop = asyncio.get_running_loop()
+    task = _drivers.get(battle_id)
+    if task is not None and not task.done() and task.get_loop() is loop:
+        return
+    _drivers[battle_id] = loop.create_task(drive(battle_id))
+
+
+def _snapshot(battle_id: int) -> dict[str, Any] | None:
+    battle = Battle.objects.filter(pk=battle_id).first()
+    if battle is None:
+        return None
+    waiting_for = BattlePlayer.objects.filter(battle=battle, is_bot=False, forfeited=False, connected=False).count()
+    return {"state": battle.state, "index": battle.question_index, "phase": battle.phase,
+            "deadline": battle.deadline, "waiting_for": waiting_for}
+
+
+async def drive(battle_id: int) -> None:
+    try:
+        await _drive(battle_id)
+    except Exception:  # a driver must never die silently: log it; a reconnecting socket restarts it
+        log.exception("battle %s: driver failed", battle_id)
+    finally:
+        if _drivers.get(battle_id) is asyncio.current_task():
+            _drivers.pop(battle_id, None)
+
+
+async def _drive(battle_id: int) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    group = battle_group(battle_id)
+    started = time.monotonic()
+    while True:
+        snap = await db(_snapshot)(battle_id)
+        if snap is None or snap["state"] != Battle.State.RUNNING:
+            return
+        now = timezone.now()
+        if snap["phase"] == Battle.Phase.QUESTION:
+            delay = (snap["deadline"] - now).total_seconds()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            reveal = await db(svc.do_reveal)(battle_id, snap["index"])
+            if reveal is None:
+                await asyncio.sleep(0.02)  # another driver revealed it: read again
+                continue
+            await layer.group_send(group, {"type": "battle.event", "event": reveal})
+            if reveal["finished"]:
+                final = await db(_final)(battle_id)
+                await layer.group_send(group, {"type": "battle.event", "event": final})
+                return
+            continue
+        if snap["index"] < 0:
+            if snap["waiting_for"] and time.monotonic() - started < START_WAIT_SECONDS:
+                await asyncio.sleep(0.1)
+                continue
+        else:
+            wait = (snap["deadline"] - now).total_seconds() + settings.BATTLE_REVEAL_SECONDS
+            if wait > 0:
+                await asyncio.sleep(wait)
+        question = await db(svc.do_open_question)(battle_id, snap["index"] + 1)
+        if question is None:
+            await asyncio.sleep(0.02)
+            continue
+        await layer.group_send(group, {"type": "battle.event", "event": question})
+
+
+def _final(battle_id: int) -> dict[str, Any]:
+    result = svc.final_result(battle_id)
+    result["result_url"] = reverse("exams:battle_result", args=[battle_id])
+    return result
+
+
+# --- Frames ---------------------------------------------------------------------------------------
+
+class FrameGuard(AsyncJsonWebsocketConsumer):
+    """Size, rate and shape checks before a frame reaches ``handle``."""
+
+    allowed: dict[str, set[str]] = {}
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.tokens = float(settings.BATTLE_FRAME_BURST)
+        self.refilled = time.monotonic()
+        await super().websocket_connect(message)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(settings.BATTLE_FRAME_BURST),
+                          self.tokens + (now - self.refilled) * settings.BATTLE_FRAMES_PER_SECOND)
+        self.refilled = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if not self._take_token():
+            await self.error("flood", _("Too many messages; the connection is closed."))
+            await self.close(code=CLOSE_FLOOD)
+            return
+        if text_data is None:
+            await self.error("bad_frame", _("Only text messages are accepted."))
+            return
+        if len(text_data.encode()) > settings.BATTLE_MAX_FRAME_BYTES:
+            await self.error("too_large", _("This message is too large."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_frame", _("This message is not valid JSON."))
+            return
+        if not isinstance(content, dict) or content.get("type") not in self.allowed:
+            await self.error("bad_frame", _("Unknown message."))
+            return
+        extra = set(content) - self.allowed[content["type"]] - {"type"}
+        if extra:
+            await self.error("bad_frame", _("Fields the server does not accept: %(fields)s.") % {
+                "fields": ", ".join(sorted(str(f)[:20] for f in extra))[:100]})
+            return
+        try:
+            await self.handle(content)
+        except BattleError as exc:
+            await self.error(exc.code, exc.message)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def battle_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["event"])
+
+
+# --- Lobby ----------------------------------------------------------------------------------------
+
+def _matched_frames(battle: Battle) -> list[tuple[int, dict[str, Any]]]:
+    url = reverse("exams:battle", args=[battle.pk])
+    return [(p.member_id, {"type": "matched", "battle": battle.pk, "url": url, "bots": battle.has_bots})
+            for p in battle.players.all() if p.member_id is not None]
+
+
+class LobbyConsumer(FrameGuard):
+    """开始匹配: ``{"type": "queue", "mode": "duel"}``, ``{"type": "bots"}`` (练习对手 after the timeout),
+    ``{"type": "cancel"}``. Matched members get ``{"type": "matched", "url": ...}`` on their lobby sockets."""
+
+    allowed = {"queue": {"mode"}, "bots": set(), "cancel": set(), "ping": set()}
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        member = await db(member_of)(user)
+        if member is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.member: Member = member
+        self.group = member_group(member.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        seat = await db(svc.live_seat)(member)
+        await self.send_json({"type": "lobby", "battle": seat.battle_id if seat else None,
+                              "url": reverse("exams:battle", args=[seat.battle_id]) if seat else None})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            self._stop_widening()
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await db(svc.do_cancel_queue)(self.member)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        kind = content["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "queue":
+            code = content.get("mode")
+            mode = await db(
+                lambda: BattleMode.objects.filter(code=code, active=True).first() if isinstance(code, str) else None)()
+            if mode is None:
+                raise BattleError(_("This battle mode is not open."), "mode_closed", status=404)
+            queued = await db(svc.do_enqueue)(self.member, mode)
+            if queued.battle is not None:
+                await self._announce(queued.battle)
+            else:
+                await self.send_json({"type": "waiting", "mode": mode.code,
+                                      "bots_after": mode.match_timeout_seconds})
+                self._stop_widening()
+                self.widen = asyncio.get_running_loop().create_task(self._widen())
+        elif kind == "bots":
+            battle = await db(svc.do_play_with_bots)(self.member)
+            await self._announce(battle)
+        elif kind == "cancel":
+            self._stop_widening()
+            await db(svc.do_cancel_queue)(self.member)
+            await self.send_json({"type": "cancelled"})
+
+    async def _widen(self) -> None:
+        """Same committee first: after BATTLE_SAME_COMMITTEE_SECONDS, anyone waiting for the mode."""
+        await asyncio.sleep(settings.BATTLE_SAME_COMMITTEE_SECONDS)
+        battle = await db(svc.do_match_anyone)(self.member)
+        if battle is not None:
+            await self._announce(battle)
+
+    def _stop_widening(self) -> None:
+        widen = getattr(self, "widen", None)
+        if widen is not None and not widen.done():
+            widen.cancel()
+
+    async def _announce(self, battle: Battle) -> None:
+        for member_id, frame in await db(_matched_frames)(battle):
+            await self.channel_layer.group_send(member_group(member_id), {"type": "battle.event", "event": frame})
+
+
+# --- Battle ---------------------------------------------------------------------------------------
+
+def _seat_for(user: Any, battle_id: int) -> tuple[Member, BattlePlayer] | None:
+    member = member_of(user)
+    if member is None:
+        return None
+    player = BattlePlayer.objects.filter(battle_id=battle_id, member=member).first()
+    return (member, player) if player is not None else None
+
+
+class BattleConsumer(FrameGuard):
+    """One player's socket in one battle: ``{"type": "answer", "index": 2, "choice": "B"}`` (acknowledged
+    with ``ack``; the result comes with everyone's in ``reveal``), ``{"type": "leave"}`` (forfeit)."""
+
+    allowed = {"answer": {"index", "choice"}, "leave": set(), "ping": set()}
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.battle_id = int(self.scope["url_route"]["kwargs"]["battle_id"])
+        seat = await db(_seat_for)(user, self.battle_id)
+        if seat is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.member, player = seat
+        self.player_id = player.pk
+        # A second tab of the same member takes over: the first one is told and closed.
+        await self.channel_layer.group_send(player_group(self.player_id),
+                                            {"type": "battle.superseded", "channel": self.channel_name})
+        await self.channel_layer.group_add(player_group(self.player_id), self.channel_name)
+        await self.channel_layer.group_add(battle_group(self.battle_id), self.channel_name)
+        await self.accept()
+        if not player.forfeited:
+            await db(svc.set_connected)(self.player_id, self.channel_name, True)
+        state = await db(svc.battle_state)(self.battle_id, self.member)
+        await self.send_json(state)
+        if state["state"] == Battle.State.RUNNING:
+            ensure_driver(self.battle_id)
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "player_id"):
+            return
+        await self.channel_layer.group_discard(player_group(self.player_id), self.channel_name)
+        await self.channel_layer.group_discard(battle_group(self.battle_id), self.channel_name)
+        await db(svc.set_connected)(self.player_id, self.channel_name, False)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        kind = content["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong", "server_now_ms": int(timezone.now().timestamp() * 1000)})
+        elif kind == "answer":
+            received = timezone.now()
+            answered = await db(svc.do_answer)(
+                self.member, self.battle_id, content.get("index"), content.get("choice"), received)
+            await self.send_json({"type": "ack", "index": answered.index, "elapsed_ms": answered.elapsed_ms})
+        elif kind == "leave":
+            player = await db(svc.do_leave)(self.member, self.battle_id)
+            await self.send_json({"type": "left"})
+            if player is not None:
+                state = await db(svc.battle_state)(self.battle_id)
+                await self.channel_layer.group_send(battle_group(self.battle_id), {
+                    "type": "battle.event", "event": {"type": "scores", "players": state["players"]}})
+                if state["state"] == Battle.State.FINISHED:
+                    final = await db(_final)(self.battle_id)
+                    await self.channel_layer.group_send(battle_group(self.battle_id),
+                                                        {"type": "battle.event", "event": final})
+            await self.close()
+
+    async def battle_superseded(self, event: dict[str, Any]) -> None:
+        if event["channel"] != self.channel_name:
+            await self.send_json({"type": "superseded",
+                                  "message": _("This battle was opened in another window.")})
+            await self.close(code=CLOSE_SUPERSEDED)

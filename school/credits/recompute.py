@@ -16,7 +16,7 @@ organizations. Steps for a period key:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -78,7 +78,9 @@ def _timeouts() -> None:
             cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
 
 
-def recompute(keys: list[str] | None = None) -> list[str]:
+def recompute(keys: list[str] | None = None, on_period: Callable[[int], None] | None = None) -> list[str]:
+    """The set-based recompute of ``keys`` (default: the current month, quarter, year and overall), one
+    transaction per period; ``on_period(n)`` after the n-th period committed (a request's progress)."""
     _tune_connection()
     done = []
     for key in keys or default_periods():
@@ -91,6 +93,8 @@ def recompute(keys: list[str] | None = None) -> list[str]:
             metrics(period)
             organization_scores(period)
         done.append(period.key)
+        if on_period is not None:
+            on_period(len(done))
     audit.record(AuditAction.SCORES_RECOMPUTED, f"重新计算积分与评分：{'、'.join(done)}", data={"periods": done})
     return done
 

@@ -57,7 +57,7 @@ def test_it_queues_the_recompute_shows_its_progress_and_audits_it(studied: Perso
     request = RecomputeRequest.objects.get()
     keys = [*periods_of_month(current_month()), *([PERIOD] if PERIOD not in periods_of_month(current_month()) else [])]
     assert (request.organization, request.state, request.periods) == (studied.branch_group_a, "queued", keys)
-    assert f"重新计算：排队中\n        （已完成 0 / {len(keys)} 个统计期" in html
+    assert f"重新计算：排队中（已完成 0 / {len(keys)} 个统计期，" in html
     queued = OutboxTask.objects.get(task="school.credits.tasks.recompute_request_task")
     assert (queued.args, queued.queue) == ([request.pk], "recompute")
     event = AuditEvent.objects.get(action=AuditAction.SCORES_RECOMPUTE_REQUESTED)

@@ -561,8 +561,7 @@ def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
 # created; membership changes (transfers, new members) are picked up by the scheduled recompute.
 
 def subtree_member_count(organization: Organization) -> int:
-    return Member.objects.filter(Organization.subtree_q(organization.path, "organization__path"),
-                                 status=MemberStatus.ACTIVE).count()
+    return Member.objects.in_register(organization).count()
 
 
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:

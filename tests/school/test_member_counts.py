@@ -1,8 +1,8 @@
 """One definition of "the members of an organization" (``Member.objects.in_register``: the 在册 members of
 its whole subtree): a tree with a 党小组 under a branch, a transfer into that group and a transfer out of
 the party organization; the count of 第一党支部 (and of 机关党总支) is the same on every page and export
-that shows one — the member's home page (共 N 人), the statistics dashboard and its export, the
-organization ranking and its export, the score row (incremental and recomputed), the study task's
+that shows one — the member's home page (共 N 人) and 排行榜 (my branch), the statistics dashboard and its
+export, the organization ranking and its export, the score row (incremental and recomputed), the study task's
 completion page and export, and the task's notices."""
 
 from __future__ import annotations
@@ -76,6 +76,10 @@ def test_it_counts_the_same_members_on_every_page_and_export(tree: Personas, cli
     found = re.search(r"本组织第 \d+ 名（共 (\d+) 人）", home)
     assert found, "the home page shows no 共 N 人"
     counts["home page"] = int(found.group(1))
+    board = client_for(tree.member.user).get(reverse("my_ranking")).content.decode()
+    found = re.search(r"我的名次：第 \d+ 名 / 共 (\d+) 人", board)
+    assert found, "排行榜 shows no 共 N 人"
+    counts["排行榜, my branch"] = int(found.group(1))
 
     admin = client_for(tree.admin_a)
     query = f"?period={month}"

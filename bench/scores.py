@@ -90,9 +90,10 @@ def build_members(prefix: str, leaves: list[int], count: int) -> list[int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {member_t} (user_id, name, organization_id, political_status, gender, ethnicity,"  # noqa: S608
-            " education, position, phone, id_number_encrypted, status, created_at, updated_at)"
-            " VALUES (%s, %s, %s, 'full', '', '汉族', '', '', '', '', 'active', %s, %s)",
-            [(u, f"党员{i}", leaves[i % len(leaves)], now, now) for i, u in enumerate(users)])
+            " education, position, phone, id_number_encrypted, status, account_state, must_change_password,"
+            " created_at, updated_at)"
+            " VALUES (%s, %s, %s, 'full', '', '汉族', '', '', '', '', 'active', 'active', %s, %s, %s)",
+            [(u, f"党员{i}", leaves[i % len(leaves)], False, now, now) for i, u in enumerate(users)])
     return list(Member.objects.filter(user__username__startswith=prefix).values_list("pk", flat=True))
 
 

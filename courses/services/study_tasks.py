@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from school.models import Member, Organization
-from school.models.members import MemberStatus
 from school.models.notifications import NotificationKind
 from school.permissions import admin_paths
 from school.services.notifications import do_notify, request_reminders
@@ -113,8 +112,7 @@ def required_credits(task: StudyTask, items: list[TaskItemInfo]) -> Decimal:
 
 
 def members_in_scope(task: StudyTask) -> QuerySet[Member]:
-    qs = Member.objects.filter(Organization.subtree_q(task.organization.path, "organization__path"),
-                               status=MemberStatus.ACTIVE)
+    qs = Member.objects.in_register(task.organization)
     if task.political_statuses:
         qs = qs.filter(political_status__in=task.political_statuses)
     return qs

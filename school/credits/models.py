@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from school.models import Member, Organization
 
@@ -357,3 +358,39 @@ class RankingSnapshotRow(models.Model):
         if self.snapshot.published:
             raise SnapshotImmutable(_("A published ranking cannot be changed."))
         return super().delete(*args, **kwargs)
+
+
+class RecomputeState(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("recompute", "Queued")
+    RUNNING = "running", pgettext_lazy("recompute", "Running")
+    DONE = "done", pgettext_lazy("recompute", "Done")
+    FAILED = "failed", pgettext_lazy("recompute", "Failed")
+
+
+ACTIVE_RECOMPUTE = [RecomputeState.QUEUED, RecomputeState.RUNNING]
+
+
+class RecomputeRequest(models.Model):
+    """An administrator's 立即重新计算 of their subtree's statistics: queued as a Celery task, its progress
+    counted in periods; at most one queued or running per organization (the partial unique constraint)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    periods = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=RecomputeState.choices, default=RecomputeState.QUEUED)
+    steps_done = models.IntegerField(default=0)
+    steps_total = models.IntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(state__in=["queued", "running"]),
+                                    name="credits_one_active_recompute_per_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.state} {self.steps_done}/{self.steps_total}"

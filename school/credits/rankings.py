@@ -44,16 +44,15 @@ from .periods import month_key, parse
 
 def members_with_points(scope: Organization, period: str) -> QuerySet[Any]:
     """Active members of ``scope``'s subtree with ``points``/``entries`` for ``period`` (0 if none)."""
-    return (Member.objects.filter(Organization.subtree_q(scope.path, "organization__path"), status=MemberStatus.ACTIVE)
+    return (Member.objects.in_register(scope)
           .annotate(total=FilteredRelation("credit_totals", condition=Q(credit_totals__period=period)))
           .annotate(points=Coalesce(F("total__points"), Value(0), output_field=DecimalField()),
                     entries=Coalesce(F("total__entries"), Value(0))))
 
 
 def subtree_members(path: Any) -> QuerySet[Any]:
-    """THE members of an organization: 在册 (active) members of its whole subtree, counted now — the one
-    definition every page, ranking and export uses (the score rows keep the same number, following
-    every transfer). ``path``: the organization's path (or an ``OuterRef`` to it); one row, ``n``."""
+    """The count of ``Member.objects.in_register`` as a subquery (the score rows keep the same number,
+    following every transfer). ``path``: the organization's path (or an ``OuterRef`` to it); one row, ``n``."""
     return (Member.objects.filter(status=MemberStatus.ACTIVE, organization__path__startswith=path)
             .order_by().values("status").annotate(n=Count("pk")).values("n"))
 
@@ -68,9 +67,9 @@ def members_ranked(scope: Organization, period: str, *, by_branch: bool = False)
 
 
 def member_rank(member: Member, period: str) -> tuple[int, int] | None:
-    """(rank, members) of ``member`` within their own organization for ``period``."""
-    ranked = list(members_ranked(member.organization, period, by_branch=True)
-                  .filter(organization_id=member.organization_id).values_list("pk", "rank"))
+    """(rank, members) of ``member`` among the members of their own organization (``in_register``: its
+    whole subtree, so the home page's 共 N 人 is the number the rankings and dashboards show for it)."""
+    ranked = list(members_ranked(member.organization, period).values_list("pk", "rank"))
     for pk, rank in ranked:
         if pk == member.pk:
             return rank, len(ranked)

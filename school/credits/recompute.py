@@ -16,7 +16,7 @@ organizations. Steps for a period key:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -78,7 +78,9 @@ def _timeouts() -> None:
             cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
 
 
-def recompute(keys: list[str] | None = None) -> list[str]:
+def recompute(keys: list[str] | None = None, on_period: Callable[[int], None] | None = None) -> list[str]:
+    """The set-based recompute of ``keys`` (default: the current month, quarter, year and overall), one
+    transaction per period; ``on_period(n)`` after the n-th period committed (a request's progress)."""
     _tune_connection()
     done = []
     for key in keys or default_periods():
@@ -91,6 +93,8 @@ def recompute(keys: list[str] | None = None) -> list[str]:
             metrics(period)
             organization_scores(period)
         done.append(period.key)
+        if on_period is not None:
+            on_period(len(done))
     audit.record(AuditAction.SCORES_RECOMPUTED, f"重新计算积分与评分：{'、'.join(done)}", data={"periods": done})
     return done
 
@@ -439,36 +443,94 @@ def _in(ids: Sequence[int] | None, column: str) -> tuple[str, list[int]]:
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequence[int] | None = None) -> None:
-    score_t, _org = _tables()
+SUMS = ("members", "participants", "points", "task_done", "task_total", "exam_passed", "exam_total")
+SumDeltas = Mapping[str, "int | Decimal"]
+
+
+def _literal(value: int | Decimal) -> str:
+    """A delta written into the statement: an int or a Decimal only (never text), so it is safe SQL."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise TypeError(f"not a number: {value!r}")
+    return str(int(value)) if isinstance(value, int) else format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+def _scoring_sql(scheme: ScoreScheme, period: Period, deltas: SumDeltas | None = None,
+                 member_delta: str | None = None) -> tuple[dict[str, str], list[Param]]:
+    """The SET expressions of every component computed from the row's sums (each sum plus its delta, if
+    any: SET reads the row as it was before the statement), and their parameters. The rates and the score
+    are computed from the new sums in the same expression, so one UPDATE writes a row once."""
+    deltas = deltas or {}
+
+    def new(column: str) -> str:
+        if column == "members" and member_delta is not None:
+            return f"({column} + {member_delta})"
+        if deltas.get(column):
+            return f"({column} + {_literal(deltas[column])})"
+        return column
+
     target = float(Decimal(scheme.monthly_target) * period.month_count)
     wc, wp, wt, we = (scheme.weight_credits, scheme.weight_participation, scheme.weight_tasks, scheme.weight_exams)
-    extra, extra_params = _in(organization_ids, "organization_id")
+    members, points = new("members"), new("points")
     derived = {
-        "avg_points": "CASE WHEN members > 0 THEN ROUND(points * 1.0 / members, 4) ELSE 0 END",
-        "participation_rate": "CASE WHEN members > 0 THEN ROUND(participants * 1.0 / members, 4) ELSE 0 END",
-        "task_rate": "CASE WHEN task_total > 0 THEN ROUND(task_done * 1.0 / task_total, 4) ELSE NULL END",
-        "pass_rate": "CASE WHEN exam_total > 0 THEN ROUND(exam_passed * 1.0 / exam_total, 4) ELSE NULL END",
+        "avg_points": f"CASE WHEN {members} > 0 THEN ROUND({points} * 1.0 / {members}, 4) ELSE 0 END",
+        "participation_rate": f"CASE WHEN {members} > 0 THEN ROUND({new('participants')} * 1.0 / {members}, 4) ELSE 0 END",
+        "task_rate": f"CASE WHEN {new('task_total')} > 0 THEN ROUND({new('task_done')} * 1.0 / {new('task_total')}, 4)"
+                     " ELSE NULL END",
+        "pass_rate": f"CASE WHEN {new('exam_total')} > 0 THEN ROUND({new('exam_passed')} * 1.0 / {new('exam_total')}, 4)"
+                     " ELSE NULL END",
     }
-    # Rows whose numbers would not change are not written: on PostgreSQL every UPDATE of a row leaves
-    # a dead row version behind, and a scheduled recompute would otherwise rewrite every score row.
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = f"""
-        UPDATE {score_t} SET {', '.join(f'{column} = {expr}' for column, expr in derived.items())}, updated_at = %s
-        WHERE period = %s{extra}
-          AND ({' OR '.join(f'COALESCE({column}, -1) <> COALESCE({expr}, -1)' for column, expr in derived.items())})"""  # noqa: S608
-    weights = """(%s + %s + CASE WHEN task_rate IS NULL THEN 0 ELSE %s END
-                   + CASE WHEN pass_rate IS NULL THEN 0 ELSE %s END)"""
+    weights = f"""(%s + %s + CASE WHEN {derived['task_rate']} IS NULL THEN 0 ELSE %s END
+                   + CASE WHEN {derived['pass_rate']} IS NULL THEN 0 ELSE %s END)"""
+    avg = derived["avg_points"]
     score = f"""CASE WHEN {weights} = 0 THEN 0 ELSE ROUND(CAST(100.0 * (
-            %s * (CASE WHEN avg_points / %s < 1 THEN avg_points / %s ELSE 1 END)
-          + %s * participation_rate
-          + %s * COALESCE(task_rate, 0) + %s * COALESCE(pass_rate, 0)) / {weights} AS NUMERIC), 2) END"""
-    score_params = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
-    score_sql = (f"UPDATE {score_t} SET score = {score}, updated_at = %s"  # noqa: S608
-                 f" WHERE period = %s{extra} AND score <> {score}")
+            %s * (CASE WHEN {avg} / %s < 1 THEN {avg} / %s ELSE 1 END)
+          + %s * {derived['participation_rate']}
+          + %s * COALESCE({derived['task_rate']}, 0) + %s * COALESCE({derived['pass_rate']}, 0)) / {weights}
+          AS NUMERIC), 2) END"""
+    exprs = {column: new(column) for column in SUMS if new(column) != column}
+    if "points" in exprs:
+        exprs["points"] = f"ROUND({points}, 2)"
+    exprs.update(derived)
+    exprs["score"] = score
+    params: list[Param] = [wc, wp, wt, we, wc, target, target, wp, wt, we, wc, wp, wt, we]
+    return exprs, params
+
+
+def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequence[int] | None = None) -> None:
+    """Rates and scores from the stored sums: one UPDATE, writing only the rows whose numbers would change
+    (on PostgreSQL every UPDATE of a row leaves a dead row version behind, and a scheduled recompute would
+    otherwise rewrite every score row)."""
+    score_t, _org = _tables()
+    extra, extra_params = _in(organization_ids, "organization_id")
+    exprs, params = _scoring_sql(scheme, period)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sets = ", ".join(f"{column} = {expr}" for column, expr in exprs.items())
+    differs = " OR ".join(f"COALESCE({column}, -1) <> COALESCE({expr}, -1)" for column, expr in exprs.items())
+    sql = f"UPDATE {score_t} SET {sets}, updated_at = %s WHERE period = %s{extra} AND ({differs})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, period.key, *extra_params])
-        cursor.execute(score_sql, [*score_params, now, period.key, *extra_params, *score_params])
+        cursor.execute(sql, [*params, now, period.key, *extra_params, *params])
+
+
+def add_to_scores(period: Period, organization_ids: Sequence[int], deltas: SumDeltas,
+                  member_delta_except: Sequence[int] = ()) -> None:
+    """The incremental write: add ``deltas`` to the sums of these organizations' rows of ``period`` and set
+    their rates and score from the new sums — ONE UPDATE, each row written once (the children-mode
+    average, if that mode is active, follows in ``_children_mode_chain``). ``member_delta_except``: rows
+    that get no ``members`` delta (just created, counting their members as they are now)."""
+    if not organization_ids:
+        return
+    member_delta = None
+    if deltas.get("members") and member_delta_except:
+        ids = ", ".join(str(int(pk)) for pk in member_delta_except)
+        member_delta = f"CASE WHEN organization_id IN ({ids}) THEN 0 ELSE {_literal(deltas['members'])} END"
+    exprs, params = _scoring_sql(active_scheme(), period, deltas, member_delta)
+    score_t, _org = _tables()
+    extra, extra_params = _in(organization_ids, "organization_id")
+    sets = ", ".join(f"{column} = {expr}" for column, expr in exprs.items())
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {score_t} SET {sets}, updated_at = %s WHERE period = %s{extra}",  # noqa: S608
+                       [*params, now, period.key, *extra_params])
 
 
 def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
@@ -499,43 +561,29 @@ def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
 # created; membership changes (transfers, new members) are picked up by the scheduled recompute.
 
 def subtree_member_count(organization: Organization) -> int:
-    return Member.objects.filter(Organization.subtree_q(organization.path, "organization__path"),
-                                 status=MemberStatus.ACTIVE).count()
+    return Member.objects.in_register(organization).count()
 
 
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:
-    """Add ``delta`` points and ``new_entries`` ledger rows of ``month`` to every period they count in."""
-    chain: list[Organization] | None = None
-    scheme = active_scheme()
-    for key in periods_of_month(month):
-        total, _created = MemberCredit.objects.select_for_update().get_or_create(member=member, period=key)
-        first_study = total.entries == 0 and new_entries > 0
-        MemberCredit.objects.filter(pk=total.pk).update(
+    """Add ``delta`` points and ``new_entries`` ledger rows of ``month`` to every period they count in:
+    the member's totals of those periods in one statement (a missing total is inserted with its numbers),
+    then each period's score rows of the member's organization chain in one UPDATE each (sums, rates and
+    score together: a row is written once). The caller holds the member's row lock."""
+    keys = periods_of_month(month)
+    stored = dict(MemberCredit.objects.filter(member=member, period__in=keys).values_list("period", "entries"))
+    if missing := [key for key in keys if key not in stored]:
+        MemberCredit.objects.bulk_create([MemberCredit(member=member, period=key, points=delta, entries=new_entries)
+                                          for key in missing])
+    if stored:
+        MemberCredit.objects.filter(member=member, period__in=list(stored)).update(
             points=Round(F("points") + delta, 2), entries=F("entries") + new_entries)
-        if member.status != MemberStatus.ACTIVE:
-            continue
-        if chain is None:
-            organization = member.organization
-            chain = [*Organization.objects.filter(path__in=organization.ancestor_paths()).order_by("depth"),
-                     organization]
-        _apply_to_chain(chain, key, delta, int(first_study))
-        period = parse(key)
-        ids = [org.pk for org in chain]
-        update_derived(period, scheme, ids)
-        for org in reversed(chain):  # children mode: bottom-up along the chain
-            update_children_mode(period, scheme, org.depth, [org.pk])
-
-
-def _apply_to_chain(chain: list[Organization], key: str, delta: Decimal, new_participant: int) -> None:
-    existing = set(OrganizationScore.objects.filter(period=key, organization__in=chain)
-                   .values_list("organization_id", flat=True))
-    for org in chain:
-        if org.pk not in existing:
-            OrganizationScore.objects.get_or_create(
-                organization=org, period=key, defaults={"members": subtree_member_count(org)})
-    OrganizationScore.objects.filter(period=key, organization__in=chain).update(
-        points=Round(F("points") + delta, 2), participants=F("participants") + new_participant,
-        updated_at=timezone.now())
+    if member.status != MemberStatus.ACTIVE:
+        return
+    chain = _chain(member.organization)
+    for key in keys:
+        first_study = int(stored.get(key, 0) == 0 and new_entries > 0)
+        _add_to_chain(chain, key, {"points": delta, "participants": first_study})
+        _rescore(parse(key), chain)
 
 
 # --- Metrics and membership (the incremental path, continued) -------------------------------------
@@ -558,17 +606,21 @@ def _chain(organization: Organization) -> list[Organization]:
 
 
 def _rescore(period: Period, chain: Sequence[Organization]) -> None:
+    """Children mode: the chain's averages of their children's scores, bottom-up (in members mode the
+    fused write of ``add_to_scores`` already set every rate and score)."""
     scheme = active_scheme()
-    update_derived(period, scheme, [org.pk for org in chain])
-    for org in sorted(chain, key=lambda o: -o.depth):  # children mode: bottom-up
+    if scheme.mode != ScoreMode.CHILDREN:
+        return
+    for org in sorted(chain, key=lambda o: -o.depth):
         update_children_mode(period, scheme, org.depth, [org.pk])
 
 
 def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, Param], uncounted: int = 0) -> None:
-    """Add ``deltas`` to the chain's score rows of ``key``; a missing row is created counting its subtree's
-    members as they are now (less ``uncounted``: a member being deleted still is there)."""
-    deltas = {k: v for k, v in deltas.items() if v}
-    if not chain or not deltas:
+    """Add ``deltas`` to the chain's score rows of ``key`` (with their rates and score, one UPDATE); a
+    missing row is created counting its subtree's members as they are now (less ``uncounted``: a member
+    being deleted still is there) and gets no ``members`` delta."""
+    sums = {k: v for k, v in deltas.items() if v}
+    if not chain or not sums:
         return
     existing = set(OrganizationScore.objects.filter(period=key, organization__in=chain)
                    .values_list("organization_id", flat=True))
@@ -578,14 +630,8 @@ def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, 
             OrganizationScore.objects.get_or_create(
                 organization=org, period=key, defaults={"members": subtree_member_count(org) - uncounted})
             created.append(org.pk)
-    # a row just created counts the subtree's members as they are now
-    member_delta = deltas.pop("members", 0)
-    updates = {k: Round(F(k) + v, 2) if k == "points" else F(k) + v for k, v in deltas.items()}
-    if updates:
-        OrganizationScore.objects.filter(period=key, organization__in=chain).update(**updates, updated_at=timezone.now())
-    if member_delta:
-        OrganizationScore.objects.filter(period=key, organization__in=chain).exclude(
-            organization_id__in=created).update(members=F("members") + member_delta, updated_at=timezone.now())
+    numbers: dict[str, int | Decimal] = {k: v if isinstance(v, Decimal) else int(v) for k, v in sums.items()}
+    add_to_scores(parse(key), [org.pk for org in chain], numbers, member_delta_except=created)
 
 
 def member_metric_periods(member_id: int, month: str | None = None) -> list[str]:

@@ -12,14 +12,27 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from school import audit, dbclock
 from school.db import serialized_writes
-from school.models import Member
+from school.models import Member, Organization
+from school.models.audit import AuditAction
 
 from . import recompute, rules
-from .models import CreditEntry, CreditRule, CreditRuleVersion, Repeat
+from .models import (
+    ACTIVE_RECOMPUTE,
+    CreditEntry,
+    CreditRule,
+    CreditRuleVersion,
+    RecomputeRequest,
+    RecomputeState,
+    Repeat,
+)
 from .periods import local_day, month_key
 
 log = logging.getLogger(__name__)
@@ -101,3 +114,73 @@ def capped_points(raw: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
     """What a row of ``raw`` points counts when ``used`` raw points of its member, rule and day came
     before it: the rest of the daily cap at most (the recompute's window function computes the same)."""
     return raw if cap is None else max(Decimal("0"), min(raw, cap - min(used, cap)))
+
+
+# --- 立即重新计算: an administrator's recompute of their subtree ---------------------------------------
+# The request is a row (state, progress) and a task on the ``recompute`` queue. What runs is the
+# set-based recompute of the periods (every organization's rows, the subtree's among them): a subtree
+# alone would leave its ancestors' sums disagreeing with it, and a district's period takes seconds.
+# At most one request per organization is queued or running (a partial unique constraint); a request
+# whose worker died while running is marked failed once it is older than the task's time limit.
+
+
+class RecomputeBusy(Exception):
+    def __init__(self, active: RecomputeRequest) -> None:
+        super().__init__(active.pk)
+        self.active = active
+
+
+def _expire_stale(organization: Organization) -> None:
+    limit = dbclock.now() - dt.timedelta(seconds=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT + 120)
+    RecomputeRequest.objects.filter(organization=organization, state=RecomputeState.RUNNING,
+                                     started_at__lt=limit).update(
+        state=RecomputeState.FAILED, finished_at=dbclock.now(), error=_("The worker stopped before it finished."))
+
+
+def do_request_recompute(organization: Organization, periods: list[str], user: Any) -> RecomputeRequest:
+    """Queue a recompute of ``periods`` for ``organization``'s statistics; raises ``RecomputeBusy`` if one
+    is already queued or running for it (nothing new is written then)."""
+    from school import outbox
+
+    from .tasks import recompute_request_task
+
+    _expire_stale(organization)
+    with transaction.atomic():
+        active = RecomputeRequest.objects.filter(organization=organization, state__in=ACTIVE_RECOMPUTE).first()
+        if active is not None:
+            raise RecomputeBusy(active)
+        try:
+            with transaction.atomic():
+                request = RecomputeRequest.objects.create(organization=organization, periods=periods,
+                                                          steps_total=len(periods), requested_by=user)
+        except IntegrityError:  # a concurrent request won
+            raise RecomputeBusy(RecomputeRequest.objects.filter(
+                organization=organization, state__in=ACTIVE_RECOMPUTE).first() or RecomputeRequest()) from None
+        audit.record(AuditAction.SCORES_RECOMPUTE_REQUESTED,
+                     f"请求重新计算{organization.name}的统计：{'、'.join(periods)}", actor=user, target=organization,
+                     data={"request": request.pk, "periods": periods})
+        outbox.send_on_commit(recompute_request_task, request.pk)
+    return request
+
+
+def run_recompute_request(request_id: int) -> str:
+    """The task's work: claim the queued request (a second delivery finds it claimed and does nothing),
+    recompute its periods counting progress, and end it done or failed with the reason."""
+    claimed = RecomputeRequest.objects.filter(pk=request_id, state=RecomputeState.QUEUED).update(
+        state=RecomputeState.RUNNING, started_at=dbclock.now(), steps_done=0)
+    request = RecomputeRequest.objects.filter(pk=request_id).first()
+    if request is None or not claimed:
+        return request.state if request is not None else "missing"
+
+    def progress(done: int) -> None:
+        RecomputeRequest.objects.filter(pk=request_id).update(steps_done=done)
+
+    try:
+        recompute.recompute(list(request.periods), on_period=progress)
+    except Exception as exc:
+        RecomputeRequest.objects.filter(pk=request_id).update(
+            state=RecomputeState.FAILED, finished_at=dbclock.now(), error=str(exc)[:300] or type(exc).__name__)
+        log.exception("recompute request %s failed", request_id)
+        return RecomputeState.FAILED
+    RecomputeRequest.objects.filter(pk=request_id).update(state=RecomputeState.DONE, finished_at=dbclock.now())
+    return RecomputeState.DONE

@@ -29,6 +29,13 @@ def recompute_scores_task(periods: list[str] | None = None) -> list[str]:
     return recompute.recompute(periods)
 
 
+@shared_task(acks_late=True, queue="recompute", soft_time_limit=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT,
+             time_limit=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT + 60)
+def recompute_request_task(request_id: int) -> str:
+    """An administrator's 立即重新计算: claims the queued request (a second delivery does nothing)."""
+    return services.run_recompute_request(request_id)
+
+
 def post_credit_after_commit(member_id: int, source_type: str, source_id: int, earned_at: dt.datetime,
                              quantity: Decimal | None = None) -> None:
     """For the apps' signal handlers: queue the award once the current transaction commits (through

@@ -6,6 +6,7 @@ app_name = "credits_admin"
 urlpatterns = [
     path("", views.index, name="index"),
     path("organizations/<id:pk>/", views.organization, name="organization"),
+    path("organizations/<id:pk>/recompute/", views.recompute_request, name="recompute"),
     path("organizations/<id:pk>/members/", views.members, name="members"),
     path("organizations/<id:pk>/idle/", views.idle, name="idle"),
     path("organizations/<id:pk>/idle/remind/", views.idle_remind, name="idle_remind"),

@@ -30,8 +30,15 @@ from school.models.organizations import OrganizationKind
 from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
 from school.services.notifications import reminder_status, request_reminders
 
-from . import rankings, rules
-from .models import CreditEntry, MemberCredit, OrganizationScore, RankingKind, RankingSnapshot
+from . import rankings, rules, services
+from .models import (
+    CreditEntry,
+    MemberCredit,
+    OrganizationScore,
+    RankingKind,
+    RankingSnapshot,
+    RecomputeRequest,
+)
 from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
 
 
@@ -113,6 +120,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "top_members": member_ranking_table(org, period, limit=20),
         "score": OrganizationScore.objects.filter(organization=org, period=period.key).first(),
         "updated_label": updated_label(scope_updated_at(org, period)),
+        "recompute": RecomputeRequest.objects.filter(organization=org).first(),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
     })
@@ -218,6 +226,31 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     rankings.take_snapshot(kind, org, period.key, request.user)
     messages.success(request, _("Snapshot taken."))
     return redirect(reverse("credits_admin:snapshots", args=[org.pk]) + f"?period={period.key}")
+
+
+@org_admin_required
+@require_POST
+def recompute_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """立即重新计算: queue a recompute of the organization's statistics (the current periods and the one
+    shown); a second request while one is queued or running only says so."""
+    org = _org(request, pk)
+    try:
+        period = parse(request.POST.get("period") or current_month())
+    except PeriodError as exc:
+        return bad_request(str(exc), "bad_period")
+    keys = periods_of_month(current_month())
+    if period.key not in keys:
+        keys.append(period.key)
+    try:
+        services.do_request_recompute(org, keys, request.user)
+    except services.RecomputeBusy as busy:
+        messages.warning(request, _("A recompute of %(org)s is already %(state)s (%(done)s of %(total)s periods done).") % {
+            "org": org.name, "state": busy.active.get_state_display(), "done": busy.active.steps_done,
+            "total": busy.active.steps_total})
+    else:
+        messages.success(request, _("Recompute of %(org)s queued; its progress is shown on this page.") % {
+            "org": org.name})
+    return redirect(reverse("credits_admin:organization", args=[org.pk]) + f"?period={period.key}")
 
 
 @org_admin_required

@@ -42,6 +42,7 @@ from school.credits.models import (
     OrganizationScore,
     RankingSnapshot,
     RankingSnapshotRow,
+    RecomputeRequest,
     ScoreScheme,
 )
 
@@ -54,5 +55,6 @@ __all__ += [
     "OrganizationScore",
     "RankingSnapshot",
     "RankingSnapshotRow",
+    "RecomputeRequest",
     "ScoreScheme",
 ]

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     SCORE_RULE_CHANGED = "score_rule_changed", _("Score rule changed")
     SCORES_RECOMPUTED = "scores_recomputed", _("Scores recomputed")
+    SCORES_RECOMPUTE_REQUESTED = "scores_recompute_requested", _("Recompute of scores requested")
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     EXAM_CHANGED = "exam_changed", _("Exam changed after attempts")
     EXAM_SUBMITTED = "exam_submitted", _("Exam submitted for review")

@@ -44,6 +44,15 @@ class AccountState(models.TextChoices):
     DISABLED = "disabled", pgettext_lazy("account state", "Disabled")
 
 
+class MemberQuerySet(models.QuerySet["Member"]):
+    def in_register(self, organization: Organization | str) -> MemberQuerySet:
+        """THE members of an organization: its 在册 (active) members anywhere in its subtree, as they are
+        now. The home page's 共 N 人, the rankings, dashboards, their exports, the score rows (and the
+        recompute's SQL, which counts the same rows), study tasks and their notices all count these."""
+        path = organization if isinstance(organization, str) else organization.path
+        return self.filter(Organization.subtree_q(path, "organization__path"), status=MemberStatus.ACTIVE)
+
+
 class Member(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member")
     name = models.CharField(_("name"), max_length=50)
@@ -70,6 +79,8 @@ class Member(models.Model):
     must_change_password = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member")

@@ -282,7 +282,8 @@ elif CELERY_BROKER_URL.startswith("redis://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"media.tasks.*": {"queue": "media"},
-                      "school.credits.tasks.recompute_scores_task": {"queue": "recompute"}}
+                      "school.credits.tasks.recompute_scores_task": {"queue": "recompute"},
+                      "school.credits.tasks.recompute_request_task": {"queue": "recompute"}}
 # Every task has a time limit (seconds): a soft one (SoftTimeLimitExceeded inside the task, which
 # cleans up) and a hard one (the worker child is killed). Long tasks set their own (transcodes, the
 # recompute, imports and exports). Enforced by the prefork pool (production), not the threads pool.

@@ -105,6 +105,10 @@ SCHOOL: list[Rule] = [
     rule("credits_admin:snapshot_take", every_admin(NOT_ALLOWED, trainer=DENIED),
          by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, BAD, MISSING, BAD), kwargs=lambda w: {"pk": w.personas.branch_group_a.pk},
          why="an empty form has no ranking kind: 400 after the scope check"),
+    rule("credits_admin:recompute", every_admin(NOT_ALLOWED, trainer=DENIED),
+         by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:organization"), MISSING, to("credits_admin:organization")),
+         kwargs=persona_pk("branch_group_a"),
+         why="立即重新计算 (POST only): queued (or already running) → back to the statistics page"),
     rule("credits_admin:snapshot_publish", every_admin(NOT_ALLOWED, trainer=DENIED), by(
         ADMIN_LOGIN, ADMIN_LOGIN, DENIED, to("credits_admin:snapshot"), MISSING, to("credits_admin:snapshot")),
         kwargs=pk("snapshot")),

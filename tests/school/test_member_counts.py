@@ -1,0 +1,114 @@
+"""One definition of "the members of an organization" (``Member.objects.in_register``: the 在册 members of
+its whole subtree): a tree with a 党小组 under a branch, a transfer into that group and a transfer out of
+the party organization; the count of 第一党支部 (and of 机关党总支) is the same on every page and export
+that shows one — the member's home page (共 N 人) and 排行榜 (my branch), the statistics dashboard and its
+export, the organization ranking and its export, the score row (incremental and recomputed), the study task's
+completion page and export, and the task's notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from courses.services.study_tasks import create_task
+from school.credits import recompute
+from school.credits.models import OrganizationScore
+from school.credits.periods import current_month
+from school.credits.services import post_credit
+from school.models import Member, Notification
+from school.models.members import MemberStatus
+from school.services.members import update_member
+from tests.courses.builders import make_course
+from tests.factories import Personas, make_member, make_org
+
+from .builders import fake_sources, make_rule
+
+A1_MEMBERS = 4  # 小明, 王五 (A1), 李四 and 钱七 (its 党小组; 钱七 transferred in from A2); 赵六 transferred out
+A_MEMBERS = 5  # and 小红 (A2)
+
+
+@pytest.fixture
+def tree(personas: Personas) -> Personas:
+    group = make_org(personas.a1, "第一党小组", "TA1G", "group")
+    make_member(personas.a1, "wangwu", "王五")
+    make_member(group, "lisi", "李四")
+    moving = make_member(personas.a2, "qianqi", "钱七")
+    leaving = make_member(personas.a2, "zhaoliu", "赵六")
+    make_rule("course", "course", points="5")
+    now = timezone.now()
+    with fake_sources() as fake:  # the score rows exist before the transfers, which they must follow
+        for member in Member.objects.filter(organization__in=[personas.a1, personas.a2, group]):
+            fake.complete("course", member.pk, 1)
+            post_credit(member.pk, "course", 1, now)
+    update_member(moving, organization=group)
+    update_member(leaving, status=MemberStatus.TRANSFERRED)
+    return personas
+
+
+def _row(rows: Any, name: str, column: int) -> Any:
+    [value] = [r[column] for r in rows if name in [str(c) for c in r]]
+    return value
+
+
+def _sheet_rows(response: Any) -> list[tuple[Any, ...]]:
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.django_db
+def test_it_counts_the_same_members_on_every_page_and_export(tree: Personas, client_for: Any) -> None:
+    month = current_month()
+    a1, a = tree.a1, tree.branch_group_a
+    assert Member.objects.in_register(a1).count() == A1_MEMBERS
+    assert Member.objects.in_register(a).count() == A_MEMBERS
+    counts: dict[str, int] = {}
+
+    # the member's home page: 本组织第 N 名（共 N 人）
+    home = client_for(tree.member.user).get(reverse("home")).content.decode()
+    found = re.search(r"本组织第 \d+ 名（共 (\d+) 人）", home)
+    assert found, "the home page shows no 共 N 人"
+    counts["home page"] = int(found.group(1))
+    board = client_for(tree.member.user).get(reverse("my_ranking")).content.decode()
+    found = re.search(r"我的名次：第 \d+ 名 / 共 (\d+) 人", board)
+    assert found, "排行榜 shows no 共 N 人"
+    counts["排行榜, my branch"] = int(found.group(1))
+
+    admin = client_for(tree.admin_a)
+    query = f"?period={month}"
+    dashboard = admin.get(reverse("credits_admin:organization", args=[a.pk]) + query)
+    counts["dashboard of 机关党总支, row 第一党支部"] = _row(dashboard.context["table"].rows, "第一党支部", 2)
+    export = _sheet_rows(admin.get(reverse("credits_admin:organization", args=[a.pk]) + query + "&format=xlsx"))
+    counts["dashboard export"] = _row(export, "第一党支部", 2)
+    own = admin.get(reverse("credits_admin:organization", args=[a1.pk]) + query)
+    counts["dashboard of 第一党支部"] = own.context["score"].members
+    assert f"党员 {A1_MEMBERS}" in own.content.decode()
+
+    ranking_url = reverse("credits_admin:organization_ranking", args=[a.pk]) + query
+    counts["organization ranking"] = _row(admin.get(ranking_url).context["table"].rows, "第一党支部", 3)
+    counts["organization ranking export"] = _row(_sheet_rows(admin.get(ranking_url + "&format=xlsx")), "第一党支部", 3)
+
+    counts["score row (incremental)"] = OrganizationScore.objects.get(organization=a1, period=month).members
+    recompute.recompute([month])
+    counts["score row (recomputed)"] = OrganizationScore.objects.get(organization=a1, period=month).members
+
+    today = timezone.localdate()
+    task = create_task(title="党章学习任务", organization=a, starts_on=today, ends_on=today + dt.timedelta(days=3),
+                       pages=[make_course()], created_by=tree.admin_a)
+    detail = admin.get(reverse("courses_admin:task_detail", args=[task.pk]))
+    counts["study task completion"] = next(r.members for r in detail.context["rows"] if r.organization == a1)
+    task_export = _sheet_rows(admin.get(reverse("courses_admin:task_export", args=[task.pk])))
+    counts["study task export"] = _row(task_export, "第一党支部", 2)
+    told = Notification.objects.filter(kind="task_assigned", user__member__organization__path__startswith=a1.path)
+    counts["task notices"] = told.count()
+
+    assert counts == dict.fromkeys(counts, A1_MEMBERS), counts
+    assert OrganizationScore.objects.get(organization=a, period=month).members == A_MEMBERS
+    assert next(r.members for r in detail.context["rows"] if r.organization == a) == A_MEMBERS

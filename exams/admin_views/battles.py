@@ -1,6 +1,6 @@
 """答题PK modes in the Wagtail admin: superusers configure 双人对战 and 四人赛 (banks or tags drawn from, questions,
 seconds per question, speed scoring, the practice-opponent timeout and the credit per battle). The credit's
-daily cap is the credit rule ``quiz-battle`` (source 答题PK) in 学分规则, like every other source."""
+daily cap is the credit rule ``quiz-battle`` (source 答题PK) in 积分规则, like every other source."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ BATTLE_RULE_CODE = "quiz-battle"
 
 def ensure_battle_credit_rule() -> CreditRule:
     """The ledger's rule for 答题PK (source ``battle``): per unit = the battle's credit points (its mode's
-    setting), at most 3 a day; superusers change it in 学分规则 like any other rule."""
+    setting), at most 3 a day; superusers change it in 积分规则 like any other rule."""
     rule, created = CreditRule.objects.get_or_create(
         code=BATTLE_RULE_CODE, defaults={"name": "答题PK", "source_type": SourceType.BATTLE, "basis": Basis.PER_UNIT,
                                          "repeat": Repeat.ONCE})

@@ -39,12 +39,12 @@ def test_it_awards_passed_exams_once_and_refuses_forged_passes(
     bank = make_bank(personas.trainer)
     fill_bank(bank, "single", 5)
     exam = make_exam(personas.trainer, bank)
-    failed = _attempt(personas.member, exam, 1, "40", False)
+    failed = _attempt(personas.member, exam, 1, "4", False)
     payload = {"member_id": personas.member.pk, "exam_id": exam.pk, "score": Decimal("100"), "passed": True}
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, attempt_id=failed.pk, **payload)  # forged: not passed
     assert CreditEntry.objects.count() == 0
-    passed = _attempt(personas.member, exam, 2, "85", True)
+    passed = _attempt(personas.member, exam, 2, "8.5", True)  # 85 % of the 10-point exam
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # the event's score is not trusted
         attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # replay
@@ -98,7 +98,7 @@ def test_it_shows_a_pass_rate_as_soon_as_an_attempt_is_graded(
     exam = make_exam(personas.trainer, bank)
     other = make_exam(personas.trainer, bank)
     key = f"{timezone.localdate():%Y-%m}"
-    for attempt in (_attempt(personas.member, exam, 1, "85", True), _attempt(personas.member, other, 1, "20", False)):
+    for attempt in (_attempt(personas.member, exam, 1, "8.5", True), _attempt(personas.member, other, 1, "2", False)):
         payload = {"member_id": personas.member.pk, "exam_id": attempt.exam_id, "score": attempt.score,
                    "passed": attempt.passed, "attempt_id": attempt.pk}
         with django_capture_on_commit_callbacks(execute=True):
@@ -126,7 +126,7 @@ def test_it_names_the_exam_and_practice_day_in_the_ledger_drill_down(
     bank = make_bank(personas.trainer)
     fill_bank(bank, "single", 5)
     exam = make_exam(personas.trainer, bank, title="党章知识测验")
-    passed = _attempt(personas.member, exam, 1, "85", True)
+    passed = _attempt(personas.member, exam, 1, "8.5", True)
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, member_id=personas.member.pk, exam_id=exam.pk, attempt_id=passed.pk,
                             score=passed.score, passed=True)

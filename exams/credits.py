@@ -25,7 +25,7 @@ def verify_exam_passed(member_id: int, exam_id: int) -> bool:
     return Attempt.objects.filter(member_id=member_id, exam_id=exam_id, passed=True).exists()
 
 
-def first_pass_score(member_id: int, exam_id: int) -> Decimal | None:
+def first_pass_percent(member_id: int, exam_id: int) -> Decimal | None:
     """The exam source's quantity: the first passed attempt's score as a percentage (0–100) of the paper's
     total points, so the score bands of a credit rule (the default 60/80/90) mean the same thing on a 10-point
     quiz and a 100-point exam. One award per exam, whatever is retaken later. Rounded down to 0.01 so that
@@ -116,6 +116,6 @@ def describe_practice_days(day_ids: list[int]) -> dict[int, tuple[str, str | Non
 
 
 def register_credit_sources() -> None:
-    register_source_verifier("exam", verify_exam_passed, first_pass_score, describe_exams)
+    register_source_verifier("exam", verify_exam_passed, first_pass_percent, describe_exams)
     register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days,
                              pending_practice_days)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from school.credits.periods import Period, period_bounds
-from school.credits.rules import register_source_verifier
+from school.credits.rules import CENT, register_source_verifier
 
 
 def verify_exam_passed(member_id: int, exam_id: int) -> bool:
@@ -24,13 +25,29 @@ def verify_exam_passed(member_id: int, exam_id: int) -> bool:
     return Attempt.objects.filter(member_id=member_id, exam_id=exam_id, passed=True).exists()
 
 
-def first_pass_score(member_id: int, exam_id: int) -> Decimal | None:
-    """The score of the first passed attempt: one award per exam, whatever is retaken later."""
+def first_pass_percent(member_id: int, exam_id: int) -> Decimal | None:
+    """The exam source's quantity: the first passed attempt's score as a percentage (0–100) of the paper's
+    total points, so the score bands of a credit rule (the default 60/80/90) mean the same thing on a 10-point
+    quiz and a 100-point exam. One award per exam, whatever is retaken later. Rounded down to 0.01 so that
+    no band is reached by rounding (59.996 % stays below 60)."""
     from .models import Attempt
 
     attempt = (Attempt.objects.filter(member_id=member_id, exam_id=exam_id, passed=True)
-               .order_by("submitted_at", "pk").first())
-    return attempt.score if attempt is not None else None
+               .select_related("exam").order_by("submitted_at", "pk").first())
+    if attempt is None or attempt.score is None:
+        return None
+    total = attempt_total_points(attempt)
+    if total <= 0:
+        return None
+    return (attempt.score * 100 / total).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def attempt_total_points(attempt: Any) -> Decimal:
+    """The total points of the paper the attempt was graded on: the sections' maxima recorded at grading
+    (a later edit of the exam's sections does not change an earned percentage); the exam's current total
+    for an attempt without them."""
+    maxima = [Decimal(str(s["max"])) for s in attempt.section_scores or [] if isinstance(s, dict) and "max" in s]
+    return sum(maxima, Decimal(0)) if maxima else Decimal(attempt.exam.total_points)
 
 
 def verify_practice_day(member_id: int, day_id: int) -> bool:
@@ -123,7 +140,7 @@ def describe_battles(battle_ids: list[int]) -> dict[int, tuple[str, str | None]]
 
 
 def register_credit_sources() -> None:
-    register_source_verifier("exam", verify_exam_passed, first_pass_score, describe_exams)
+    register_source_verifier("exam", verify_exam_passed, first_pass_percent, describe_exams)
     register_source_verifier("practice", verify_practice_day, practice_points, describe_practice_days,
                              pending_practice_days)
     register_source_verifier("battle", verify_battle, battle_points, describe_battles)

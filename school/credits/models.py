@@ -71,7 +71,8 @@ class CreditRuleVersion(models.Model):
     factor = models.DecimalField(_("points per unit"), max_digits=8, decimal_places=2, default=Decimal("0"),
                                  help_text=_("Per credit hour, practice point or minute (per-unit basis)."))
     bands = models.JSONField(_("score bands"), default=list, blank=True,
-                             help_text=_('Score bands as [[minimum score, points], ...], e.g. [[60, 1], [90, 2]].'))
+                             help_text=_('Score bands as [[minimum score in percent of the total, points], ...], '
+                                         'e.g. [[60, 1], [90, 2]].'))
     daily_cap = models.DecimalField(_("daily cap"), max_digits=8, decimal_places=2, null=True, blank=True,
                                     help_text=_("At most this many points a day from this rule; empty = no cap."))
     effective_from = models.DateField(_("effective from"))

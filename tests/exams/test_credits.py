@@ -39,12 +39,12 @@ def test_it_awards_passed_exams_once_and_refuses_forged_passes(
     bank = make_bank(personas.trainer)
     fill_bank(bank, "single", 5)
     exam = make_exam(personas.trainer, bank)
-    failed = _attempt(personas.member, exam, 1, "40", False)
+    failed = _attempt(personas.member, exam, 1, "4", False)
     payload = {"member_id": personas.member.pk, "exam_id": exam.pk, "score": Decimal("100"), "passed": True}
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, attempt_id=failed.pk, **payload)  # forged: not passed
     assert CreditEntry.objects.count() == 0
-    passed = _attempt(personas.member, exam, 2, "85", True)
+    passed = _attempt(personas.member, exam, 2, "8.5", True)  # 85 % of the 10-point exam
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # the event's score is not trusted
         attempt_passed.send(sender=Attempt, attempt_id=passed.pk, **payload)  # replay
@@ -98,7 +98,7 @@ def test_it_shows_a_pass_rate_as_soon_as_an_attempt_is_graded(
     exam = make_exam(personas.trainer, bank)
     other = make_exam(personas.trainer, bank)
     key = f"{timezone.localdate():%Y-%m}"
-    for attempt in (_attempt(personas.member, exam, 1, "85", True), _attempt(personas.member, other, 1, "20", False)):
+    for attempt in (_attempt(personas.member, exam, 1, "8.5", True), _attempt(personas.member, other, 1, "2", False)):
         payload = {"member_id": personas.member.pk, "exam_id": attempt.exam_id, "score": attempt.score,
                    "passed": attempt.passed, "attempt_id": attempt.pk}
         with django_capture_on_commit_callbacks(execute=True):
@@ -126,7 +126,7 @@ def test_it_names_the_exam_and_practice_day_in_the_ledger_drill_down(
     bank = make_bank(personas.trainer)
     fill_bank(bank, "single", 5)
     exam = make_exam(personas.trainer, bank, title="党章知识测验")
-    passed = _attempt(personas.member, exam, 1, "85", True)
+    passed = _attempt(personas.member, exam, 1, "8.5", True)
     with django_capture_on_commit_callbacks(execute=True):
         attempt_passed.send(sender=Attempt, member_id=personas.member.pk, exam_id=exam.pk, attempt_id=passed.pk,
                             score=passed.score, passed=True)
@@ -139,3 +139,47 @@ def test_it_names_the_exam_and_practice_day_in_the_ledger_drill_down(
     assert f'<a href="{reverse("exams:detail", args=[exam.pk])}">党章知识测验</a>' in html
     assert f"每日答题 {yesterday.isoformat()}（答对 4/5）" in html
     assert "<strong>小明</strong>" in html
+
+
+def _submit_with_correct(member: Any, exam: Any, correct: int) -> Attempt:
+    """``member`` answers the first ``correct`` questions of a new attempt right, leaves the rest blank, submits."""
+    from exams.models import QuestionVersion
+    from exams.services import do_save_answer, do_start_attempt, do_submit_attempt
+    from exams.services.grading import to_displayed
+
+    attempt, _created = do_start_attempt(member, exam)
+    for item in attempt.paper[:correct]:
+        version = QuestionVersion.objects.get(pk=item["v"])
+        do_save_answer(attempt, item["v"], to_displayed(version.answer, item["p"])[0])
+    return do_submit_attempt(attempt.pk)[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("correct", "pass_mark", "percent", "points"), [
+    (5, "6", "100.00", "6.00"),  # all right: the 90 % band
+    (4, "6", "80.00", "4.00"),   # 8 of 10: the 80 % band
+    (3, "6", "60.00", "2.00"),   # 6 of 10: the 60 % band
+    (2, "4", "40.00", "0.00"),   # passed (a low pass mark) but below 60 %: no band
+])
+def test_it_scores_the_exam_bands_on_the_percentage_of_a_10_point_exam(
+        personas: Any, run_tasks: None, django_capture_on_commit_callbacks: Any,
+        correct: int, pass_mark: str, percent: str, points: str) -> None:
+    """5 questions × 2 points: the default bands (60/80/90) are percentages of the exam's 10 points, not raw
+    scores (a fully correct 10/10 used to earn 0.00). The recompute keeps the same figures."""
+    ensure_default_rules(dt.date(2026, 1, 1))
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, pass_mark=Decimal(pass_mark))
+    assert exam.total_points == Decimal(10)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = _submit_with_correct(personas.member, exam, correct)
+    assert attempt.passed and attempt.score == Decimal(2 * correct)
+    entry = CreditEntry.objects.get(member=personas.member, source_type="exam", source_id=exam.pk)
+    assert (entry.quantity, entry.raw_points, entry.points) == (Decimal(percent), Decimal(points), Decimal(points))
+    key = f"{timezone.localdate():%Y-%m}"
+    before = sorted(OrganizationScore.objects.filter(period=key).values_list("organization_id", "points", "score"))
+    recompute([key])
+    after = sorted(OrganizationScore.objects.filter(period=key, organization_id__in=[r[0] for r in before])
+                   .values_list("organization_id", "points", "score"))
+    assert after == before
+    assert OrganizationScore.objects.get(organization=personas.a1, period=key).points == Decimal(points)

@@ -12,6 +12,7 @@ import re
 import stat
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -289,7 +290,11 @@ def test_it_awards_a_passed_exam_once_when_the_worker_dies_between_the_commit_an
         kill(machine_b)
     entry = CreditEntry.objects.get()
     assert (entry.member_id, entry.source_type, entry.source_id) == (member.pk, "exam", exam.pk)
-    assert entry.quantity == Attempt.objects.get(pk=attempt.pk).score  # the score the exam recorded
+    # All 5 questions × 2 points right: 10 of 10 points, i.e. 100 % of the exam, the top score band of the
+    # default rule (90 % and more: 6 points). The quantity is the percentage, not the raw score (10), which
+    # the 60/80/90 bands used to be compared with (and earned 0.00).
+    assert Attempt.objects.get(pk=attempt.pk).score == Decimal("10.00")
+    assert (entry.quantity, entry.points) == (Decimal("100.00"), Decimal("6.00"))
     assert not OutboxTask.objects.exists()
     assert "succeeded" not in log_a.read_text()  # the killed machine finished nothing
 

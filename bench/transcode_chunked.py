@@ -31,6 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its waited-for children (the ffmpeg runs), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return round(ticks / os.sysconf("SC_CLK_TCK"), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=120)
@@ -91,10 +98,10 @@ def main() -> None:
 
     def ready_seconds(workers: int) -> tuple[float, Video]:
         procs = [
-            subprocess.Popen(  # noqa: S603 - fixed argument list
+            subprocess.Popen(
                 ["taskset", "-c", str(core), str(ROOT / ".venv" / "bin" / "celery"), "-A", "school", "worker",
                  "-Q", "media", "-c", "1", "-P", "solo", "-n", f"bench{core}-{workers}@%h", "--without-gossip",
-                 "--without-mingle", "--without-heartbeat", "-l", "warning"],
+                 "--without-mingle", "--without-heartbeat", "-l", "info"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(scratch / f"worker{core}-{workers}.log", "w"),  # noqa: SIM115
             )
             for core in range(workers)
@@ -115,8 +122,13 @@ def main() -> None:
             elapsed = time.monotonic() - started
             if video.state != VideoState.READY:
                 raise SystemExit(f"video failed: {video.failure_reason}\n{video.failure_detail[-2000:]}")
+            time.sleep(1)
+            cpu_seconds.append([_cpu_seconds(proc.pid) for proc in procs])
+            handled = [(scratch / f"worker{core}-{workers}.log").read_text().count("transcode_chunk[")
+                       // 2 for core in range(workers)]
             print(f"# {workers} worker(s), one core each: ready after {elapsed:.1f} s "
-                  f"({video.chunks.filter(kind='video').count()} chunks)", flush=True)
+                  f"({video.chunks.filter(kind='video').count()} chunks; steps run per worker {handled}; "
+                  f"load average {os.getloadavg()[0]:.1f})", flush=True)
             return elapsed, video
         finally:
             for proc in procs:
@@ -124,8 +136,14 @@ def main() -> None:
             for proc in procs:
                 proc.wait(timeout=30)
 
+    cpu_seconds: list[list[float]] = []
     one, _ = ready_seconds(1)
     two, video = ready_seconds(2)
+    # Wall time on a shared machine swings with the other load; the CPU seconds each worker (with its
+    # ffmpeg children) used show how evenly the work was spread: the busiest worker is the critical path.
+    print(f"# CPU seconds per worker: one worker {cpu_seconds[0]}, two workers {cpu_seconds[1]}; CPU-time "
+          f"speedup (one worker's CPU / the busiest of two) {sum(cpu_seconds[0]) / max(cpu_seconds[1]):.3f}",
+          flush=True)
 
     # The one-process ladder at the same settings, for the quality comparison.
     info = probe(str(source))
@@ -149,7 +167,7 @@ def main() -> None:
     )
     match = re.search(r"All:([\d.]+)", result.stderr)
     assert match, result.stderr[-2000:]
-    print(f"# SSIM line: {result.stderr.strip().splitlines()[-1]}", flush=True)
+    print(f"# {next(line for line in result.stderr.splitlines() if 'SSIM' in line).strip()}", flush=True)
 
     print(f"metric chunked_speedup_2_workers {one / two:.3f}")
     print(f"metric chunked_quality_delta {float(match.group(1)):.4f}")

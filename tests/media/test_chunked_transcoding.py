@@ -6,6 +6,7 @@ mid-motion. Celery runs eagerly (each sent task runs at once, as on a worker).""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from collections.abc import Iterator
@@ -91,12 +92,12 @@ def test_a_long_source_is_cut_into_chunks_transcoded_apart_and_stitched_without_
         # Video: one packet per frame, each exactly one frame after the one before it, across every join.
         frames = sorted(pts for pts, _ in packets(playlist_path, "v"))
         step = 90000 // FPS
-        deltas = {later - earlier for earlier, later in zip(frames, frames[1:], strict=False)}
+        deltas = {later - earlier for earlier, later in itertools.pairwise(frames)}
         assert deltas == {step}, f"{uri}: frame steps {sorted(deltas)[:5]}…"
         assert abs(len(frames) - SECONDS * FPS) <= 1
         # Audio: packets follow each other without a gap or overlap.
         audio = sorted(packets(playlist_path, "a"))
-        gaps = {later[0] - (earlier[0] + earlier[1]) for earlier, later in zip(audio, audio[1:], strict=False)}
+        gaps = {later[0] - (earlier[0] + earlier[1]) for earlier, later in itertools.pairwise(audio)}
         assert max(abs(gap) for gap in gaps) <= 2, f"{uri}: audio gaps {sorted(gaps)}"
         assert abs(playlist.duration - SECONDS) <= 1 / FPS + 0.05
     assert len(segment_counts) == 1, "the rungs' segments have different boundaries"

@@ -258,3 +258,44 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} {self.offset}/{self.length}"
+
+
+class ChunkKind(models.TextChoices):
+    VIDEO = "video", _("Video chunk")
+    AUDIO = "audio", _("Audio")
+    FINISH = "finish", _("Stitching")
+
+
+class ChunkState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class VideoChunk(models.Model):
+    """One step of a chunked transcode (long sources): a video chunk that makes every rung, the audio
+    of every rung, or the stitching that runs once all others are done. Rows belong to one claim of the
+    video (``run_token`` = the video's ``claim_token``); each step is claimed on its own with a token
+    and a heartbeat, like a video, so a dead worker loses only its step."""
+
+    video = models.ForeignKey(Video, related_name="chunks", on_delete=models.CASCADE)
+    run_token = models.CharField(max_length=32)
+    kind = models.CharField(max_length=8, choices=ChunkKind.choices)
+    index = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=255, blank=True, help_text="chunk file, relative to the work folder")
+    state = models.CharField(max_length=12, choices=ChunkState.choices, default=ChunkState.PENDING)
+    claim_token = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    failure_detail = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["video", "run_token", "kind", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "run_token", "kind", "index"], name="media_chunk_unique_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id} {self.kind} {self.index}"

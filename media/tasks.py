@@ -30,6 +30,8 @@ def recover_stalled_videos() -> list[int]:
     ids = services.claim_stalled_videos()
     for video_id in ids:
         outbox.send(transcode_video, video_id)
+    for step_id in services.claim_stalled_steps():
+        outbox.send(transcode_chunk, step_id)
     return ids
 
 
@@ -40,3 +42,16 @@ def clean_abandoned_uploads() -> int:
     from .services.uploads import do_clean_abandoned_uploads
 
     return do_clean_abandoned_uploads()
+
+
+@shared_task(queue="media", acks_late=False, soft_time_limit=settings.MEDIA_TRANSCODE_SOFT_TIME_LIMIT,
+             time_limit=settings.MEDIA_TRANSCODE_SOFT_TIME_LIMIT + 600)
+def transcode_chunk(step_id: int) -> str:
+    """One step of a chunked transcode (a chunk, the audio or the stitching). Safe to run twice: the
+    step is claimed with a conditional UPDATE; a copy that finds it claimed by a live worker, done, or
+    belonging to an earlier claim of the video returns. A failed step is sent again alone; the step
+    that completes the last chunk sends the stitching."""
+    outcome, follow_up = services.run_chunk_step(step_id)
+    for next_id in follow_up:
+        outbox.send(transcode_chunk, next_id)
+    return outcome

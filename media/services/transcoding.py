@@ -30,7 +30,7 @@ from ..processing import ProbeError, ProbeResult, ffmpeg_binary, probe
 from ..processing import ladder as ladder_mod
 from ..processing.playlists import Measured, master_playlist, measure, read_media_playlist
 from ..processing.runner import FfmpegFailed, FfmpegStalled, run
-from . import failures
+from . import chunked, failures
 from .failures import Rejected
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,23 @@ def claim_stalled_videos(queued_for: timedelta = timedelta(minutes=10)) -> list[
     dead = Q(state=VideoState.PROCESSING, heartbeat_at__lt=stale)
     lost = Q(state=VideoState.QUEUED, updated_at__lt=now - queued_for)
     claimed: list[int] = []
-    for video_id in Video.objects.filter(dead | lost).values_list("pk", flat=True)[:100]:
+    # A chunked run is not dead while its steps wait in the queue: its steps are swept on their own
+    # (``chunked.claim_stalled_steps``).
+    stalled = Video.objects.filter(dead | lost).exclude(state=VideoState.PROCESSING, chunks__run_token=F("claim_token"))
+    for video_id in stalled.values_list("pk", flat=True).distinct()[:100]:
         if Video.objects.filter(dead | lost, pk=video_id).update(state=VideoState.QUEUED, updated_at=now):
             logger.info("video %s: transcode sent again (stalled)", video_id)
             claimed.append(video_id)
     return claimed
+
+
+def _send_steps(step_ids: list[int]) -> None:
+    from school import outbox
+
+    from ..tasks import transcode_chunk
+
+    for step_id in step_ids:  # a group: one message per step, any free media worker takes any of them
+        outbox.send(transcode_chunk, step_id)
 
 
 def _mine(video_id: int, token: str) -> Q:
@@ -114,7 +126,8 @@ def _fail(video_id: int, token: str, reason: object, detail: str) -> None:
 
 
 def process_video(video_id: int, timings: Timings | None = None) -> str:
-    """Transcode one video. Returns "ready", "failed", "busy" (another live worker has it),
+    """Transcode one video. Returns "ready", "failed", "chunked" (a long source: the chunk tasks
+    carry on, ``media.services.chunked``), "busy" (another live worker has it),
     "done" (already ready or failed: nothing to do) or "missing"."""
     started = time.monotonic()
     token = _claim(video_id)
@@ -130,10 +143,15 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
     for leftover in scratch.glob(f"{video.storage_key}-*"):  # half output of a worker that died
         shutil.rmtree(leftover, ignore_errors=True)
     workdir = scratch / f"{video.storage_key}-{token}"
+    keep_workdir = False
     try:
         with translation.override(settings.LANGUAGE_CODE):  # reasons are stored in the site's language
             _transcode(video, token, workdir, timings)
         outcome = "ready"
+    except chunked.HandedToChunks as handed:
+        keep_workdir = True  # the chunk steps work in it; the stitching step removes it
+        _send_steps(handed.args[0])
+        outcome = "chunked"
     except Rejected as rejected:
         logger.info("video %s rejected: %s", video_id, rejected.reason)
         _fail(video_id, token, rejected.reason, rejected.detail)
@@ -146,8 +164,9 @@ def process_video(video_id: int, timings: Timings | None = None) -> str:
         _fail(video_id, token, failures.INTERNAL, traceback.format_exc())
         outcome = "failed"
     finally:
-        for leftover in scratch.glob(f"{workdir.name}*"):  # every stage's folder
-            shutil.rmtree(leftover, ignore_errors=True)
+        if not keep_workdir:
+            for leftover in scratch.glob(f"{workdir.name}*"):  # every stage's folder
+                shutil.rmtree(leftover, ignore_errors=True)
     timings.total = time.monotonic() - started
     return outcome
 
@@ -185,6 +204,8 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
     timings.probe = time.monotonic() - clock
     width, height = info.display_size
     assert info.duration is not None
+    if chunked.wanted(info):
+        raise chunked.HandedToChunks(chunked.start(video, token, workdir, info))
     config = ladder_settings()
     fps = ladder_mod.output_fps(info.fps, config.max_fps)
     rungs = ladder_mod.plan(width, height, fps, config, has_video=info.has_video)

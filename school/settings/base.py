@@ -586,3 +586,11 @@ CELERY_BEAT_SCHEDULE["exams-sweep-expired-attempts"] = {
     "schedule": EXAMS_SWEEP_INTERVAL_SECONDS,
     "options": {"queue": "default", "expires": EXAMS_SWEEP_INTERVAL_SECONDS},
 }
+
+# Long sources are transcoded in chunks spread over the `media` workers (docs/media.md, "Chunked
+# transcoding"): sources longer than MEDIA_CHUNK_THRESHOLD_SECONDS are cut at keyframes into chunks of
+# about MEDIA_CHUNK_SECONDS (stream copy); a chunk that fails is retried alone up to
+# MEDIA_CHUNK_MAX_ATTEMPTS times before the video fails.
+MEDIA_CHUNK_THRESHOLD_SECONDS = env_float("MEDIA_CHUNK_THRESHOLD_SECONDS", 300.0, minimum=1.0)
+MEDIA_CHUNK_SECONDS = env_float("MEDIA_CHUNK_SECONDS", 120.0, minimum=1.0)
+MEDIA_CHUNK_MAX_ATTEMPTS = env_int("MEDIA_CHUNK_MAX_ATTEMPTS", 3, minimum=1)

@@ -204,8 +204,6 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
     timings.probe = time.monotonic() - clock
     width, height = info.display_size
     assert info.duration is not None
-    if chunked.wanted(info):
-        raise chunked.HandedToChunks(chunked.start(video, token, workdir, info))
     config = ladder_settings()
     fps = ladder_mod.output_fps(info.fps, config.max_fps)
     rungs = ladder_mod.plan(width, height, fps, config, has_video=info.has_video)
@@ -215,6 +213,8 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
         audio_codec=info.audio_codec, rotation=info.rotation, playable=False,
         planned_rungs=[rung.name for rung in sorted(rungs, key=lambda rung: (rung.width * rung.height, rung.name))],
     )
+    if chunked.wanted(info):  # long sources: chunk steps on the media workers, every rung published at once
+        raise chunked.HandedToChunks(chunked.start(video, token, workdir, info))
     poster_dims = ladder_mod.poster_size(width, height, posters.POSTER_LONGEST) if info.has_video else None
     weights = [ladder_mod.stage_weight(stage, width * height) for stage in plan]
     measured: list[Measured] = []

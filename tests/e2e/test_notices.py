@@ -12,7 +12,7 @@ import pytest
 from courses.models import NoticePage, NoticeRead
 from courses.services.site import ensure_site_pages
 from school.models import Notification
-from tests.e2e.conftest import PHONE, login, shot
+from tests.e2e.conftest import PHONE, choose_organization, login, shot
 from tests.e2e.journey_steps import DESKTOP
 from tests.factories import PASSWORD
 
@@ -54,7 +54,7 @@ def test_it_publishes_a_notice_that_members_read_and_the_rest_are_reminded(
     root.fill("#id_title", TITLE)
     root.locator(".Draftail-Editor [contenteditable=true]").first.click()
     root.keyboard.type("请各党支部于7月1日上午9时组织党员参加主题党日活动。")
-    root.select_option("#id_target_organizations", label=personas.branch_group_a.name)
+    choose_organization(root, "id_target_organizations", personas.branch_group_a.name)  # the tree chooser
     root.check("#id_requires_confirmation")
     shot(root, "notice-01-editor")
     root.click("footer [data-w-dropdown-target=toggle]")

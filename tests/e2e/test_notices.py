@@ -5,9 +5,11 @@ Screenshots: test-artifacts/notice-*.png."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from courses.models import NoticePage, NoticeRead
 from courses.services.site import ensure_site_pages
@@ -73,6 +75,14 @@ def test_it_publishes_a_notice_that_members_read_and_the_rest_are_reminded(
     row = admin.locator(f"[data-notice='{notice.pk}']")
     assert row.locator("td").nth(4).inner_text().strip() == "0%"
     shot(admin, "notice-03-admin-before")
+    # Two days later nobody has read it yet: the administrator's dashboard lists it among the to-dos.
+    NoticePage.objects.filter(pk=notice.pk).update(first_published_at=timezone.now() - dt.timedelta(days=2))
+    dashboard = admin.context.new_page()
+    dashboard.goto(f"{base}/admin/")
+    assert "已读 0 / 2 人（0%）" in dashboard.locator("[data-todo='notices_low_read']").inner_text()
+    shot(dashboard, "notice-03b-admin-dashboard-low-read")
+    dashboard.close()
+    NoticePage.objects.filter(pk=notice.pk).update(first_published_at=timezone.now())
 
     # 小明 on his phone: the badge on 通知公告 and the home panel; he opens the notice and confirms it.
     member = phone_page

@@ -114,6 +114,19 @@ class CoursePageForm(WagtailAdminPageForm):
         return value
 
 
+class NoticePageForm(WagtailAdminPageForm):
+    """The notice editor: its target organizations are picked with the organization chooser, within the
+    editor's scope (as a course's 限定组织), keeping targets chosen earlier by someone with a wider scope."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "target_organizations" in self.fields:
+            old = self.fields["target_organizations"]
+            chooser = OrganizationMultipleChooserField(label=old.label, help_text=old.help_text, required=True)
+            chooser.limit_to(self.for_user, self.initial.get("target_organizations") or ())
+            self.fields["target_organizations"] = chooser
+
+
 def documents_current_first() -> Any:
     """Policy documents for choosers: versions in force first, each title's newest version before older ones."""
     from django.db.models import Case, F, IntegerField, Value, When

@@ -141,3 +141,24 @@ def study_task_todos(request: HttpRequest) -> list[Todo]:
         for task in due[:SHOWN_ITEMS])
     return [Todo("study_tasks_due", gettext("Study tasks due within a week"), count, 50,
                  reverse("courses_admin:tasks"), items, urgent=True)]
+
+
+@hooks.register(ADMIN_TODOS)
+def low_read_notice_todos(request: HttpRequest) -> list[Todo]:
+    """For organization administrators: published notices of their scope that too few members have read
+    (``COURSES_NOTICE_LOW_READ_RATE``), each linking to its 阅读情况 page."""
+    if not is_org_admin(request.user):
+        return []
+    from django.utils.translation import gettext
+
+    from .services.notices import notices_with_low_read_rates
+
+    low = notices_with_low_read_rates(request.user)
+    if not low:
+        return []
+    items = tuple(TodoItem(notice.title, reverse("courses_admin:notice_detail", args=[notice.pk]), gettext(
+        "read %(read)d of %(members)d (%(rate)d%%)") % {"read": totals.read, "members": totals.members,
+                                                         "rate": totals.rate})
+        for notice, totals in low[:SHOWN_ITEMS])
+    return [Todo("notices_low_read", gettext("Notices with low read rates"), len(low), 60,
+                 reverse("courses_admin:notices"), items)]

@@ -17,6 +17,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ..forms import NoticePageForm
+
 
 class NoticeIndexPage(Page):
     """The notice board (通知公告): lists the notices targeted at the member's organization."""
@@ -56,6 +58,7 @@ class NoticePage(Page):
 
     parent_page_types = ["courses.NoticeIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = NoticePageForm
     template = "courses/notice_page.html"
     content_panels = [
         *Page.content_panels,

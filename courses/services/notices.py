@@ -248,3 +248,31 @@ def do_remind_notice_unread(actor: Any, notice: NoticePage, visible_members: Que
     return request_reminders(actor, ids, item_key=notice_item_key(notice),
                              title=_("Please read the notice: %(title)s") % {"title": notice.title},
                              url=notice.url or "")
+
+
+LOW_READ_CANDIDATES = 50  # the newest published notices the 阅读情况 screen lists first
+
+
+def notices_with_low_read_rates(user: Any) -> list[tuple[NoticePage, OrgReading]]:
+    """The administrator's to-do: published notices of their scope (among the newest ``LOW_READ_CANDIDATES``)
+    published more than a day ago, fewer of whose recipients in the scope have opened them than
+    ``COURSES_NOTICE_LOW_READ_RATE`` percent; the lowest rate first."""
+    from django.conf import settings
+
+    from school.permissions import members_visible_to
+
+    threshold = int(getattr(settings, "COURSES_NOTICE_LOW_READ_RATE", 60))
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    notices = notices_visible_to_admin(user).filter(live=True, first_published_at__lte=day_ago)
+    visible = members_visible_to(user)
+    low = []
+    # Two counts per notice (its targets prefetched): recipients in scope, and how many of them read it.
+    for notice in notices.prefetch_related("target_organizations")[:LOW_READ_CANDIDATES]:
+        ids = recipients(notice).filter(pk__in=visible.values("pk"))
+        members = ids.count()
+        if not members:
+            continue
+        read = NoticeRead.objects.filter(notice=notice, member__in=ids).count()
+        if read * 100 < threshold * members:
+            low.append((notice, OrgReading(Organization(name=""), members=members, read=read)))
+    return sorted(low, key=lambda row: (row[1].read / row[1].members, row[0].pk))

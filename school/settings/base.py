@@ -445,6 +445,8 @@ COURSES_MAX_PLAYBACK_RATE = env_float("COURSES_MAX_PLAYBACK_RATE", 2.0, minimum=
 COURSES_HEARTBEAT_MAX_GAP = env_float("COURSES_HEARTBEAT_MAX_GAP", 45.0, minimum=1.0)
 # Seconds a member must read a policy document (page visible) for it to count as studied.
 COURSES_DOCUMENT_READING_SECONDS = env_int("COURSES_DOCUMENT_READING_SECONDS", 60, minimum=1)
+# Read rate (percent) below which a notice published more than a day ago is an administrator's to-do.
+COURSES_NOTICE_LOW_READ_RATE = env_int("COURSES_NOTICE_LOW_READ_RATE", 60, minimum=0)
 # Credits a read policy document is worth in study tasks.
 COURSES_DOCUMENT_CREDITS = env_float("COURSES_DOCUMENT_CREDITS", 0.5, minimum=0.0)
 # Days before a task's deadline when members behind schedule are reminded (once).

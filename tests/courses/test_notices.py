@@ -132,3 +132,44 @@ def test_it_goes_through_the_same_moderation_workflow_as_courses(personas: Any) 
     assert board.permissions_for_user(personas.trainer).can_add_subpage()
     assert not board.permissions_for_user(personas.trainer).can_publish_subpage()
     assert not NoticePage.objects.get(pk=notice.pk).live
+
+
+def _editor_data(notice: NoticePage, targets: list[Any], **fields: Any) -> dict[str, Any]:
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    data: dict[str, Any] = nested_form_data({
+        "title": fields.get("title", notice.title), "slug": notice.slug,
+        "body": rich_text("<p>请各支部按时参加。</p>"), "attachments": inline_formset([]),
+    })
+    data["target_organizations"] = [org.pk for org in targets]
+    return data
+
+
+def test_the_notice_editor_picks_targets_with_the_chooser_within_the_editors_scope(
+        personas: Any, client_for: Any) -> None:
+    from school import services
+    from tests.factories import make_user
+
+    notice = make_notice("区委通知", targets=[personas.x1], publish=False)
+    trainer_a = make_user("trainer_a")
+    services.grant_trainer(trainer_a)
+    services.grant_org_admin(trainer_a, personas.branch_group_a)
+    client = client_for(trainer_a)
+    url = f"/admin/pages/{notice.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "data-org-chooser" in page and f'value="{personas.x1.pk}" checked' in page
+    revisions = notice.revisions.count()
+    # An organization outside the editor's scope, posted by hand: refused in Chinese, nothing saved.
+    refused = client.post(url, _editor_data(notice, [personas.other_committee], title="改了"))
+    assert refused.status_code == 200, refused
+    assert "不在您可选择的范围内" in refused.content.decode()
+    assert notice.revisions.count() == revisions
+    assert NoticePage.objects.get(pk=notice.pk).title == "区委通知"
+    # X1 (chosen by someone with a wider scope) is kept; A1 is inside the scope: saved as a draft.
+    kept = client.post(url, _editor_data(notice, [personas.x1, personas.a1]))
+    assert kept.status_code == 302
+    latest = NoticePage.objects.get(pk=notice.pk).get_latest_revision_as_object()
+    assert set(latest.target_organizations.all()) == {personas.x1, personas.a1}
+    # Without any target the notice reaches nobody: refused.
+    empty = client.post(url, _editor_data(notice, []))
+    assert empty.status_code == 200 and notice.revisions.count() == revisions + 1

@@ -5,14 +5,16 @@ Screenshots: test-artifacts/notice-*.png."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from courses.models import NoticePage, NoticeRead
 from courses.services.site import ensure_site_pages
 from school.models import Notification
-from tests.e2e.conftest import PHONE, login, shot
+from tests.e2e.conftest import PHONE, choose_organization, login, shot
 from tests.e2e.journey_steps import DESKTOP
 from tests.factories import PASSWORD
 
@@ -54,7 +56,7 @@ def test_it_publishes_a_notice_that_members_read_and_the_rest_are_reminded(
     root.fill("#id_title", TITLE)
     root.locator(".Draftail-Editor [contenteditable=true]").first.click()
     root.keyboard.type("请各党支部于7月1日上午9时组织党员参加主题党日活动。")
-    root.select_option("#id_target_organizations", label=personas.branch_group_a.name)
+    choose_organization(root, "id_target_organizations", personas.branch_group_a.name)  # the tree chooser
     root.check("#id_requires_confirmation")
     shot(root, "notice-01-editor")
     root.click("footer [data-w-dropdown-target=toggle]")
@@ -73,6 +75,14 @@ def test_it_publishes_a_notice_that_members_read_and_the_rest_are_reminded(
     row = admin.locator(f"[data-notice='{notice.pk}']")
     assert row.locator("td").nth(4).inner_text().strip() == "0%"
     shot(admin, "notice-03-admin-before")
+    # Two days later nobody has read it yet: the administrator's dashboard lists it among the to-dos.
+    NoticePage.objects.filter(pk=notice.pk).update(first_published_at=timezone.now() - dt.timedelta(days=2))
+    dashboard = admin.context.new_page()
+    dashboard.goto(f"{base}/admin/")
+    assert "已读 0 / 2 人（0%）" in dashboard.locator("[data-todo='notices_low_read']").inner_text()
+    shot(dashboard, "notice-03b-admin-dashboard-low-read")
+    dashboard.close()
+    NoticePage.objects.filter(pk=notice.pk).update(first_published_at=timezone.now())
 
     # 小明 on his phone: the badge on 通知公告 and the home panel; he opens the notice and confirms it.
     member = phone_page

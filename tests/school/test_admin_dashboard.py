@@ -112,3 +112,39 @@ def test_it_names_the_site_and_brands_the_dashboard_and_login(personas: Personas
     login_page = Client().get("/admin/login/").content.decode()
     assert "登录数字党校管理后台" in login_page and "school/brand/logo.svg" in login_page
     assert "school/brand/admin.css" in login_page and "Sign in to Wagtail" not in login_page
+
+
+@pytest.fixture
+def notices(personas: Personas) -> dict[str, object]:
+    """Notices published two days ago: A's read by one of its two members (50 %), A's read by both, X's read
+    by nobody; and one to A published just now (members have had no time to read it yet)."""
+    from courses.models import NoticePage, NoticeRead
+    from tests.courses.builders import make_notice
+
+    now = timezone.now()
+    half = make_notice("A总支半数已读的通知", targets=[personas.branch_group_a])
+    full = make_notice("A总支全部已读的通知", targets=[personas.branch_group_a])
+    unread_x = make_notice("X委无人阅读的通知", targets=[personas.x1])
+    make_notice("A总支刚发布的通知", targets=[personas.branch_group_a])
+    NoticePage.objects.filter(pk__in=[half.pk, full.pk, unread_x.pk]).update(
+        first_published_at=now - dt.timedelta(days=2))
+    for notice, member in [(half, personas.member), (full, personas.member), (full, personas.member_a2)]:
+        NoticeRead.objects.create(notice=notice, member=member, read_at=now)
+    return {"half": half, "unread_x": unread_x}
+
+
+def test_it_shows_administrators_the_notices_of_their_scope_few_members_have_read(
+        personas: Personas, notices: dict[str, Any], settings: Any) -> None:
+    settings.COURSES_NOTICE_LOW_READ_RATE = 60
+    client = login(personas.admin_a)
+    assert todos(client) == {"notices_low_read": ["A总支半数已读的通知"]}  # not the fully read, new or X's notice
+    page = lxml.html.document_fromstring(client.get("/admin/").content.decode())
+    link = page.xpath("//li[@data-todo='notices_low_read']//ul//a")[0]
+    assert link.get("href") == f"/admin/courses/notices/{notices['half'].pk}/"  # its 阅读情况 page
+    assert "已读 1 / 2 人（50%）" in link.getparent().text_content()
+    assert client.get(link.get("href")).status_code == 200
+    assert todos(login(personas.admin_x)) == {"notices_low_read": ["X委无人阅读的通知"]}
+    assert todos(login(personas.superuser))["notices_low_read"] == ["X委无人阅读的通知", "A总支半数已读的通知"]
+    assert "notices_low_read" not in todos(login(personas.trainer))  # no administrator scope
+    settings.COURSES_NOTICE_LOW_READ_RATE = 50  # 50 % read is no longer "low"
+    assert todos(login(personas.admin_a)) == {}

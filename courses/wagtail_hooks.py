@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,30 @@ def check_document_access(document: Any, request: HttpRequest) -> HttpResponse |
         return redirect_to_login(request.get_full_path())
     if not can_download_document(request.user, document):
         raise Http404
+    return None
+
+
+@hooks.register("construct_explorer_page_queryset")
+def hide_notices_outside_scope(parent_page: Any, pages: Any, request: HttpRequest) -> Any:
+    """An organization administrator's page explorer lists only notices targeted within their subtrees."""
+    from .services.notices import notice_editing_scoped, notices_outside_scope
+
+    if not notice_editing_scoped(request.user):
+        return pages
+    return pages.exclude(pk__in=notices_outside_scope(request.user).values("pk"))
+
+
+@hooks.register("before_edit_page")
+@hooks.register("before_copy_page")
+def check_notice_scope(request: HttpRequest, page: Any) -> None:
+    """An organization administrator opening (or copying) a notice with a target outside their subtrees: 403."""
+    from .models import NoticePage
+    from .services.notices import can_edit_notice
+
+    if not isinstance(page, NoticePage) and page.specific_class is NoticePage:
+        page = page.specific
+    if isinstance(page, NoticePage) and not can_edit_notice(request.user, page):
+        raise PermissionDenied(_("This notice is for organizations outside your scope."))
     return None
 
 

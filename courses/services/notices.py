@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from school.models import Member, Notification, NotificationKind, Organization
 from school.models.members import MemberStatus
-from school.permissions import admin_paths, is_trainer, member_of
+from school.permissions import ORG_ADMIN_GROUP, admin_paths, is_trainer, member_of
 from school.services.notifications import do_notify, request_reminders
 
 from ..models import NoticePage, NoticeRead
@@ -61,6 +61,32 @@ def can_view_notice(user: Any, notice: NoticePage) -> bool:
             member.organization.path.startswith(p) for p in paths):
         return True
     return _admin_overlaps(user, paths)
+
+
+def notice_editing_scoped(user: Any) -> bool:
+    """Whether the user writes notices only as an organization administrator (group 组织管理员): then they
+    see and edit only notices whose targets all lie within their subtrees. Superusers, trainers and anyone
+    given page permissions by another group (Wagtail's moderators) work on every notice."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser or is_trainer(user):
+        return False
+    return not user.groups.exclude(name=ORG_ADMIN_GROUP).filter(page_permissions__isnull=False).exists()
+
+
+def can_edit_notice(user: Any, notice: NoticePage) -> bool:
+    """May the user open this notice in the page editor (its latest revision's targets count)?"""
+    if not notice_editing_scoped(user):
+        return True
+    paths, roots = _target_paths(notice), admin_paths(user)
+    return bool(paths) and all(any(p.startswith(root) for root in roots) for p in paths)
+
+
+def notices_outside_scope(user: Any) -> QuerySet[NoticePage]:
+    """Notices an organization administrator may not edit: a target outside their subtrees, or none."""
+    inside = Q(pk__in=[])
+    for root in admin_paths(user):
+        inside |= Organization.subtree_q(root, "path")
+    outside = Organization.objects.exclude(inside)
+    return NoticePage.objects.filter(Q(target_organizations__in=outside) | Q(target_organizations__isnull=True))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site, Task, Workflow
 
-from school.permissions import TRAINER_GROUP
+from school.permissions import ORG_ADMIN_GROUP, TRAINER_GROUP
 
 from ..models import CourseCatalogPage, NoticeIndexPage, PolicyDocumentLibraryPage
 
@@ -18,6 +18,9 @@ LIBRARY_SLUG = "library"
 NOTICES_SLUG = "notices"
 # Trainers write and submit for moderation; publishing is the moderators' (Wagtail's default workflow).
 TRAINER_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page")
+# Organization administrators write notices on the notice board the same way (submit for moderation), limited
+# to notices targeted within their subtrees (courses/wagtail_hooks.py); they neither lock nor publish.
+ORG_ADMIN_NOTICE_PERMISSIONS = ("add_page", "change_page")
 # Wagtail's migrations name its default workflow and task in English; trainers see the name on the
 # "submit" button and moderators in the task list. Renamed once, unless someone renamed it already.
 WAGTAIL_DEFAULT_WORKFLOW = "Moderators approval"
@@ -42,7 +45,8 @@ def _site_root() -> Page:
 
 @transaction.atomic
 def ensure_site_pages() -> SitePages:
-    """Create (once) the catalog, the library and the notice board below the site root, let trainers edit them and give
+    """Create (once) the catalog, the library and the notice board below the site root, let trainers edit them (and organization
+    administrators write notices) and give
     Wagtail's default moderation workflow a Chinese name."""
     home = _site_root()
     catalog = CourseCatalogPage.objects.first()
@@ -66,6 +70,10 @@ def ensure_site_pages() -> SitePages:
             GroupPagePermission.objects.get_or_create(group=trainers, page=page,
                                                       permission__codename=codename,
                                                       defaults={"permission": _permission(codename)})
+    org_admins, _created = Group.objects.get_or_create(name=ORG_ADMIN_GROUP)
+    for codename in ORG_ADMIN_NOTICE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(group=org_admins, page=notices, permission__codename=codename,
+                                                  defaults={"permission": _permission(codename)})
     Workflow.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=WORKFLOW_NAME)
     Task.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=WORKFLOW_NAME)
     if not trainers.permissions.filter(codename="access_admin").exists():

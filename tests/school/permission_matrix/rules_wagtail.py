@@ -1,9 +1,10 @@
 """Rules for Wagtail's own admin families (not a test module): a few rules per family, each with the
 concrete outcome per persona.
 
-Who has what in Wagtail: the trainer (group 讲师) has admin access, add/change/lock on the catalog and
-the library page trees and the video permissions; organization administrators (group 组织管理员) have
-admin access only; members have none. Wagtail answers a refused permission with a redirect to the
+Who has what in Wagtail: the trainer (group 讲师) has admin access, add/change/lock on the catalog, the
+library and the notice board page trees and the video permissions; organization administrators (group
+组织管理员) have admin access and add/change on the notice board, limited to notices targeted within their
+subtrees (courses/wagtail_hooks.py); members have none. Wagtail answers a refused permission with a redirect to the
 admin home (``DENIED``) and no admin access at all with the admin login (``ADMIN_LOGIN``).
 """
 
@@ -21,8 +22,10 @@ from .rules import (
     NOT_ALLOWED,
     OK,
     Build,
+    Case,
     Rule,
     by,
+    cases,
     every,
     every_admin,
     rule,
@@ -31,6 +34,8 @@ from .rules import (
 
 ANY_ADMIN = every_admin(OK)  # every user with admin access
 TRAINER_PAGES = by(ADMIN_LOGIN, ADMIN_LOGIN, OK, DENIED, DENIED, OK)  # the trainer's page permissions
+# Page screens that need some page permission: organization administrators have one (the notice board).
+PAGE_WRITERS = TRAINER_PAGES | {"admin_a": OK, "admin_x": OK}
 SUPERUSER = by(ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DENIED, DENIED, OK)
 PUBLIC = every(OK)
 SCOPED_MEDIA_API = ("school/admin_api.py: documents and images only where the user has a collection permission "
@@ -122,11 +127,26 @@ CORE: list[Rule] = [
 ]
 
 PAGES: list[Rule] = [
-    rule("wagtailadmin_explore_root", TRAINER_PAGES | {"trainer": to("wagtailadmin_explore")}),
-    rule(("wagtailadmin_explore", "wagtailadmin_explore_results"), TRAINER_PAGES,
-         kwargs=lambda w: {"parent_page_id": w.catalog.pk}),
-    rule("wagtailadmin_pages:*", TRAINER_PAGES, kwargs=page_ids, exclude=PAGE_SPECIAL),
-    rule(("wagtailadmin_pages:edit", "wagtailadmin_pages:add", "wagtailadmin_pages:revisions_revert"), TRAINER_PAGES,
+    rule("wagtailadmin_explore_root", TRAINER_PAGES | {"trainer": to("wagtailadmin_explore"),
+                                                       "admin_a": to("wagtailadmin_explore"),
+                                                       "admin_x": to("wagtailadmin_explore")}),
+    cases(("wagtailadmin_explore", "wagtailadmin_explore_results"),
+          Case(TRAINER_PAGES | {"admin_a": to("wagtailadmin_explore"), "admin_x": to("wagtailadmin_explore")},
+               kwargs=lambda w: {"parent_page_id": w.catalog.pk}, label="catalog"),
+          # The notice board: each organization administrator lists only notices targeted within their subtrees.
+          Case(PAGE_WRITERS, kwargs=lambda w: {"parent_page_id": w.notice_board.pk}, label="notice board",
+               marker="A总支通知", marker_for=("trainer", "admin_a", "superuser")),
+          why="outside the notice board Wagtail sends organization administrators to the board"),
+    rule("wagtailadmin_pages:*", TRAINER_PAGES, kwargs=page_ids,
+         exclude=(*PAGE_SPECIAL, "wagtailadmin_pages:search*", "wagtailadmin_pages:type_use*")),
+    rule(("wagtailadmin_pages:search*", "wagtailadmin_pages:type_use*"), PAGE_WRITERS, kwargs=page_ids),
+    cases("wagtailadmin_pages:edit",
+          Case(TRAINER_PAGES, TRAINER_PAGES, kwargs=page_ids, label="course"),
+          # A's notice: A's administrator edits it; X's administrator may not open it (Wagtail's "permission denied").
+          Case(TRAINER_PAGES | {"admin_a": OK}, TRAINER_PAGES | {"admin_a": OK},
+               kwargs=lambda w: {**page_ids(w), "page_id": w.notice_a.pk}, label="A's notice"),
+          why="an empty form comes back with its errors"),
+    rule(("wagtailadmin_pages:add", "wagtailadmin_pages:revisions_revert"), TRAINER_PAGES,
          TRAINER_PAGES, kwargs=page_ids, why="an empty form comes back with its errors"),
     rule("wagtailadmin_pages:add_subpage", TRAINER_PAGES, TRAINER_PAGES | {"trainer": NOT_ALLOWED,
                                                                           "superuser": NOT_ALLOWED}, kwargs=page_ids),
@@ -157,14 +177,14 @@ PAGES: list[Rule] = [
     rule("wagtail_bulk_action", ANY_ADMIN, every_admin(to("wagtail_bulk_action")), kwargs=lambda w: {
         "app_label": "wagtailcore", "model_name": "page", "action": "delete"}, query=lambda w: f"id={w.course_a.pk}",
         why="the confirmation lists what the user may not delete; an empty form goes back to it"),
-    rule(("wagtailforms:index", "wagtailforms:index_results"), TRAINER_PAGES),
+    rule(("wagtailforms:index", "wagtailforms:index_results"), PAGE_WRITERS),
     rule(("wagtailforms:list_submissions", "wagtailforms:list_submissions_results"), every_admin(MISSING),
          kwargs=lambda w: {"page_id": w.course_a.pk}, why="the project has no form pages"),
     rule("wagtailforms:delete_submissions", every_admin(DENIED), kwargs=lambda w: {"page_id": w.course_a.pk}),
     rule("wagtailadmin_reports:locked_pages*", SUPERUSER),
     rule("wagtailadmin_reports:site_history*", ANY_ADMIN, why="each user sees the log of what they may see"),
-    rule("wagtailadmin_reports:*", TRAINER_PAGES, exclude=("wagtailadmin_reports:locked_pages*",
-                                                          "wagtailadmin_reports:site_history*")),
+    rule("wagtailadmin_reports:*", PAGE_WRITERS, exclude=("wagtailadmin_reports:locked_pages*",
+                                                         "wagtailadmin_reports:site_history*")),
 ]
 
 MEDIA: list[Rule] = [

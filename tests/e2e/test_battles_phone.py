@@ -131,7 +131,7 @@ def test_it_matches_two_members_who_play_a_duel_to_the_same_result_and_credits_b
             assert (entry.source_id, entry.points) == (battle.pk, 1)
         pages[1].click("#final-link")
         pages[1].wait_for_url("**/result/")
-        assert "解析" in pages[1].content() and "获得学分：1" in pages[1].content()
+        assert "解析" in pages[1].content() and "获得积分：1" in pages[1].content()
         shot(pages[1], "battles-05-result")
     finally:
         for context in contexts:

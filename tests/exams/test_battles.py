@@ -10,6 +10,7 @@ connections around every database call, as in production."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
@@ -305,7 +306,10 @@ def test_it_opens_a_private_room_by_invitation_and_starts_it_when_full(
 # --- Sockets ----------------------------------------------------------------------------------------
 
 def run(coro: Callable[[], Awaitable[None]]) -> None:
-    async_to_sync(coro)()
+    """Run the socket scenario in a thread of its own: an earlier browser test in the same process (Playwright's
+    sync API) can leave an event loop marked running in this one, where ``async_to_sync`` refuses to run."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(async_to_sync(coro)).result()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_port(server: subprocess.Popen[bytes], port: int, name: str, seconds: float = 60) -> None:
+    """Until ``server`` accepts connections on ``port``; fails if it exits or takes longer than ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def gunicorn(workers: int, timeout: int = 120) -> Iterator[int]:
     """Serve school.wsgi with the benchmark's environment (VAR_DIR, DATABASE_URL); yields the port."""
@@ -31,15 +44,7 @@ def gunicorn(workers: int, timeout: int = 120) -> Iterator[int]:
         [str(ROOT / ".venv/bin/gunicorn"), "school.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "--timeout", str(timeout), "--preload"], cwd=ROOT, env=env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
+        wait_for_port(server, port, "gunicorn")
         yield port
     finally:
         os.killpg(server.pid, signal.SIGTERM)

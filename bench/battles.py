@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _django import ROOT, login_cookie, metric, setup
-from _gunicorn import free_port
+from _gunicorn import free_port, wait_for_port
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -244,17 +244,7 @@ def main() -> None:
     server = subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0", "--websocket_connect_timeout", "30",
                                "bench._battles_asgi:application"], cwd=ROOT, env=env, start_new_session=True)
     try:
-        import socket
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("daphne did not start") from None
-                time.sleep(0.2)
+        wait_for_port(server, port, "daphne")
         t0 = time.perf_counter()
         tally = asyncio.run(drive(players, f"ws://127.0.0.1:{port}", args.seconds, args.echoes))
         print(f"# played in {time.perf_counter() - t0:.1f}s: {len(players)} sockets, {tally.finished} finished, "

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
+from school.admin_views import page_search
 from school.api import urls as api_urls
 from school.credits import member_views as credit_views
 from school.views import accounts, auth, files, notifications, site
@@ -30,6 +31,9 @@ urlpatterns = [
     path("accounts/verify/", accounts.verify, name="accounts_verify"),
     path("accounts/dev/sms/", accounts.dev_sms, name="accounts_dev_sms"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Wagtail's page search, hiding what the page explorer hides (school/admin_views/page_search.py).
+    path("admin/pages/search/", page_search.search, name="admin_page_search"),
+    path("admin/pages/search/results/", page_search.search_results, name="admin_page_search_results"),
     path("admin/", include(wagtailadmin_urls)),
     # Documents through our wrapper of Wagtail's view (attachments, sandboxed): school/views/files.py.
     path("documents/<id:document_id>/<str:document_filename>", files.serve_document, name="wagtaildocs_serve"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,28 @@ class Personas:
     superuser: Any
 
 
+# The data migrations that give the role groups their permissions (module, function).
+ROLE_MIGRATIONS = (("school.migrations.0002_role_groups", "create_groups"),
+                   ("media.migrations.0002_trainer_permissions", "grant"))
+
+
+def restore_role_groups() -> None:
+    """The role groups with the permissions their data migrations gave them. A transactional test (the browser
+    tests) ends with a flush that empties every table, these rows included, so the next one would start with
+    trainers who cannot open the admin; the migrations' own functions put them back (they are idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from school.permissions import TRAINER_GROUP
+
+    if Group.objects.filter(name=TRAINER_GROUP, permissions__isnull=False).exists():
+        return
+    for module, function in ROLE_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 def build_personas() -> Personas:
+    restore_role_groups()
     district = make_org(None, "中共测试区委", "T", "committee")
     group_a = make_org(district, "机关党总支", "TA", "general_branch")
     a1 = make_org(group_a, "第一党支部", "TA1")

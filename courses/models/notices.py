@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PagePermissionTester
 from wagtail.search import index
 
 from ..forms import NoticePageForm
@@ -72,6 +72,17 @@ class NoticePage(Page):
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
+
+    def permissions_for_user(self, user: Any) -> PagePermissionTester:
+        """Wagtail asks this before every admin action on the page (edit, history, revisions, compare, revert,
+        preview, delete, move, unpublish, lock, workflow): an organization administrator gets no permission
+        at all on a notice with a target outside their subtrees."""
+        from courses.services.notices import can_edit_notice
+
+        tester = super().permissions_for_user(user)
+        if not user.is_superuser and not can_edit_notice(user, self):
+            tester.permissions = set()
+        return tester
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Log in first; a notice not targeted at the member's organization answers 404; opening it marks

@@ -13,8 +13,9 @@ class Attempt(models.Model):
     """``paper``: the drawn paper, a list of ``{"v": version id, "s": section index, "p": option
     permutation (displayed position -> original index)}`` in display order."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="exam_attempts")
-    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="exam_attempts",
+                               verbose_name=_("member"))
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("exam"))
     attempt_no = models.PositiveIntegerField()
     seed = models.BigIntegerField()
     paper = models.JSONField(default=list)

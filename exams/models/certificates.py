@@ -15,9 +15,10 @@ from .exams import Exam
 class Certificate(models.Model):
     """Issued on pass. Names are copied at issue time: a certificate states what was true then."""
 
-    attempt = models.OneToOneField(Attempt, on_delete=models.PROTECT, related_name="certificate")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="certificates")
-    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="certificates")
+    attempt = models.OneToOneField(Attempt, on_delete=models.PROTECT, related_name="certificate",
+                                   verbose_name=_("attempt"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("member"))
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("exam"))
     serial = models.CharField(_("serial number"), max_length=32, unique=True)
     code = models.CharField(_("verification code"), max_length=32, unique=True)
     member_name = models.CharField(_("name"), max_length=200)

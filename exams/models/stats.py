@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from school.models import Organization
 
@@ -11,7 +12,7 @@ from .exams import Exam
 
 
 class ExamStat(models.Model):
-    exam = models.OneToOneField(Exam, on_delete=models.CASCADE, related_name="stat")
+    exam = models.OneToOneField(Exam, on_delete=models.CASCADE, related_name="stat", verbose_name=_("exam"))
     submitted = models.PositiveIntegerField(default=0)
     passed = models.PositiveIntegerField(default=0)
     score_sum = models.FloatField(default=0)
@@ -25,7 +26,7 @@ class ExamScoreBucket(models.Model):
     """Attempts of one organization's members whose score falls in [bucket*10%, (bucket+1)*10%) of the
     total (bucket 10 = full marks); per organization so that administrators see their subtree only."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="score_buckets")
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="score_buckets", verbose_name=_("exam"))
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=255)
     bucket = models.PositiveSmallIntegerField()
@@ -40,7 +41,7 @@ class ExamScoreBucket(models.Model):
 
 
 class ExamOrgStat(models.Model):
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="org_stats")
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="org_stats", verbose_name=_("exam"))
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=255)
     submitted = models.PositiveIntegerField(default=0)
@@ -57,7 +58,7 @@ class ExamOrgStat(models.Model):
 class ExamQuestionStat(models.Model):
     """Sums for the correct rate and the point-biserial discrimination index of one question."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="question_stats")
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="question_stats", verbose_name=_("exam"))
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     seen = models.PositiveIntegerField(default=0)
     correct = models.PositiveIntegerField(default=0)

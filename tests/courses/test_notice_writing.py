@@ -82,6 +82,48 @@ def test_an_administrator_cannot_open_or_copy_a_notice_of_another_subtree(person
     assert NoticePage.objects.get(pk=notice.pk).title == "A总支通知"
 
 
+def test_no_admin_screen_of_a_notice_of_another_subtree_opens_for_an_administrator(
+        personas: Any, client_for: Any) -> None:
+    """History, revisions, compare, preview, delete, unpublish, move, lock: Wagtail asks the notice's
+    permissions, which are none for X's administrator; A's administrator and the trainer still open them."""
+    notice = make_notice("A总支通知", targets=[personas.branch_group_a])
+    notice.save_revision()  # a second revision, to compare
+    first, second = notice.revisions.order_by("pk").values_list("pk", flat=True)
+    urls = [f"/admin/pages/{notice.pk}/history/",
+            f"/admin/pages/{notice.pk}/revisions/compare/{first}...{second}/",
+            f"/admin/pages/{notice.pk}/revisions/{first}/view/",
+            f"/admin/pages/{notice.pk}/delete/", f"/admin/pages/{notice.pk}/unpublish/",
+            f"/admin/pages/{notice.pk}/move/"]
+    refused = client_for(personas.admin_x)
+    for url in urls:
+        response = refused.get(url)
+        assert response.status_code == 302 and response["Location"] == "/admin/", url
+    assert refused.post(f"/admin/pages/{notice.pk}/unpublish/").status_code == 302
+    assert refused.post(f"/admin/pages/{notice.pk}/delete/").status_code == 302
+    assert NoticePage.objects.get(pk=notice.pk).live
+    for persona in (personas.admin_a, personas.trainer):
+        response = client_for(persona).get(f"/admin/pages/{notice.pk}/history/")
+        assert response.status_code == 200 and "A总支通知" in response.content.decode()
+
+
+def test_the_admin_page_search_finds_only_notices_within_the_administrators_scope(
+        personas: Any, client_for: Any) -> None:
+    notices = {notice.title: notice for notice in (make_notice("A总支学习通知", targets=[personas.branch_group_a]),
+                                                   make_notice("另一区委学习通知", targets=[personas.x1]))}
+    seen = {}
+    for persona in ("admin_a", "admin_x", "trainer"):
+        client = client_for(getattr(personas, persona))
+        for title in ("A总支学习通知", "另一区委学习通知"):
+            for path in ("/admin/pages/search/", "/admin/pages/search/results/"):
+                response = client.get(path, {"q": title})
+                assert response.status_code == 200
+                seen[persona, title, path] = f"/admin/pages/{notices[title].pk}/" in response.content.decode()
+    assert {key for key, found in seen.items() if found} == {
+        (persona, title, path) for persona, title in [("admin_a", "A总支学习通知"), ("admin_x", "另一区委学习通知"),
+                                                       ("trainer", "A总支学习通知"), ("trainer", "另一区委学习通知")]
+        for path in ("/admin/pages/search/", "/admin/pages/search/results/")}
+
+
 def test_only_administrators_without_other_page_roles_are_limited(personas: Any) -> None:
     moderator = make_user("moderator")
     moderator.groups.add(Group.objects.get(name="Moderators"))

@@ -25,11 +25,14 @@ def test_it_takes_a_lesson_from_upload_to_published(journey: Story, browser: Any
     page.get_by_role("link", name="视频").first.click()
     page.wait_for_url("**/admin/snippets/media/video/")
     shot(page, 1, "03-videos")
-    page.click("a.w-header-button[href$='/video/add/']")
-    page.fill("#id_title", VIDEO)
-    page.set_input_files("#id_original", str(clip_path(journey)))
+    page.click("a.w-header-button[href$='/video/upload/']")  # 上传视频: the resumable upload page
+    page.fill("#dps-upload-title", VIDEO)
+    page.set_input_files("#dps-upload-file", str(clip_path(journey)))
     shot(page, 1, "04-upload")
-    page.get_by_role("button", name="保存").click()
+    page.click("[data-upload-start]")
+    page.locator("[data-upload-status] [data-upload-video]").wait_for(timeout=60_000)
+    assert "已加入转码队列" in page.inner_text("[data-upload-status]")
+    page.get_by_role("link", name="视频").first.click()
     page.wait_for_url("**/admin/snippets/media/video/")
     # Transcoded by media.tasks.transcode_video (eager: in the upload's request, after commit); with a worker
     # the listing reloads itself until the state is ready.

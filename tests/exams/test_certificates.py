@@ -120,3 +120,19 @@ def test_it_tells_the_member_when_a_certificate_is_issued_and_revoked(personas) 
     assert set(notes) == {"certificate_issued", "certificate_revoked"}
     assert notes["certificate_issued"].url == f"/certificates/{certificate.serial}/pdf/"
     assert "替考" in notes["certificate_revoked"].body
+
+
+def test_the_exams_usage_screen_names_its_certificates_links_in_chinese(personas, client_for) -> None:
+    """Wagtail's usage screen of an exam lists the certificates that point at it, by the field they point
+    with: 考试, not the field's English name."""
+    from .builders import fill_bank, make_bank, make_exam, pass_exam
+
+    bank = make_bank(personas.trainer)
+    fill_bank(bank, "single", 5)
+    exam = make_exam(personas.trainer, bank, title="党章测试", certificate_on_pass=True)
+    client_for(personas.trainer).get("/admin/")  # Wagtail tracks references of the models its admin registers
+    assert Certificate.objects.filter(attempt=pass_exam(personas.member, exam)).exists()
+    html = client_for(personas.trainer).get(f"/admin/exams_exam/usage/{exam.pk}/",
+                                            HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    squeezed = "".join(html.split())
+    assert "<td>证书</td><td><ul><li>考试</li></ul></td>" in squeezed  # a trainer sees the link, not the certificate

@@ -11,6 +11,7 @@ admin home (``DENIED``) and no admin access at all with the admin login (``ADMIN
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .rules import (
     ADMIN_LOGIN,
@@ -140,6 +141,11 @@ PAGES: list[Rule] = [
     rule("wagtailadmin_pages:*", TRAINER_PAGES, kwargs=page_ids,
          exclude=(*PAGE_SPECIAL, "wagtailadmin_pages:search*", "wagtailadmin_pages:type_use*")),
     rule(("wagtailadmin_pages:search*", "wagtailadmin_pages:type_use*"), PAGE_WRITERS, kwargs=page_ids),
+    # The page search at Wagtail's address (school/admin_views/page_search.py): X's administrator does not find
+    # A's notice by its title.
+    cases(("admin_page_search", "admin_page_search_results"),
+          Case(PAGE_WRITERS, query="q=" + quote("A总支"), label="a notice's title",
+               marker="A总支通知", marker_for=("trainer", "admin_a", "superuser"))),
     cases("wagtailadmin_pages:edit",
           Case(TRAINER_PAGES, TRAINER_PAGES, kwargs=page_ids, label="course"),
           # A's notice: A's administrator edits it; X's administrator may not open it (Wagtail's "permission denied").

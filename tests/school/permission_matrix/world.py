@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.urls import get_resolver
 from django.utils import timezone
 from PIL import Image as PILImage
 from wagtail.admin.models import EditingSession
@@ -209,6 +210,9 @@ def _wagtail(o: dict[str, Any]) -> None:
 
 
 def build_world(media_root: Path) -> World:
+    # The URLconf first, as on a running site: loading Wagtail's admin URLs registers its viewsets, and only then
+    # does Wagtail index the references of their models (certificates → exam), which the usage screens list.
+    get_resolver().url_patterns  # noqa: B018
     personas = build_personas()
     world = World(personas, media_root)
     o = world.objects

@@ -396,7 +396,7 @@ if MEDIA_X264_PRESET not in {"ultrafast", "superfast", "veryfast", "faster", "fa
     raise ImproperlyConfigured(f"MEDIA_X264_PRESET={MEDIA_X264_PRESET!r} is not an x264 preset.")
 # The lowest rung, when it is made ahead of the others so the video is playable sooner (lowest rung first),
 # is encoded with this preset: its encode is most of the time until members can watch. "" = MEDIA_X264_PRESET.
-MEDIA_X264_PRESET_FIRST = env_str("MEDIA_X264_PRESET_FIRST", "superfast")
+MEDIA_X264_PRESET_FIRST = env_str("MEDIA_X264_PRESET_FIRST", "")
 if MEDIA_X264_PRESET_FIRST not in {"", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                                    "slower"}:
     raise ImproperlyConfigured(f"MEDIA_X264_PRESET_FIRST={MEDIA_X264_PRESET_FIRST!r} is not an x264 preset.")

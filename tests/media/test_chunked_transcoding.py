@@ -186,3 +186,24 @@ def test_a_chunk_whose_worker_died_is_sent_again_alone_by_the_sweep(lecture: Pat
     assert first.attempts == 2 and first.state == ChunkState.DONE
     assert re.fullmatch(r"[0-9a-f]{32}", video.claim_token)
     assert VideoChunk.objects.filter(video=video).values("run_token").distinct().count() == 1
+
+
+def test_the_sweep_resends_lost_steps_but_not_those_waiting_for_an_earlier_stage(
+        lecture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    video = register_video_from_path(lecture)
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.transcode_chunk, "delay", lambda step_id: sent.append(step_id))
+    assert process_video(video.pk) == "chunked"
+    video.refresh_from_db()
+    steps = VideoChunk.objects.filter(video=video, run_token=video.claim_token)
+    assert steps.filter(stage=1).exists()  # 360p then 180p: two stages
+    sent.clear()
+    steps.update(updated_at="2000-01-01T00:00:00Z")  # every message lost long ago
+
+    assert sorted(chunked.claim_stalled_steps()) == sorted(
+        steps.filter(stage=0).exclude(kind=ChunkKind.FINISH).values_list("pk", flat=True))
+    # A stage-1 step sent early (a duplicate, by hand) waits without running.
+    waiting = steps.filter(stage=1, kind=ChunkKind.VIDEO).first()
+    assert waiting is not None and chunked.run_step(waiting.pk) == ("waiting", [])
+    waiting.refresh_from_db()
+    assert waiting.state == ChunkState.PENDING and waiting.attempts == 0

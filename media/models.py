@@ -274,15 +274,17 @@ class ChunkState(models.TextChoices):
 
 
 class VideoChunk(models.Model):
-    """One step of a chunked transcode (long sources): a video chunk that makes every rung, the audio
-    of every rung, or the stitching that runs once all others are done. Rows belong to one claim of the
-    video (``run_token`` = the video's ``claim_token``); each step is claimed on its own with a token
+    """One step of a chunked transcode (long sources): a video chunk that makes the rungs of its stage,
+    the audio of every rung, or the stitching of a stage that runs once the stage's chunks are done.
+    Rows belong to one claim of the video (``run_token`` = the video's ``claim_token``); each step is claimed on its own with a token
     and a heartbeat, like a video, so a dead worker loses only its step."""
 
     video = models.ForeignKey(Video, related_name="chunks", on_delete=models.CASCADE)
     run_token = models.CharField(max_length=32)
     kind = models.CharField(max_length=8, choices=ChunkKind.choices)
     index = models.PositiveIntegerField(default=0)
+    stage = models.PositiveSmallIntegerField(
+        default=0, help_text="which rungs (ladder.stages): 0 = the lowest rung, published first; 1 = the rest")
     source = models.CharField(max_length=255, blank=True, help_text="chunk file, relative to the work folder")
     state = models.CharField(max_length=12, choices=ChunkState.choices, default=ChunkState.PENDING)
     claim_token = models.CharField(max_length=32, blank=True)
@@ -292,9 +294,10 @@ class VideoChunk(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["video", "run_token", "kind", "index"]
+        ordering = ["video", "run_token", "stage", "kind", "index"]
         constraints = [
-            models.UniqueConstraint(fields=["video", "run_token", "kind", "index"], name="media_chunk_unique_step"),
+            models.UniqueConstraint(fields=["video", "run_token", "kind", "stage", "index"],
+                                    name="media_chunk_unique_step"),
         ]
 
     def __str__(self) -> str:

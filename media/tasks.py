@@ -50,7 +50,8 @@ def transcode_chunk(step_id: int) -> str:
     """One step of a chunked transcode (a chunk, the audio or the stitching). Safe to run twice: the
     step is claimed with a conditional UPDATE; a copy that finds it claimed by a live worker, done, or
     belonging to an earlier claim of the video returns. A failed step is sent again alone; the step
-    that completes the last chunk sends the stitching."""
+    that completes the last thing another step needs sends it (the lowest rung's stitching first, then
+    the higher rungs' chunks; ``media.services.chunked``)."""
     outcome, follow_up = services.run_chunk_step(step_id)
     for next_id in follow_up:
         outbox.send(transcode_chunk, next_id)

@@ -18,7 +18,7 @@ with SAR 64:45) keep their shape. The frame rate is the source's own rational ra
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -56,6 +56,7 @@ class Settings:
     segment_seconds: int
     max_fps: int
     audio_only_kbps: int = 128
+    first_preset: str = ""  # the lowest rung's preset when it is a stage of its own ("" = ``preset``)
 
 
 def _even(value: float) -> int:
@@ -137,6 +138,14 @@ def stages(rungs: list[Rung]) -> list[list[Rung]]:
         return [list(rungs)]
     lowest = min(video_rungs, key=lambda rung: rung.width * rung.height)
     return [[lowest], [rung for rung in rungs if rung is not lowest]]
+
+
+def stage_settings(settings: Settings, index: int, count: int) -> Settings:
+    """The settings of stage ``index`` of ``count``: the first stage of several (the lowest rung, made ahead so
+    the video is playable sooner) uses ``first_preset``; a ladder of one stage keeps ``preset``."""
+    if index == 0 and count > 1 and settings.first_preset:
+        return replace(settings, preset=settings.first_preset)
+    return settings
 
 
 def stage_weight(stage: list[Rung], source_pixels: int) -> float:

@@ -58,6 +58,7 @@ def ladder_settings() -> ladder_mod.Settings:
         ladder=tuple(tuple(rung) for rung in settings.MEDIA_HLS_LADDER),  # type: ignore[misc]
         crf=settings.MEDIA_X264_CRF,
         preset=settings.MEDIA_X264_PRESET,
+        first_preset=settings.MEDIA_X264_PRESET_FIRST,
         segment_seconds=settings.MEDIA_HLS_SEGMENT_SECONDS,
         max_fps=settings.MEDIA_MAX_FPS,
     )
@@ -213,8 +214,8 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
         audio_codec=info.audio_codec, rotation=info.rotation, playable=False,
         planned_rungs=[rung.name for rung in sorted(rungs, key=lambda rung: (rung.width * rung.height, rung.name))],
     )
-    if chunked.wanted(info):  # long sources: chunk steps on the media workers, every rung published at once
-        raise chunked.HandedToChunks(chunked.start(video, token, workdir, info))
+    if chunked.wanted(info):  # long sources: chunk steps on the media workers, the lowest rung published first
+        raise chunked.HandedToChunks(chunked.start(video, token, workdir, info, plan))
     poster_dims = ladder_mod.poster_size(width, height, posters.POSTER_LONGEST) if info.has_video else None
     weights = [ladder_mod.stage_weight(stage, width * height) for stage in plan]
     measured: list[Measured] = []
@@ -224,7 +225,8 @@ def _transcode(video: Video, token: str, workdir: Path, timings: Timings) -> Non
             (stage_dir / rung.name).mkdir(parents=True, exist_ok=True)
         first = index == 0
         graph = ladder_mod.build_command(
-            source=str(source), workdir=str(stage_dir), rungs=stage, settings=config, fps=fps,
+            source=str(source), workdir=str(stage_dir), rungs=stage,
+            settings=ladder_mod.stage_settings(config, index, len(plan)), fps=fps,
             has_audio=info.has_audio, poster_at=round(info.duration * 0.1, 3) if first and info.has_video else None,
             poster_dims=poster_dims if first else None,
         )

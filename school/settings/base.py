@@ -394,6 +394,12 @@ MEDIA_X264_CRF = env_int("MEDIA_X264_CRF", 23, minimum=0)
 MEDIA_X264_PRESET = env_str("MEDIA_X264_PRESET", "veryfast")
 if MEDIA_X264_PRESET not in {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"}:
     raise ImproperlyConfigured(f"MEDIA_X264_PRESET={MEDIA_X264_PRESET!r} is not an x264 preset.")
+# The lowest rung, when it is made ahead of the others so the video is playable sooner (lowest rung first),
+# is encoded with this preset: its encode is most of the time until members can watch. "" = MEDIA_X264_PRESET.
+MEDIA_X264_PRESET_FIRST = env_str("MEDIA_X264_PRESET_FIRST", "")
+if MEDIA_X264_PRESET_FIRST not in {"", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                                   "slower"}:
+    raise ImproperlyConfigured(f"MEDIA_X264_PRESET_FIRST={MEDIA_X264_PRESET_FIRST!r} is not an x264 preset.")
 MEDIA_HLS_SEGMENT_SECONDS = env_int("MEDIA_HLS_SEGMENT_SECONDS", 4, minimum=1)
 MEDIA_MAX_FPS = env_int("MEDIA_MAX_FPS", 30, minimum=1)
 # Progress and the worker's heartbeat are saved this often; a claim whose heartbeat is older than

@@ -11,6 +11,7 @@ from media import tasks
 @pytest.fixture(autouse=True)
 def _fast_media_settings(settings: Any) -> None:
     settings.MEDIA_X264_PRESET = "ultrafast"
+    settings.MEDIA_X264_PRESET_FIRST = ""
     settings.MEDIA_HLS_SEGMENT_SECONDS = 1
     settings.MEDIA_PROGRESS_SAVE_SECONDS = 0.1
 

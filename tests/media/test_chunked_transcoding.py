@@ -114,13 +114,13 @@ def test_a_short_source_keeps_the_one_process_ladder(clip_dir: Path) -> None:
 
 def test_a_failing_chunk_is_retried_alone(lecture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     video = register_video_from_path(lecture)
-    runs: list[tuple[str, int]] = []
+    runs: list[tuple[str, int, int]] = []
     original = chunked._run_chunk
     failed_once: list[bool] = []
 
     def flaky(video: Video, chunk: VideoChunk, token: str, workdir: Path) -> None:
-        runs.append((chunk.kind, chunk.index))
-        if chunk.kind == ChunkKind.VIDEO and chunk.index == 1 and not failed_once:
+        runs.append((chunk.kind, chunk.stage, chunk.index))
+        if chunk.kind == ChunkKind.VIDEO and chunk.stage == 0 and chunk.index == 1 and not failed_once:
             failed_once.append(True)
             raise RuntimeError("worker lost its disk")
         original(video, chunk, token, workdir)
@@ -131,9 +131,10 @@ def test_a_failing_chunk_is_retried_alone(lecture: Path, monkeypatch: pytest.Mon
 
     video.refresh_from_db()
     assert video.state == VideoState.READY, video.failure_detail
-    assert runs.count((ChunkKind.VIDEO, 1)) == 2
-    assert all(runs.count(step) == 1 for step in runs if step != (ChunkKind.VIDEO, 1))
-    retried = VideoChunk.objects.get(video=video, run_token=video.claim_token, kind=ChunkKind.VIDEO, index=1)
+    assert runs.count((ChunkKind.VIDEO, 0, 1)) == 2
+    assert all(runs.count(step) == 1 for step in runs if step != (ChunkKind.VIDEO, 0, 1))
+    retried = VideoChunk.objects.get(video=video, run_token=video.claim_token, kind=ChunkKind.VIDEO, stage=0,
+                                     index=1)
     assert retried.attempts == 2 and retried.state == ChunkState.DONE
 
 
@@ -153,7 +154,7 @@ def test_a_chunk_that_keeps_failing_fails_the_video_with_a_reason(lecture: Path,
     video.refresh_from_db()
     assert video.state == VideoState.FAILED
     assert video.failure_reason and "video 2" in video.failure_detail
-    step = VideoChunk.objects.get(video=video, kind=ChunkKind.VIDEO, index=2)
+    step = VideoChunk.objects.get(video=video, kind=ChunkKind.VIDEO, stage=0, index=2)
     assert step.state == ChunkState.FAILED and step.attempts == 2
     assert not list((Path(settings.MEDIA_ROOT) / "videos" / "tmp").glob(f"{video.storage_key}-*"))
 
@@ -167,7 +168,8 @@ def test_a_chunk_whose_worker_died_is_sent_again_alone_by_the_sweep(lecture: Pat
     assert process_video(video.pk) == "chunked"
     video.refresh_from_db()
     steps = VideoChunk.objects.filter(video=video, run_token=video.claim_token)
-    assert sorted(sent) == sorted(steps.exclude(kind=ChunkKind.FINISH).values_list("pk", flat=True))
+    # First the lowest rung's chunks and audio; the rest waits for them.
+    assert sorted(sent) == sorted(steps.filter(stage=0).exclude(kind=ChunkKind.FINISH).values_list("pk", flat=True))
     monkeypatch.undo()
     for step_id in sent[1:]:  # every step but the first runs; the first's worker dies mid-chunk
         tasks.transcode_chunk.apply(args=(step_id,))
@@ -184,3 +186,24 @@ def test_a_chunk_whose_worker_died_is_sent_again_alone_by_the_sweep(lecture: Pat
     assert first.attempts == 2 and first.state == ChunkState.DONE
     assert re.fullmatch(r"[0-9a-f]{32}", video.claim_token)
     assert VideoChunk.objects.filter(video=video).values("run_token").distinct().count() == 1
+
+
+def test_the_sweep_resends_lost_steps_but_not_those_waiting_for_an_earlier_stage(
+        lecture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    video = register_video_from_path(lecture)
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.transcode_chunk, "delay", lambda step_id: sent.append(step_id))
+    assert process_video(video.pk) == "chunked"
+    video.refresh_from_db()
+    steps = VideoChunk.objects.filter(video=video, run_token=video.claim_token)
+    assert steps.filter(stage=1).exists()  # 360p then 180p: two stages
+    sent.clear()
+    steps.update(updated_at="2000-01-01T00:00:00Z")  # every message lost long ago
+
+    assert sorted(chunked.claim_stalled_steps()) == sorted(
+        steps.filter(stage=0).exclude(kind=ChunkKind.FINISH).values_list("pk", flat=True))
+    # A stage-1 step sent early (a duplicate, by hand) waits without running.
+    waiting = steps.filter(stage=1, kind=ChunkKind.VIDEO).first()
+    assert waiting is not None and chunked.run_step(waiting.pk) == ("waiting", [])
+    waiting.refresh_from_db()
+    assert waiting.state == ChunkState.PENDING and waiting.attempts == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -52,20 +51,6 @@ def hide_notices_outside_scope(parent_page: Any, pages: Any, request: HttpReques
     if not notice_editing_scoped(request.user):
         return pages
     return pages.exclude(pk__in=notices_outside_scope(request.user).values("pk"))
-
-
-@hooks.register("before_edit_page")
-@hooks.register("before_copy_page")
-def check_notice_scope(request: HttpRequest, page: Any) -> None:
-    """An organization administrator opening (or copying) a notice with a target outside their subtrees: 403."""
-    from .models import NoticePage
-    from .services.notices import can_edit_notice
-
-    if not isinstance(page, NoticePage) and page.specific_class is NoticePage:
-        page = page.specific
-    if isinstance(page, NoticePage) and not can_edit_notice(request.user, page):
-        raise PermissionDenied(_("This notice is for organizations outside your scope."))
-    return None
 
 
 @hooks.register("register_admin_urls")

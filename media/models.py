@@ -276,8 +276,8 @@ class ChunkState(models.TextChoices):
 class VideoChunk(models.Model):
     """One step of a chunked transcode (long sources): a video chunk that makes the rungs of its stage,
     the audio of every rung, or the stitching of a stage that runs once the stage's chunks are done.
-    Rows belong to one claim of the video (``run_token`` = the video's ``claim_token``); each step is claimed on its own with a token
-    and a heartbeat, like a video, so a dead worker loses only its step."""
+    Rows belong to one claim of the video (``run_token`` = the video's ``claim_token``); each step is
+    claimed on its own with a token and a heartbeat, like a video, so a dead worker loses only its step."""
 
     video = models.ForeignKey(Video, related_name="chunks", on_delete=models.CASCADE)
     run_token = models.CharField(max_length=32)

@@ -76,11 +76,15 @@ class NoticePage(Page):
     def permissions_for_user(self, user: Any) -> PagePermissionTester:
         """Wagtail asks this before every admin action on the page (edit, history, revisions, compare, revert,
         preview, delete, move, unpublish, lock, workflow): an organization administrator gets no permission
-        at all on a notice with a target outside their subtrees."""
+        at all on a notice with a target outside their subtrees. The verdict is kept on this instance (one
+        request's page): Wagtail asks several times per row of a listing."""
         from courses.services.notices import can_edit_notice
 
         tester = super().permissions_for_user(user)
-        if not user.is_superuser and not can_edit_notice(user, self):
+        verdicts: dict[int, bool] = self.__dict__.setdefault("_editable_by", {})
+        if user.pk not in verdicts:
+            verdicts[user.pk] = can_edit_notice(user, self)
+        if not verdicts[user.pk]:
             tester.permissions = set()
         return tester
 

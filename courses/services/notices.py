@@ -63,13 +63,21 @@ def can_view_notice(user: Any, notice: NoticePage) -> bool:
     return _admin_overlaps(user, paths)
 
 
+_SCOPED_ATTR = "_notice_editing_scoped"
+
+
 def notice_editing_scoped(user: Any) -> bool:
     """Whether the user writes notices only as an organization administrator (group 组织管理员): then they
     see and edit only notices whose targets all lie within their subtrees. Superusers, trainers and anyone
-    given page permissions by another group (Wagtail's moderators) work on every notice."""
-    if not user.is_authenticated or not user.is_active or user.is_superuser or is_trainer(user):
-        return False
-    return not user.groups.exclude(name=ORG_ADMIN_GROUP).filter(page_permissions__isnull=False).exists()
+    given page permissions by another group (Wagtail's moderators) work on every notice. Kept on the user
+    object (one request's ``request.user``): Wagtail asks every notice of a listing, several times a row."""
+    cached: bool | None = getattr(user, _SCOPED_ATTR, None)
+    if cached is not None:
+        return cached
+    scoped = bool(user.is_authenticated and user.is_active and not user.is_superuser and not is_trainer(user)
+                  and not user.groups.exclude(name=ORG_ADMIN_GROUP).filter(page_permissions__isnull=False).exists())
+    setattr(user, _SCOPED_ATTR, scoped)
+    return scoped
 
 
 def can_edit_notice(user: Any, notice: NoticePage) -> bool:

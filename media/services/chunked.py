@@ -375,7 +375,8 @@ def _finish(video: Video, chunk: VideoChunk, token: str, workdir: Path) -> None:
 
 def claim_stalled_steps(queued_for: timedelta = timedelta(minutes=10)) -> list[int]:
     """Steps to send again (the beat sweep): processing with a stale heartbeat (the worker died), or
-    pending for longer than ``queued_for`` with everything it needs done (a lost message). Each is claimed for one resend by moving ``updated_at`` to now."""
+    pending for longer than ``queued_for`` with everything it needs done (a lost message). Each is
+    claimed for one resend by moving ``updated_at`` to now."""
     now = dbclock.now()
     stale = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
     live_runs = Video.objects.filter(state=VideoState.PROCESSING, claim_token=F("chunks__run_token"))
@@ -384,12 +385,15 @@ def claim_stalled_steps(queued_for: timedelta = timedelta(minutes=10)) -> list[i
         | Q(state=ChunkState.PENDING, updated_at__lt=now - queued_for)
     )
     claimed: list[int] = []
+    runs: dict[tuple[int, str], list[VideoChunk]] = {}  # the steps of each run, read once per sweep
     for row in candidates.select_related("video")[:500]:
         if row.video.claim_token != row.run_token:
             continue
         if row.state == ChunkState.PENDING:  # waiting for what it needs is not lost
-            siblings = list(VideoChunk.objects.filter(video_id=row.video_id, run_token=row.run_token))
-            if any(need.state != ChunkState.DONE for need in _needs(row, siblings)):
+            key = (row.video_id, row.run_token)
+            if key not in runs:
+                runs[key] = list(VideoChunk.objects.filter(video_id=row.video_id, run_token=row.run_token))
+            if any(need.state != ChunkState.DONE for need in _needs(row, runs[key])):
                 continue
         same = Q(pk=row.pk, state=row.state, updated_at=row.updated_at)
         if VideoChunk.objects.filter(same).update(state=ChunkState.PENDING, updated_at=now):

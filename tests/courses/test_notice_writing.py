@@ -141,3 +141,24 @@ def test_existing_sites_get_the_permission_from_the_data_migration(personas: Any
     migration.grant(apps, None)
     migration.grant(apps, None)  # safe to run twice
     assert sorted(granted.values_list("permission__codename", flat=True)) == ["add_page", "change_page"]
+
+
+def test_the_notice_board_listing_asks_the_scope_once_per_notice(personas: Any, client_for: Any) -> None:
+    """Wagtail asks a page's permissions several times per row of a listing; the scope check behind them is
+    answered once per notice and request: ten more notices cost at most three queries each (Wagtail's own two
+    per row, and the notice's targets for an organization administrator), not the 12–32 of asking each time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    board = ensure_site_pages().notices
+    counts: dict[str, list[int]] = {"trainer": [], "admin_a": []}
+    for batch in range(2):
+        for n in range(10):
+            make_notice(f"第{batch}批通知{n}", targets=[personas.branch_group_a])
+        for persona, seen in counts.items():
+            client = client_for(getattr(personas, persona))
+            client.get(f"/admin/pages/{board.pk}/")
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(f"/admin/pages/{board.pk}/").status_code == 200
+            seen.append(len(queries))
+    assert all(later - earlier <= 30 for earlier, later in counts.values()), counts

@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from school.asgi import settle_heap  # noqa: E402
 from school.hooks import websocket_routes  # noqa: E402
 
 
@@ -29,3 +30,5 @@ application = ProtocolTypeRouter({
     "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(
         [path("ws/bench/echo/", Echo.as_asgi()), *websocket_routes()]))),
 })
+
+settle_heap()

@@ -57,6 +57,8 @@ class Tally:
     acked: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (battle, member, index) -> choice
     ack_ms: list[float] = field(default_factory=list)
     reveal_ms: list[float] = field(default_factory=list)
+    reveal_by_index: dict[int, list[float]] = field(default_factory=dict)
+    ack_by_index: dict[int, list[float]] = field(default_factory=dict)
     echo_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     finished: int = 0
@@ -150,9 +152,11 @@ async def play(player: Player, base: str, tally: Tally, rng: random.Random, seco
             elif kind == "ack":
                 index = frame["index"]
                 tally.ack_ms.append((time.perf_counter() - sent[index]) * 1000)
+                tally.ack_by_index.setdefault(index, []).append(tally.ack_ms[-1])
                 tally.acked[(player.battle_id, player.member_id, index)] = sent_choice[index]
             elif kind == "reveal":
                 tally.reveal_ms.append(time.time() * 1000 - frame_deadline(frame, player))
+                tally.reveal_by_index.setdefault(frame["index"], []).append(tally.reveal_ms[-1])
             elif kind == "error":
                 tally.errors.append(f"{frame.get('code')}: {frame.get('message')}")
             elif kind == "finished":
@@ -256,6 +260,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     lost, misscored = verify(tally, players)
+    for name, by_index in (("reveal", tally.reveal_by_index), ("ack", tally.ack_by_index)):
+        print(f"# {name} p50/p99 ms by question: " + ", ".join(
+            f"{i + 1}: {quantile(v, 0.5):.0f}/{p99(v):.0f}" for i, v in sorted(by_index.items())), flush=True)
     ack, echo_p99 = p99(tally.ack_ms), p99(tally.echo_ms)
     metric("sockets", len(players))
     metric("finished_sockets", tally.finished)

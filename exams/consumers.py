@@ -18,10 +18,15 @@ would be one more process to run and a single point of failure for every battle'
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import datetime as dt
 import json
 import logging
 import time
-from typing import Any
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -41,11 +46,18 @@ from .services.battles import BattleError
 log = logging.getLogger(__name__)
 
 
+# The players' database calls (connects, answers, leaving) run on a small pool of their own rather than the
+# one thread-sensitive thread (every battle's calls would queue behind each other there) or the loop's default
+# pool (six threads on two cores fought over the GIL and doubled the tail of the reveals: bench/battles.py).
+_player_threads = concurrent.futures.ThreadPoolExecutor(max_workers=settings.BATTLE_DB_THREADS,
+                                                        thread_name_prefix="battle-db")
+
+
 def db(fn: Any) -> Any:
-    """``database_sync_to_async`` on the thread pool rather than the one thread-sensitive thread: every
-    battle's answers, reveals and connects would otherwise queue behind each other in a single thread
-    (measured with bench/battles.py). The services own their transactions and touch no thread state."""
-    return database_sync_to_async(fn, thread_sensitive=False)
+    """``database_sync_to_async`` on the players' pool. The services own their transactions and touch no
+    thread state."""
+    return database_sync_to_async(fn, thread_sensitive=False, executor=_player_threads)
+
 
 # How long the first question waits for every member of a new battle to open the battle page.
 START_WAIT_SECONDS = 10.0
@@ -63,11 +75,83 @@ def member_group(member_id: int) -> str:
     return f"battle-member-{member_id}"
 
 
-def player_group(player_id: int) -> str:
-    return f"battle-player-{player_id}"
+# --- The driver ---------------------------------------------------------------------------------
+
+# The battles' clock (openings and reveals) and the answers each write in batches on a thread of their own:
+# never queued behind each other or behind the players' connects in the pool.
+_clock_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="battle-clock")
+_answer_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="battle-answers")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
-# --- The driver -----------------------------------------------------------------------------------
+class Batcher(Generic[Item, Result]):
+    """Requests of one kind in one event loop, written together (group commit): a caller asks and waits; every
+    request made while the previous batch is being written goes into the next one. So the hundreds of battles
+    whose questions close at the same moment, or the answers that arrive in the same instant, cost a few
+    transactions, not hundreds, and the busier the server the larger (not the longer queued) the batches."""
+
+    def __init__(self, action: Callable[[list[Item]], list[Result]],
+                 executor: concurrent.futures.ThreadPoolExecutor) -> None:
+        self.action = action
+        self.executor = executor
+        self.pending: list[tuple[Item, asyncio.Future[Result]]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: Item) -> Result:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
+        self.pending.append((item, future))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = loop.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # the requests made in this same turn of the loop join the batch
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                results = await database_sync_to_async(self.action, thread_sensitive=False,
+                                                       executor=self.executor)([item for item, _f in batch])
+            except Exception as exc:  # each waiting caller gets the error
+                for _item, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_item, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
+def _open_all(due: list[svc.Due]) -> list[dict[str, Any] | None]:
+    opened = svc.do_open_questions(due)
+    return [opened.get(key) for key in due]
+
+
+def _reveal_all(due: list[svc.Due]) -> list[dict[str, Any] | None]:
+    revealed = svc.do_reveal_many(due)
+    return [revealed.get(key) for key in due]
+
+
+@dataclass
+class Batchers:
+    open: Batcher[svc.Due, dict[str, Any] | None]
+    reveal: Batcher[svc.Due, dict[str, Any] | None]
+    answer: Batcher[svc.AnswerIn, svc.Answered | BattleError]
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batchers] = weakref.WeakKeyDictionary()
+
+
+def batchers() -> Batchers:
+    """The batchers of the running event loop."""
+    loop = asyncio.get_running_loop()
+    if loop not in _batchers:
+        _batchers[loop] = Batchers(open=Batcher(_open_all, _clock_thread), reveal=Batcher(_reveal_all, _clock_thread),
+                                   answer=Batcher(svc.do_answers, _answer_thread))
+    return _batchers[loop]
+
 
 _drivers: dict[int, asyncio.Task[None]] = {}
 
@@ -100,12 +184,15 @@ async def drive(battle_id: int) -> None:
 
 
 async def _drive(battle_id: int) -> None:
+    """Reads the battle once, then follows its own moves; it reads again only when a move was not its to make
+    (another driver made it, a player's leaving ended the battle)."""
     layer = get_channel_layer()
     assert layer is not None
     group = battle_group(battle_id)
+    open_question, reveal_question = batchers().open, batchers().reveal
     started = time.monotonic()
+    snap = await db(_snapshot)(battle_id)
     while True:
-        snap = await db(_snapshot)(battle_id)
         if snap is None or snap["state"] != Battle.State.RUNNING:
             return
         now = timezone.now()
@@ -113,29 +200,37 @@ async def _drive(battle_id: int) -> None:
             delay = (snap["deadline"] - now).total_seconds()
             if delay > 0:
                 await asyncio.sleep(delay)
-            reveal = await db(svc.do_reveal)(battle_id, snap["index"])
+            reveal = await reveal_question((battle_id, snap["index"]))
             if reveal is None:
                 await asyncio.sleep(0.02)  # another driver revealed it: read again
+                snap = await db(_snapshot)(battle_id)
                 continue
             await layer.group_send(group, {"type": "battle.event", "event": reveal})
-            if reveal["finished"]:
-                final = await db(_final)(battle_id)
+            if reveal["finished"]:  # the scores of the reveal are final (ranked): no need to read them again
+                final = {"type": "finished", "battle": battle_id, "players": reveal["scores"],
+                         "result_url": reverse("exams:battle_result", args=[battle_id])}
                 await layer.group_send(group, {"type": "battle.event", "event": final})
                 return
+            snap = {**snap, "phase": Battle.Phase.REVEAL}
             continue
         if snap["index"] < 0:
             if snap["waiting_for"] and time.monotonic() - started < START_WAIT_SECONDS:
                 await asyncio.sleep(0.1)
+                snap = await db(_snapshot)(battle_id)
                 continue
         else:
             wait = (snap["deadline"] - now).total_seconds() + settings.BATTLE_REVEAL_SECONDS
             if wait > 0:
                 await asyncio.sleep(wait)
-        question = await db(svc.do_open_question)(battle_id, snap["index"] + 1)
+        question = await open_question((battle_id, snap["index"] + 1))
         if question is None:
             await asyncio.sleep(0.02)
+            snap = await db(_snapshot)(battle_id)
             continue
         await layer.group_send(group, {"type": "battle.event", "event": question})
+        snap = {**snap, "phase": Battle.Phase.QUESTION, "index": question["index"],
+                # (to the millisecond, rounded up: a driver that wakes before the deadline reveals nothing)
+                "deadline": dt.datetime.fromtimestamp((question["deadline_ms"] + 1) / 1000, tz=dt.UTC)}
 
 
 def _final(battle_id: int) -> dict[str, Any]:
@@ -313,14 +408,13 @@ class BattleConsumer(FrameGuard):
             return
         self.member, player = seat
         self.player_id = player.pk
-        # A second tab of the same member takes over: the first one is told and closed.
-        await self.channel_layer.group_send(player_group(self.player_id),
-                                            {"type": "battle.superseded", "channel": self.channel_name})
-        await self.channel_layer.group_add(player_group(self.player_id), self.channel_name)
+        self.over = False
         await self.channel_layer.group_add(battle_group(self.battle_id), self.channel_name)
         await self.accept()
         if not player.forfeited:
-            await db(svc.set_connected)(self.player_id, self.channel_name, True)
+            previous = await db(svc.set_connected)(self.player_id, self.channel_name, True)
+            if previous:  # a second tab of the same member takes over: the first one is told and closed
+                await self.channel_layer.send(previous, {"type": "battle.superseded", "channel": self.channel_name})
         state = await db(svc.battle_state)(self.battle_id, self.member)
         await self.send_json(state)
         if state["state"] == Battle.State.RUNNING:
@@ -329,18 +423,24 @@ class BattleConsumer(FrameGuard):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "player_id"):
             return
-        await self.channel_layer.group_discard(player_group(self.player_id), self.channel_name)
         await self.channel_layer.group_discard(battle_group(self.battle_id), self.channel_name)
-        await db(svc.set_connected)(self.player_id, self.channel_name, False)
+        if not self.over:  # after the end nothing reads the connection: a thousand sockets closing write nothing
+            await db(svc.set_connected)(self.player_id, self.channel_name, False)
+
+    async def battle_event(self, event: dict[str, Any]) -> None:
+        if event["event"].get("type") == "finished":
+            self.over = True
+        await super().battle_event(event)
 
     async def handle(self, content: dict[str, Any]) -> None:
         kind = content["type"]
         if kind == "ping":
             await self.send_json({"type": "pong", "server_now_ms": int(timezone.now().timestamp() * 1000)})
         elif kind == "answer":
-            received = timezone.now()
-            answered = await db(svc.do_answer)(
-                self.member, self.battle_id, content.get("index"), content.get("choice"), received)
+            answered = await batchers().answer(svc.AnswerIn(self.member.pk, self.battle_id, content.get("index"),
+                                                            content.get("choice"), timezone.now()))
+            if isinstance(answered, BattleError):
+                raise answered
             await self.send_json({"type": "ack", "index": answered.index, "elapsed_ms": answered.elapsed_ms})
         elif kind == "leave":
             player = await db(svc.do_leave)(self.member, self.battle_id)

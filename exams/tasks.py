@@ -29,6 +29,23 @@ def sweep_stale_battles() -> int:
     return sweep()
 
 
+@shared_task(name="exams.tasks.post_battle_credits", acks_late=True, queue="default")
+def post_battle_credits(battle_ids: list[int]) -> int:
+    """答题PK: award the finished battles' credit points to their members (one task for every battle that
+    ended in the same moment). Safe to run again: the ledger refuses a second award for the same battle."""
+    from school.credits.services import post_credit
+
+    from .models import BattlePlayer
+
+    awarded = 0
+    for player in BattlePlayer.objects.filter(battle_id__in=battle_ids, member__isnull=False, forfeited=False,
+                                              credit_points__gt=0).select_related("battle"):
+        assert player.member_id is not None
+        earned = player.battle.finished_at or timezone.now()
+        awarded += len(post_credit(player.member_id, "battle", player.battle_id, earned))
+    return awarded
+
+
 @shared_task(name="exams.tasks.post_practice_credits", acks_late=True, queue="default")
 def post_practice_credits(days_back: int = PRACTICE_AWARD_DAYS) -> int:
     """Award closed practice days (the day's points are final once it is over). Safe to run again:

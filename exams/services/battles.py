@@ -20,14 +20,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from school import outbox
 from school.credits.models import Basis, CreditRule, CreditRuleVersion, Repeat, SourceType
 from school.credits.rules import save_rule_version
-from school.credits.tasks import post_credit_task
 from school.db import serialized_writes
 from school.models import Member, Organization
 from school.models.organizations import OrganizationKind
@@ -283,8 +283,8 @@ def do_join_private(member: Member, token: str) -> Battle:
 
 # --- The clock ------------------------------------------------------------------------------------
 
-def question_payload(battle: Battle, index: int) -> dict[str, Any]:
-    version = QuestionVersion.objects.get(pk=battle.version_ids[index])
+def question_payload(battle: Battle, index: int, version: QuestionVersion | None = None) -> dict[str, Any]:
+    version = version or QuestionVersion.objects.get(pk=battle.version_ids[index])
     assert battle.shown_at is not None and battle.deadline is not None
     return {
         "type": "question", "battle": battle.pk, "index": index, "total": len(battle.version_ids),
@@ -296,21 +296,47 @@ def question_payload(battle: Battle, index: int) -> dict[str, Any]:
     }
 
 
+Due = tuple[int, int]  # (battle id, question index)
+
+
+def _locked(qs: QuerySet[Battle]) -> QuerySet[Battle]:
+    """The battles' rows locked until commit (PostgreSQL), in the order of their ids so that two transactions
+    locking several never deadlock; SQLite's writers already queue on the write lock."""
+    return qs.select_for_update(of=("self",)).order_by("pk") if connection.vendor == "postgresql" else qs
+
+
+def do_open_questions(wanted: list[Due], now: dt.datetime | None = None) -> dict[Due, dict[str, Any]]:
+    """Open question ``index`` of each battle (its previous question revealed), all in one transaction: the
+    question frames of those this call opened. A battle that another driver opened, or that is over, is left
+    out. Every driver of a server process sends the openings that fall due together here at once."""
+    now = now or timezone.now()
+    index_of = dict(wanted)
+    opened: list[Battle] = []
+    with serialized_writes(), transaction.atomic():
+        candidates = _locked(Battle.objects.filter(pk__in=index_of, state=Battle.State.RUNNING)
+                             .filter(Q(phase=Battle.Phase.REVEAL) | Q(phase="")))
+        for battle in candidates:
+            index = index_of[battle.pk]
+            if battle.question_index == index - 1 and index < len(battle.version_ids):
+                opened.append(battle)
+        by_window: dict[tuple[int, int], list[Battle]] = {}
+        for battle in opened:
+            by_window.setdefault((index_of[battle.pk], battle.seconds_per_question), []).append(battle)
+        for (index, seconds), group in by_window.items():
+            deadline = now + dt.timedelta(seconds=seconds)
+            Battle.objects.filter(pk__in=[b.pk for b in group]).update(
+                question_index=index, phase=Battle.Phase.QUESTION, shown_at=now, deadline=deadline)
+            for battle in group:
+                battle.question_index, battle.phase, battle.shown_at, battle.deadline = (
+                    index, Battle.Phase.QUESTION, now, deadline)
+    versions = QuestionVersion.objects.in_bulk({b.version_ids[b.question_index] for b in opened})
+    return {(b.pk, b.question_index): question_payload(b, b.question_index, versions[b.version_ids[b.question_index]])
+            for b in opened}
+
+
 def do_open_question(battle_id: int, index: int, now: dt.datetime | None = None) -> dict[str, Any] | None:
     """Open question ``index`` (the previous one revealed); None when another driver did it or the battle is over."""
-    now = now or timezone.now()
-    battle = Battle.objects.filter(pk=battle_id).first()
-    if battle is None or battle.state != Battle.State.RUNNING or index >= len(battle.version_ids):
-        return None
-    deadline = now + dt.timedelta(seconds=battle.seconds_per_question)
-    with serialized_writes(), transaction.atomic():
-        claimed = (Battle.objects.filter(pk=battle_id, state=Battle.State.RUNNING, question_index=index - 1)
-                   .filter(Q(phase=Battle.Phase.REVEAL) | Q(phase=""))
-                   .update(question_index=index, phase=Battle.Phase.QUESTION, shown_at=now, deadline=deadline))
-    if not claimed:
-        return None
-    battle.question_index, battle.phase, battle.shown_at, battle.deadline = index, Battle.Phase.QUESTION, now, deadline
-    return question_payload(battle, index)
+    return do_open_questions([(battle_id, index)], now).get((battle_id, index))
 
 
 def speed_points(battle: Battle, elapsed_ms: int) -> int:
@@ -325,49 +351,117 @@ class Answered:
     elapsed_ms: int
 
 
+@dataclass(frozen=True)
+class AnswerIn:
+    """One answer frame as it arrived: who sent it, for which battle and question, which option, and when."""
+    member_id: int
+    battle_id: Any
+    index: Any
+    choice: Any
+    received_at: dt.datetime
+
+
 def do_answer(member: Member, battle_id: Any, index: Any, choice: Any, received_at: dt.datetime | None = None,
               ) -> Answered:
     """Record one answer inside the question's window; the points stay hidden until the reveal."""
-    received_at = received_at or timezone.now()
-    if not isinstance(battle_id, int) or not isinstance(index, int) or isinstance(index, bool):
-        raise BattleError(_("This answer is malformed."), "bad_frame")
-    player = BattlePlayer.objects.filter(battle_id=battle_id, member=member).first()
+    result = do_answers([AnswerIn(member.pk, battle_id, index, choice, received_at or timezone.now())])[0]
+    if isinstance(result, BattleError):
+        raise result
+    return result
+
+
+def do_answers(answers: list[AnswerIn]) -> list[Answered | BattleError]:
+    """Record answers inside their questions' windows, in one transaction (a server sends every answer that
+    arrived while the previous ones were being written): for each, ``Answered`` or the ``BattleError`` that
+    refused it (nothing stored for it). Points are computed here, hidden until the reveal."""
+    results: list[Answered | BattleError | None] = [None] * len(answers)
+    wellformed = [(n, a) for n, a in enumerate(answers)
+                  if isinstance(a.battle_id, int) and isinstance(a.index, int) and not isinstance(a.index, bool)]
+    for n in set(range(len(answers))) - {m for m, _a in wellformed}:
+        results[n] = BattleError(_("This answer is malformed."), "bad_frame")
+    seats = {(p.battle_id, p.member_id): p for p in BattlePlayer.objects.select_related("battle").filter(
+        battle_id__in={a.battle_id for _n, a in wellformed}, member_id__in={a.member_id for _n, a in wellformed})}
+    checked: list[tuple[int, AnswerIn, BattlePlayer]] = []
+    for n, answer in wellformed:
+        player = seats.get((answer.battle_id, answer.member_id))
+        error = _refusal(player, answer)
+        if error is not None:
+            results[n] = error
+        else:
+            assert player is not None
+            checked.append((n, answer, player))
+    versions = QuestionVersion.objects.in_bulk({p.battle.version_ids[a.index] for _n, a, p in checked})
+    rows: list[tuple[int, BattleAnswer]] = []
+    for n, answer, player in checked:
+        battle, version = player.battle, versions[player.battle.version_ids[answer.index]]
+        assert battle.shown_at is not None
+        try:
+            canonical = validate_response(version, answer.choice)
+        except ExamError as exc:
+            results[n] = BattleError(exc.message, exc.code)
+            continue
+        _points, correct = grade(version, canonical, [], Decimal(1), "all")
+        elapsed_ms = max(0, int((answer.received_at - battle.shown_at).total_seconds() * 1000))
+        too_fast = elapsed_ms < settings.BATTLE_MIN_ANSWER_MS
+        rows.append((n, BattleAnswer(
+            battle=battle, player=player, question_index=answer.index, version=version, response=canonical,
+            elapsed_ms=elapsed_ms, is_correct=correct, points=speed_points(battle, elapsed_ms) if correct and not too_fast
+            else 0, too_fast=too_fast)))
+    if rows:
+        try:
+            _store_answers(rows, results)
+        except IntegrityError:  # another server process stored one of them meanwhile: one by one
+            for row in rows:
+                try:
+                    _store_answers([row], results)
+                except IntegrityError:
+                    results[row[0]] = _already_answered()
+    return [r if r is not None else BattleError(_("This answer is malformed."), "bad_frame") for r in results]
+
+
+def _already_answered() -> BattleError:
+    return BattleError(_("You have already answered this question."), "already_answered", status=409)
+
+
+def _refusal(player: BattlePlayer | None, answer: AnswerIn) -> BattleError | None:
     if player is None:
-        raise BattleError(_("You are not a player of this battle."), "not_player", status=403)
-    battle = Battle.objects.get(pk=battle_id)
+        return BattleError(_("You are not a player of this battle."), "not_player", status=403)
+    battle = player.battle
     if battle.state != Battle.State.RUNNING:
-        raise BattleError(_("This battle is not running."), "not_running", status=409)
+        return BattleError(_("This battle is not running."), "not_running", status=409)
     if player.forfeited:
-        raise BattleError(_("You have left this battle."), "forfeited", status=409)
-    if battle.phase != Battle.Phase.QUESTION or index != battle.question_index:
-        raise BattleError(_("This question is not open."), "wrong_question", status=409)
-    assert battle.deadline is not None and battle.shown_at is not None
-    if received_at > battle.deadline:
-        raise BattleError(_("Time is up for this question."), "too_late", status=409)
-    version = QuestionVersion.objects.get(pk=battle.version_ids[index])
-    try:
-        canonical = validate_response(version, choice)
-    except ExamError as exc:
-        raise BattleError(exc.message, exc.code) from None
-    _points, correct = grade(version, canonical, [], Decimal(1), "all")
-    elapsed_ms = max(0, int((received_at - battle.shown_at).total_seconds() * 1000))
-    too_fast = elapsed_ms < settings.BATTLE_MIN_ANSWER_MS
-    points = speed_points(battle, elapsed_ms) if correct and not too_fast else 0
-    try:
-        with serialized_writes(), transaction.atomic():
-            # The reveal may have closed the question since it was read above (a busy server): checked again
-            # under the battle's row lock (PostgreSQL) or the write lock (SQLite), so that no answer is stored
-            # after the reveal added up the scores.
-            still_open = Battle.objects.select_for_update().filter(
-                pk=battle.pk, state=Battle.State.RUNNING, phase=Battle.Phase.QUESTION, question_index=index).exists()
-            if not still_open:
-                raise BattleError(_("Time is up for this question."), "too_late", status=409)
-            BattleAnswer.objects.create(battle=battle, player=player, question_index=index, version=version,
-                                        response=canonical, elapsed_ms=elapsed_ms, is_correct=correct,
-                                        points=points, too_fast=too_fast)
-    except IntegrityError:
-        raise BattleError(_("You have already answered this question."), "already_answered", status=409) from None
-    return Answered(index, elapsed_ms)
+        return BattleError(_("You have left this battle."), "forfeited", status=409)
+    if battle.phase != Battle.Phase.QUESTION or answer.index != battle.question_index:
+        return BattleError(_("This question is not open."), "wrong_question", status=409)
+    assert battle.deadline is not None
+    if answer.received_at > battle.deadline:
+        return BattleError(_("Time is up for this question."), "too_late", status=409)
+    return None
+
+
+def _store_answers(rows: list[tuple[int, BattleAnswer]], results: list[Answered | BattleError | None]) -> None:
+    with serialized_writes(), transaction.atomic():
+        # The reveal may have closed a question since it was read above (a busy server): checked again under
+        # the battles' row locks (PostgreSQL) or the write lock (SQLite), so that no answer is stored after the
+        # reveal added up the scores.
+        still_open = {b.pk: b.question_index for b in _locked(Battle.objects.filter(
+            pk__in={a.battle_id for _n, a in rows}, state=Battle.State.RUNNING, phase=Battle.Phase.QUESTION)
+            .only("pk", "question_index"))}
+        stored = set(BattleAnswer.objects.filter(player_id__in={a.player_id for _n, a in rows},
+                                                 question_index__in={a.question_index for _n, a in rows})
+                     .values_list("player_id", "question_index"))
+        new: list[tuple[int, BattleAnswer]] = []
+        for n, answer in rows:
+            if still_open.get(answer.battle_id) != answer.question_index:
+                results[n] = BattleError(_("Time is up for this question."), "too_late", status=409)
+            elif (answer.player_id, answer.question_index) in stored:
+                results[n] = _already_answered()
+            else:
+                stored.add((answer.player_id, answer.question_index))
+                new.append((n, answer))
+        BattleAnswer.objects.bulk_create([a for _n, a in new])
+    for n, answer in new:
+        results[n] = Answered(answer.question_index, answer.elapsed_ms)
 
 
 def correct_rate(version: QuestionVersion) -> float:
@@ -398,42 +492,68 @@ def _bot_answers(battle: Battle, index: int, version: QuestionVersion) -> None:
                       "is_correct": correct, "points": speed_points(battle, elapsed) if correct else 0})
 
 
-def do_reveal(battle_id: int, index: int, now: dt.datetime | None = None) -> dict[str, Any] | None:
-    """Close question ``index`` once its deadline has passed: add the answers to the scores, forfeit the
-    players who are gone, and finish the battle after the last question. None when not due or already done."""
+def do_reveal_many(wanted: list[Due], now: dt.datetime | None = None) -> dict[Due, dict[str, Any]]:
+    """Close question ``index`` of each battle whose deadline has passed, all in one transaction: the 练习对手
+    answer, the players who are gone forfeit the rest, the totals are summed from the stored answers, and a
+    battle ends after its last question. Returns the reveal frames of the questions this call closed (one
+    already revealed, or not yet due, is left out). A fixed number of queries for any number of battles: every
+    driver of a server process sends the reveals that fall due together here at once."""
     now = now or timezone.now()
+    index_of = dict(wanted)
     with serialized_writes(), transaction.atomic():
-        claimed = Battle.objects.filter(pk=battle_id, state=Battle.State.RUNNING, question_index=index,
-                                        phase=Battle.Phase.QUESTION, deadline__lte=now
-                                        ).update(phase=Battle.Phase.REVEAL)
-        if not claimed:
-            return None
-        battle = Battle.objects.select_related("mode").get(pk=battle_id)
-        version = QuestionVersion.objects.get(pk=battle.version_ids[index])
-        _bot_answers(battle, index, version)
+        due = [b for b in _locked(Battle.objects.select_related("mode").filter(
+                   pk__in=index_of, state=Battle.State.RUNNING, phase=Battle.Phase.QUESTION, deadline__lte=now))
+               if b.question_index == index_of[b.pk]]
+        if not due:
+            return {}
+        ids = [b.pk for b in due]
+        Battle.objects.filter(pk__in=ids).update(phase=Battle.Phase.REVEAL)
+        versions = QuestionVersion.objects.in_bulk({b.version_ids[b.question_index] for b in due})
+        for battle in due:
+            if battle.has_bots:
+                _bot_answers(battle, battle.question_index, versions[battle.version_ids[battle.question_index]])
         # Players without a connection when the window closes have left: they forfeit the rest.
-        BattlePlayer.objects.filter(battle=battle, is_bot=False, forfeited=False, connected=False).update(
+        BattlePlayer.objects.filter(battle_id__in=ids, is_bot=False, forfeited=False, connected=False).update(
             forfeited=True, live=False)
-        answers = {a.player_id: a for a in BattleAnswer.objects.filter(battle=battle, question_index=index)}
-        for player_id, answer in answers.items():
-            BattlePlayer.objects.filter(pk=player_id).update(
-                score=F("score") + answer.points, correct=F("correct") + (1 if answer.is_correct else 0))
-        players = list(battle.players.all())
-        humans_left = [p for p in players if not p.is_bot and not p.forfeited]
-        last = index + 1 >= len(battle.version_ids)
-        if last or not humans_left:
-            _finish(battle, players, now)
-        reveal = {
-            "type": "reveal", "battle": battle.pk, "index": index,
-            "answer": [letter(i) for i in version.answer] if version.qtype != QuestionType.FILL else version.answer,
-            "explanation": version.explanation,
-            "results": [{"seat": p.seat, "choice": answers[p.pk].response if p.pk in answers else None,
-                         "correct": answers[p.pk].is_correct if p.pk in answers else False,
-                         "points": answers[p.pk].points if p.pk in answers else 0} for p in players],
-            "scores": scoreboard(players),
-            "finished": battle.state == Battle.State.FINISHED,
-        }
-    return reveal
+        # Totals are the sums of the stored answers (every question so far has been revealed): a reveal
+        # repeated after a crash cannot add an answer twice.
+        answered = BattleAnswer.objects.filter(player=OuterRef("pk")).values("player")
+        BattlePlayer.objects.filter(battle_id__in=ids).update(
+            score=Coalesce(Subquery(answered.annotate(total=Sum("points")).values("total")), 0),
+            correct=Coalesce(Subquery(answered.annotate(right=Count("pk", filter=Q(is_correct=True)))
+                                      .values("right")), 0))
+        players: dict[int, list[BattlePlayer]] = {}
+        for player in BattlePlayer.objects.filter(battle_id__in=ids).order_by("battle", "seat"):
+            players.setdefault(player.battle_id, []).append(player)
+        answers: dict[int, dict[int, BattleAnswer]] = {}
+        for answer in BattleAnswer.objects.filter(battle_id__in=ids,
+                                                  question_index__in={b.question_index for b in due}):
+            answers.setdefault(answer.battle_id, {})[answer.player_id] = answer
+        _finish([b for b in due if b.question_index + 1 >= len(b.version_ids) or not any(
+            not p.is_bot and not p.forfeited for p in players.get(b.pk, []))], players, now)
+        reveals: dict[Due, dict[str, Any]] = {}
+        for battle in due:
+            index, seats = battle.question_index, players.get(battle.pk, [])
+            version = versions[battle.version_ids[index]]
+            mine = {pid: a for pid, a in answers.get(battle.pk, {}).items() if a.question_index == index}
+            reveals[(battle.pk, index)] = {
+                "type": "reveal", "battle": battle.pk, "index": index,
+                "answer": ([letter(i) for i in version.answer] if version.qtype != QuestionType.FILL
+                           else version.answer),
+                "explanation": version.explanation,
+                "results": [{"seat": p.seat, "choice": mine[p.pk].response if p.pk in mine else None,
+                             "correct": mine[p.pk].is_correct if p.pk in mine else False,
+                             "points": mine[p.pk].points if p.pk in mine else 0} for p in seats],
+                "scores": scoreboard(seats),
+                "finished": battle.state == Battle.State.FINISHED,
+            }
+    return reveals
+
+
+def do_reveal(battle_id: int, index: int, now: dt.datetime | None = None) -> dict[str, Any] | None:
+    """Close question ``index`` once its deadline has passed (``do_reveal_many`` for one battle). None when not
+    due or already done."""
+    return do_reveal_many([(battle_id, index)], now).get((battle_id, index))
 
 
 def scoreboard(players: list[BattlePlayer]) -> list[dict[str, Any]]:
@@ -441,27 +561,33 @@ def scoreboard(players: list[BattlePlayer]) -> list[dict[str, Any]]:
              "forfeited": p.forfeited, "rank": p.rank} for p in players]
 
 
-def _finish(battle: Battle, players: list[BattlePlayer], now: dt.datetime) -> None:
-    """Ranks (forfeited players last), credit points, seats freed; credit posted after commit."""
-    ordered = sorted(players, key=lambda p: (p.forfeited, -p.score, -p.correct, p.seat))
-    rank = 0
-    previous: tuple[bool, int, int] | None = None
-    factor = battle.mode.practice_credit_factor if battle.has_bots else Decimal("1")
-    for position, player in enumerate(ordered, start=1):
-        key = (player.forfeited, player.score, player.correct)
-        rank = rank if key == previous else position
-        previous = key
-        player.rank = rank
-        player.live = False
-        if not player.is_bot and not player.forfeited:
-            player.credit_points = (battle.mode.credit_points * factor).quantize(Decimal("0.01"))
-        player.save(update_fields=["rank", "live", "credit_points"])
-    battle.state = Battle.State.FINISHED
-    battle.finished_at = now
-    battle.save(update_fields=["state", "finished_at"])
-    for player in players:
-        if player.member_id is not None and player.credit_points > 0:
-            outbox.send_on_commit(post_credit_task, player.member_id, "battle", battle.pk, now.isoformat(), None)
+def _finish(battles: list[Battle], players: dict[int, list[BattlePlayer]], now: dt.datetime) -> None:
+    """Ranks (forfeited players last), credit points, seats freed, for each battle; one query for all the
+    seats, and one task (after commit, through the outbox) posting the credit of every battle finished here."""
+    seats: list[BattlePlayer] = []
+    for battle in battles:
+        rank = 0
+        previous: tuple[bool, int, int] | None = None
+        factor = battle.mode.practice_credit_factor if battle.has_bots else Decimal("1")
+        ordered = sorted(players.get(battle.pk, []), key=lambda p: (p.forfeited, -p.score, -p.correct, p.seat))
+        for position, player in enumerate(ordered, start=1):
+            key = (player.forfeited, player.score, player.correct)
+            rank = rank if key == previous else position
+            previous = key
+            player.rank = rank
+            player.live = False
+            if not player.is_bot and not player.forfeited:
+                player.credit_points = (battle.mode.credit_points * factor).quantize(Decimal("0.01"))
+            seats.append(player)
+        battle.state = Battle.State.FINISHED
+        battle.finished_at = now
+    BattlePlayer.objects.bulk_update(seats, ["rank", "live", "credit_points"], batch_size=500)
+    Battle.objects.filter(pk__in=[b.pk for b in battles]).update(state=Battle.State.FINISHED, finished_at=now)
+    credited = sorted({p.battle_id for p in seats if p.member_id is not None and p.credit_points > 0})
+    if credited:
+        from ..tasks import post_battle_credits
+
+        outbox.send_on_commit(post_battle_credits, credited)
 
 
 def do_leave(member: Member, battle_id: int) -> BattlePlayer | None:
@@ -483,19 +609,23 @@ def do_leave(member: Member, battle_id: int) -> BattlePlayer | None:
             return player
         BattlePlayer.objects.filter(pk=player.pk).update(forfeited=True, live=False, connected=False)
         if not battle.players.filter(is_bot=False, forfeited=False).exists():
-            _finish(Battle.objects.select_related("mode").get(pk=battle.pk), list(battle.players.all()),
+            _finish([Battle.objects.select_related("mode").get(pk=battle.pk)], {battle.pk: list(battle.players.all())},
                     timezone.now())
         player.refresh_from_db()
         return player
 
 
-def set_connected(player_id: int, channel_name: str, connected: bool) -> None:
-    """A socket of the player opened (it becomes the player's one connection) or closed (only if it still was)."""
+def set_connected(player_id: int, channel_name: str, connected: bool) -> str:
+    """A socket of the player opened (it becomes the player's one connection; returned: the channel of the
+    socket it replaces, "" when none was open) or closed (only if it still was the player's one)."""
     with serialized_writes(), transaction.atomic():
         if connected:
+            previous = BattlePlayer.objects.filter(pk=player_id, connected=True).exclude(
+                channel_name=channel_name).values_list("channel_name", flat=True).first() or ""
             BattlePlayer.objects.filter(pk=player_id).update(connected=True, channel_name=channel_name)
-        else:
-            BattlePlayer.objects.filter(pk=player_id, channel_name=channel_name).update(connected=False)
+            return previous
+        BattlePlayer.objects.filter(pk=player_id, channel_name=channel_name).update(connected=False)
+        return ""
 
 
 def battle_state(battle_id: int, member: Member | None = None) -> dict[str, Any]:

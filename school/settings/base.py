@@ -556,16 +556,18 @@ EXAMS_DEMO_QUESTIONS_FILE = env_str("EXAMS_DEMO_QUESTIONS_FILE",
                                     str(BASE_DIR.parent / "shared" / "corpus" / "questions.jsonl"))
 # --- 答题PK (exams/battles): WebSockets through Django Channels ---
 ASGI_APPLICATION = "school.asgi.application"
-# Redis in production and CI (several ASGI processes must share groups); the in-memory layer serves one
-# process (`make run`, tests).
+# Redis in production (several ASGI processes must share groups); the in-memory layer serves one process
+# (`make run`, tests). The Pub/Sub layer of channels-redis: a group message is published once and each
+# server process fans it out to its own sockets, where the list-based RedisChannelLayer pushes and pops one
+# message per socket; with 250 四人赛 on one server the reveals' p99 fell from ~1.5 s to ~0.3 s
+# (bench/battles.py, docs/exams.md). Battle frames need no delivery guarantee beyond the socket's: a client
+# that reconnects is sent the battle's state.
 CHANNEL_LAYER_URL = env_optional("CHANNEL_LAYER_URL")
 if CHANNEL_LAYER_URL:
     CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # socket_timeout None: redis-py 8 reads with a 5-second timeout by default, which cuts the layer's
-        # blocking BZPOPMIN and closes every idle socket with 1011 (django/channels_redis#422).
-        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": None}], "capacity": 1000,
-                   "expiry": 30},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # socket_timeout None: redis-py 8 reads with a 5-second timeout by default (django/channels_redis#422).
+        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": None}]},
     }}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -580,6 +582,9 @@ BATTLE_FRAMES_PER_SECOND = env_float("BATTLE_FRAMES_PER_SECOND", 5.0, minimum=0.
 BATTLE_FRAME_BURST = env_int("BATTLE_FRAME_BURST", 20, minimum=1)
 # The pause between a question's reveal and the next question.
 BATTLE_REVEAL_SECONDS = env_float("BATTLE_REVEAL_SECONDS", 3.0, minimum=0.0)
+# Threads per ASGI process for the players' database calls (the battles' clock has one more of its own).
+# Two keep the GIL from thrashing on a two-core server; scale with processes (one per core), not threads.
+BATTLE_DB_THREADS = env_int("BATTLE_DB_THREADS", 2, minimum=1)
 CELERY_BEAT_SCHEDULE["exams-sweep-stale-battles"] = {
     "task": "exams.tasks.sweep_stale_battles",
     "schedule": 60.0,

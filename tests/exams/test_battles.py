@@ -30,12 +30,14 @@ from exams.models import Battle, BattleAnswer, BattlePlayer, BattleTicket
 from exams.routing import websocket_urlpatterns
 from exams.services import battles as svc
 from exams.services.battles import BattleError
+from exams.tasks import post_battle_credits
 from school.credits.models import CreditEntry, OrganizationScore
 from school.credits.periods import parse
 from school.credits.recompute import recompute
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task
 from tests.exams.builders import fill_bank, make_bank, make_battle_modes
+from tests.factories import make_member
 
 router = URLRouter(websocket_urlpatterns)
 
@@ -52,6 +54,7 @@ def modes(personas: Any, settings: Any) -> dict[str, Any]:
 @pytest.fixture
 def run_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(post_credit_task, "delay", lambda *args: post_credit_task.run(*args))
+    monkeypatch.setattr(post_battle_credits, "delay", lambda *args: post_battle_credits.run(*args))
 
 
 def _duel(personas: Any, modes: dict[str, Any]) -> Battle:
@@ -152,6 +155,61 @@ def test_it_accepts_answers_only_inside_the_window_and_reveals_only_after_it(per
 
 
 @pytest.mark.django_db
+def test_it_writes_the_answers_that_arrive_together_in_one_go_each_with_its_own_verdict(
+        personas: Any, modes: dict[str, Any], django_assert_max_num_queries: Any) -> None:
+    """What a busy server sends ``do_answers``: answers of two battles at once, among them a duplicate, an
+    outsider's, a malformed one and one for the wrong question; each gets its own verdict, only the good
+    ones are stored, and the whole batch costs a fixed number of queries."""
+    duel = _duel(personas, modes)
+    svc.do_open_question(duel.pk, 0)
+    at = _after(duel, 3000)
+    right, wrong = _right(duel, 0), "D" if _right(duel, 0) != "D" else "C"
+    batch = [
+        svc.AnswerIn(personas.member.pk, duel.pk, 0, right, at),
+        svc.AnswerIn(personas.member_a2.pk, duel.pk, 0, wrong, at),
+        svc.AnswerIn(personas.member.pk, duel.pk, 0, wrong, at),  # twice in the same batch
+        svc.AnswerIn(personas.member_x.pk, duel.pk, 0, right, at),  # not a player of it
+        svc.AnswerIn(personas.member_a2.pk, duel.pk, "0", right, at),  # forged index
+        svc.AnswerIn(personas.member_a2.pk, duel.pk, 1, right, at),  # not the open question
+        svc.AnswerIn(personas.member.pk, duel.pk, 0, "Z", at),  # no such option
+    ]
+    with django_assert_max_num_queries(8):
+        results = svc.do_answers(batch)
+    verdicts = [r.code if isinstance(r, BattleError) else "ok" for r in results]
+    assert verdicts == ["ok", "ok", "already_answered", "not_player", "bad_frame", "wrong_question",
+                        verdicts[6]] and verdicts[6] not in ("ok", "already_answered")
+    stored = {a.player.member_id: (a.response, a.is_correct) for a in BattleAnswer.objects.select_related("player")}
+    assert stored == {personas.member.pk: (right, True), personas.member_a2.pk: (wrong, False)}
+    # Sent again (a client that did not get its ack): refused, nothing stored twice.
+    again = svc.do_answers(batch[:2])
+    assert [r.code for r in again if isinstance(r, BattleError)] == ["already_answered", "already_answered"]
+    assert BattleAnswer.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_it_reveals_every_battle_that_is_due_in_one_go_and_only_those(personas: Any, modes: dict[str, Any],
+                                                                    django_assert_max_num_queries: Any) -> None:
+    first = _duel(personas, modes)
+    assert svc.do_enqueue(personas.member_x, modes["duel"]).battle is None
+    second = svc.do_enqueue(make_member(personas.x1, "xiaoli", "小丽"), modes["duel"]).battle
+    assert second is not None
+    BattlePlayer.objects.filter(battle=second).update(connected=True)
+    opened = svc.do_open_questions([(first.pk, 0), (second.pk, 0), (first.pk, 0)])
+    assert set(opened) == {(first.pk, 0), (second.pk, 0)}
+    assert svc.do_open_questions([(first.pk, 0)]) == {}  # opened once
+    svc.do_answer(personas.member, first.pk, 0, _right(first, 0), _after(first, 1000))
+    svc.do_answer(personas.member_x, second.pk, 0, _right(second, 0), _after(second, 5000))
+    Battle.objects.filter(pk=second.pk).update(deadline=timezone.now() + dt.timedelta(seconds=30))  # not yet due
+    with django_assert_max_num_queries(10):  # savepoint and release included
+        reveals = svc.do_reveal_many([(first.pk, 0), (second.pk, 0)], now=_after(first, 10_000))
+    assert list(reveals) == [(first.pk, 0)]
+    assert {s["name"]: s["score"] for s in reveals[(first.pk, 0)]["scores"]} == {"小明": 19, "小红": 0}
+    assert set(BattlePlayer.objects.filter(battle=second).values_list("score", flat=True)) == {0}
+    assert Battle.objects.get(pk=second.pk).phase == Battle.Phase.QUESTION
+    assert svc.do_reveal_many([(first.pk, 0)], now=_after(first, 10_000)) == {}  # revealed once
+
+
+@pytest.mark.django_db
 def test_it_refuses_an_answer_that_the_reveal_overtook_and_counts_nothing_twice(
         personas: Any, modes: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     battle = _duel(personas, modes)
@@ -194,7 +252,8 @@ def test_it_plays_a_duel_to_the_end_ranks_and_credits_each_member_once_within_th
         assert (ming.rank, ming.score, ming.correct) == (1, 3 * 19, 3)
         assert (hong.rank, hong.score, hong.live) == (2, 0, False)
         assert ming.credit_points == hong.credit_points == Decimal("2.00")
-        post_credit_task.run(personas.member.pk, "battle", battle.pk, timezone.now().isoformat(), None)  # replay
+        post_battle_credits.run([battle.pk])  # the task delivered twice
+        post_credit_task.run(personas.member.pk, "battle", battle.pk, timezone.now().isoformat(), None)  # a forged replay
         entries = CreditEntry.objects.filter(member=personas.member, source_type="battle")
         assert entries.count() == round_no + 1
     # Two battles of 2 points each, daily cap 3: the second counts 1.
@@ -367,9 +426,34 @@ def test_it_refuses_sockets_without_login_or_seat(personas: Any, modes: dict[str
         member__in=[personas.member, personas.member_a2]).exists()
 
 
+def _redis_url() -> str | None:
+    """CI's Redis (as `.ci/run` starts it), or the one of CHANNEL_LAYER_URL; None when none answers."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    url = os.environ.get("CHANNEL_LAYER_URL") or "redis://127.0.0.1:6379/12"
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 0.5).close()
+    except OSError:
+        return None
+    return url
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("layer", ["memory", "redis-pubsub"])
 def test_it_plays_a_duel_over_sockets_with_the_same_result_for_both(personas: Any, modes: dict[str, Any],
-                                                                      settings: Any) -> None:
+                                                                      settings: Any, layer: str) -> None:
+    """On the in-memory layer (`make run`) and on production's Redis Pub/Sub layer (when a Redis answers)."""
+    if layer == "redis-pubsub":
+        url = _redis_url()
+        if url is None:
+            pytest.skip("no Redis at CHANNEL_LAYER_URL or 127.0.0.1:6379")
+        import secrets
+
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {
+            "hosts": [{"address": url, "socket_timeout": None}], "prefix": f"test{secrets.token_hex(4)}"}}}
     settings.BATTLE_MIN_ANSWER_MS = 0
     modes["duel"].seconds_per_question = 1
     modes["duel"].save()

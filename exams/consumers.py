@@ -9,10 +9,12 @@ sends frames faster than ``BATTLE_FRAMES_PER_SECOND`` (bursts of ``BATTLE_FRAME_
 The driver: each battle's clock is an asyncio task in the server process of any player's socket (started
 by the first socket to connect, restarted by a reconnecting one). It sleeps until the open question's
 deadline, reveals it, pauses, opens the next one. It is not tied to any one socket, so the battle goes on
-when the socket that started it closes; and opening and revealing are conditional UPDATEs, so when sockets
-of one battle sit in several server processes (each with its own driver) exactly one reveal and one open
-happen per question and only the driver that made the change broadcasts it. A Channels background worker
-would be one more process to run and a single point of failure for every battle's clock; this needs none.
+when the socket that started it closes; and opening and revealing lock and re-check the battle's row, so when
+sockets of one battle sit in several server processes (each with its own driver) exactly one reveal and one
+open happen per question and only the driver that made the change broadcasts it. The drivers of a process
+write through one batcher (all that fall due together, in one transaction); the answers through another. A
+Channels background worker would be one more process to run and a single point of failure for every
+battle's clock; this needs none.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """答题PK: the writes of a quiz battle, all on the database so a restarted server loses nothing.
 
 Matchmaking (``do_enqueue``, ``do_play_with_bots``, ``do_cancel_queue``), private rooms
-(``do_create_private``, ``do_join_private``), the clock of a battle (``do_open_question``, ``do_reveal``:
-conditional UPDATEs on the battle's question index and phase, so when several server processes drive one
-battle exactly one of them opens or reveals each question), the players' moves (``do_answer``, ``do_leave``,
-``set_connected``) and the end (ranks, credit through the ledger after commit).
+(``do_create_private``, ``do_join_private``), the clock of the battles (``do_open_questions``,
+``do_reveal_many``: every battle due at once in one transaction, each row locked and its question index and
+phase checked again, so when several server processes drive one battle exactly one of them opens or reveals
+each question), the players' moves (``do_answers`` in batches, ``do_leave``, ``set_connected``) and the end
+(ranks, credit through the ledger after commit).
 
 Scores exist only here: an answer is scored when it arrives (speed-weighted, nothing for a wrong or
 too-fast one) but only added to the players' totals — and shown — when the question's window has closed.

@@ -226,17 +226,34 @@ def events_to_dashboard(committee: Organization, count: int) -> tuple[float, flo
     written = [0]
     by_table: dict[str, int] = {}
     table_re = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w]+)"?', re.IGNORECASE)
+    pending: list[tuple[str, object]] = []  # (table, cursor) of statements whose rows are still being returned
+
+    def add(table: str, cursor: object) -> None:
+        rows = max(0, getattr(cursor, "rowcount", 0))
+        written[0] += rows
+        by_table[table] = by_table.get(table, 0) + rows
+
+    def settle() -> None:
+        """SQLite counts an INSERT ... RETURNING's rows only once they are fetched (Django fetches them
+        right after the statement): read them before the next statement or at the end of the event."""
+        while pending:
+            add(*pending.pop())
 
     def count_writes(execute, sql, params, many, context):
         """Every row of every table (the incremental path writes no temporary table; any it did would
         be counted too)."""
+        settle()
         result = execute(sql, params, many, context)
         found = table_re.match(sql)
         if found:
-            rows = max(0, context["cursor"].rowcount)
-            written[0] += rows
-            by_table[found.group(1)] = by_table.get(found.group(1), 0) + rows
+            if " RETURNING " in sql.upper() and connection.vendor == "sqlite":
+                pending.append((found.group(1), context["cursor"]))
+            else:
+                add(found.group(1), context["cursor"])
         return result
+
+    def changes() -> int:  # SQLite's own count of rows written on this connection: the cross-check
+        return connection.connection.total_changes if connection.vendor == "sqlite" else 0
 
     latencies, writes = [], []
     with credit_rules.override_verifiers(lesson=real, practice=real, exam=real), \
@@ -248,6 +265,7 @@ def events_to_dashboard(committee: Organization, count: int) -> tuple[float, flo
             started = timezone.now()
             t0 = time.perf_counter()
             written[0] = 0
+            before = changes()
             with connection.execute_wrapper(count_writes):
                 if kind == "exam":
                     passed = rng.random() < 0.34
@@ -259,7 +277,10 @@ def events_to_dashboard(committee: Organization, count: int) -> tuple[float, flo
                         post_credit(member, "exam", 8_000_000_000 + n, started)
                 else:
                     post_credit(member, kind, 8_000_000_000 + n, started)
+            settle()
             writes.append(written[0])
+            if connection.vendor == "sqlite":
+                assert changes() - before == written[0], (changes() - before, written[0])
             shown_from = timezone.localtime(started).strftime("%Y-%m-%d %H:%M:%S")
             while True:  # what the administrator sees: 数据更新于 <time> (to the second)
                 html = client.get(url).content.decode()

@@ -122,6 +122,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "updated_label": updated_label(scope_updated_at(org, period)),
         "recompute": RecomputeRequest.objects.filter(organization=org).first(),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
+        "chart_blocks": [(chart, chart_table_rows(chart)) for chart in chart_list],
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
     })
 
@@ -460,26 +461,29 @@ def participation_trend(org: Organization, period: Period) -> dict[str, Any]:
     months = recent_months(12, until)
     rows = dict(OrganizationScore.objects.filter(organization=org, period__in=months)
                 .values_list("period", "participation_rate"))
-    return {"title": _("Participation trend"), "type": "line", "labels": months,
+    return {"title": _("Participation trend"), "type": "line", "labels": months, "axis": _("Month"),
             "series": [{"name": _("Participation rate"), "data": [round(rows.get(m, 0) * 100, 1) for m in months]}],
-            "unit": "%"}
+            "unit": "%", "empty": not rows}
 
 
 def by_child_organization(org: Organization, period: Period) -> list[dict[str, Any]]:
     children = list(rankings.organizations_ranked(org, period.key, children_only=True).order_by("path"))
     labels = [c.name for c in children]
+    axis = pgettext("chart axis", "Organization")
 
     def rate(values: list[float | None]) -> list[float | None]:
         return [None if v is None else round(v * 100, 1) for v in values]
 
     charts: list[dict[str, Any]] = [
         {"key": "completion", "title": _("Completion by organization"), "type": "bar", "labels": labels, "unit": "%",
+         "axis": axis,
          "series": [{"name": _("Participation rate"), "data": rate([c.participation_rate for c in children])}],
          "empty": not children},
         {"key": "pass_rate", "title": _("Exam pass rate by organization"), "type": "bar", "labels": labels,
-         "unit": "%", "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
+         "unit": "%", "axis": axis, "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
          "empty": all(c.pass_rate is None for c in children)},
         {"key": "tasks", "title": _("Study task completion"), "type": "bar", "labels": labels, "unit": "%",
+         "axis": axis,
          "series": [{"name": _("Task completion rate"), "data": rate([c.task_rate for c in children])}],
          "empty": all(c.task_rate is None for c in children)},
     ]
@@ -493,8 +497,17 @@ def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
         f"b{i}": Count("pk", filter=Q(points__gte=low) & (Q() if high is None else Q(points__lt=high)))
         for i, (low, high) in enumerate(bands)})
     labels = [f"≥{low}" if high is None else f"{low}–{high}" for low, high in bands]
-    return {"title": _("Credit distribution"), "type": "bar", "labels": labels,
-            "series": [{"name": _("Members"), "data": [counts[f"b{i}"] for i in range(len(bands))]}], "unit": ""}
+    data = [counts[f"b{i}"] for i in range(len(bands))]
+    return {"title": _("Credit distribution"), "type": "bar", "labels": labels, "axis": _("Points band"),
+            "series": [{"name": _("Members"), "data": data}], "unit": "", "empty": not any(data)}
+
+
+def chart_table_rows(chart: dict[str, Any]) -> list[list[Any]]:
+    """The table a chart is drawn from (one row per label, one column per series; nothing when the chart
+    says 暂无数据), shown under the chart one click away."""
+    if chart.get("empty"):
+        return []
+    return [[label, *(s["data"][i] for s in chart["series"])] for i, label in enumerate(chart["labels"])]
 
 
 # --- Exports --------------------------------------------------------------------------------------

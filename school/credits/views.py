@@ -370,7 +370,7 @@ def organization_ranking_table(org: Organization, period: Period, kind: str | No
 def member_ranking_table(org: Organization, period: Period, *, by_branch: bool = False,
                          limit: int | None = None) -> Table:
     title = _("Member ranking by organization") if by_branch else _("Member ranking in %(org)s") % {"org": org.name}
-    table = Table("members", title, [
+    table = Table("members", title, note=str(rankings.MEMBER_TIE_BREAK), columns=[
         Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name"), width=12),
         Column("organization", _("Organization"), width=28), Column("points", _("Points"), width=10),
         Column("entries", _("Credit entries"), width=10)])

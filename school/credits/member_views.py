@@ -21,9 +21,9 @@ from school.permissions import member_of
 
 from . import rankings, rules
 from .models import CreditEntry, SourceType
-from .periods import OVERALL, current_month, parse
+from .periods import OVERALL, current_month, parse, updated_label
 from .services import capped_points
-from .views import scope_updated_at, updated_label
+from .views import scope_updated_at
 
 RANKING_TOP = 10
 PAGE_SIZE = 50

@@ -39,7 +39,16 @@ from .models import (
     RankingSnapshot,
     RecomputeRequest,
 )
-from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
+from .periods import (
+    OVERALL,
+    Period,
+    PeriodError,
+    current_month,
+    parse,
+    periods_of_month,
+    recent_months,
+    updated_label,
+)
 
 
 def bad_request(detail: str, code: str) -> JsonResponse:
@@ -303,12 +312,6 @@ class Table:
     @property
     def linked_rows(self) -> list[tuple[str | None, list[Any]]]:
         return list(zip(self.links or [None] * len(self.rows), self.rows, strict=True))
-
-
-def updated_label(when: dt.datetime | None) -> str:
-    if when is None:
-        return _("Data not computed yet")
-    return _("Data updated at %(time)s") % {"time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def scope_updated_at(org: Organization, period: Period) -> dt.datetime | None:

@@ -60,6 +60,10 @@ def test_it_shows_a_fresh_pass_rate_and_ranks_like_with_like(
     member_page.click("#confirm-ok")  # the confirmation dialog (all answered)
     member_page.wait_for_url("**/result/")
     passed_at = time.monotonic()
+    member_page.goto(live_server.url + reverse("my_ranking"))  # the member's 排行榜: when, and how ties are ordered
+    assert "数据更新于 " in member_page.locator("[data-updated]").first.inner_text()
+    assert "同一名次内按党员登记的先后顺序列出" in member_page.locator("[data-tie-break]").inner_text()
+    shot(member_page, "stats-04-member-ranking-updated-and-tie-break")
     member_context.close()
 
     page = desktop_page

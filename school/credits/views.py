@@ -443,7 +443,10 @@ def snapshot_table(snapshot: RankingSnapshot) -> Table:
     members = snapshot.kind == RankingKind.MEMBERS
     state = _("published") if snapshot.published else _("draft")
     table = Table("snapshot", _("%(kind)s ranking %(period)s (%(state)s)") % {
-        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state}, [
+        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state},
+        note=str(rankings.MEMBER_TIE_BREAK if members else rankings.TIE_BREAK),
+        updated_at=snapshot.created_at,  # its rows are the numbers as they were when it was taken
+        columns=[
         Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name") if members else _("Organization"), width=24),
         Column("organization", _("Organization") if members else _("kind"), width=24),
         Column("value", _("Points") if members else _("Score"), width=10)])

@@ -129,7 +129,9 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "top_members": member_ranking_table(org, period, limit=20),
         "score": OrganizationScore.objects.filter(organization=org, period=period.key).first(),
         "updated_label": updated_label(scope_updated_at(org, period)),
-        "recompute": RecomputeRequest.objects.filter(organization=org).first(),
+        # the latest request whose recompute covers this organization (its own, or one above it)
+        "recompute": RecomputeRequest.objects.filter(organization__path__in=[*org.ancestor_paths(), org.path])
+                                             .select_related("organization").first(),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
         "chart_blocks": [(chart, chart_table_rows(chart)) for chart in chart_list],
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
@@ -255,7 +257,7 @@ def recompute_request(request: HttpRequest, pk: int) -> HttpResponse:
         services.do_request_recompute(org, keys, request.user)
     except services.RecomputeBusy as busy:
         messages.warning(request, _("A recompute of %(org)s is already %(state)s (%(done)s of %(total)s periods done).") % {
-            "org": org.name, "state": busy.active.get_state_display(), "done": busy.active.steps_done,
+            "org": busy.active.organization.name if busy.active.organization_id else org.name, "state": busy.active.get_state_display(), "done": busy.active.steps_done,
             "total": busy.active.steps_total})
     else:
         messages.success(request, _("Recompute of %(org)s queued; its progress is shown on this page.") % {

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from school.credits.periods import Period, period_bounds
+from school.credits.periods import Period, local_day, month_key, period_bounds
 from school.credits.rules import register_source_verifier
 
 TWO = Decimal("0.01")
@@ -101,6 +101,23 @@ def task_metrics(period: Period, member_ids: list[int] | None = None) -> Iterato
             row[1] += 1
     for member_id, (done_count, total) in totals.items():
         yield member_id, "tasks", done_count, total
+
+
+def deadline_months(member_id: int, when: dt.datetime) -> list[str]:
+    """Months of the deadlines of the study tasks still open on ``when`` that are assigned to the member's
+    organization or one above it: a lesson completed now may complete one of them, which counts in its
+    deadline's month (``task_metrics``)."""
+    from school.models import Member, Organization
+
+    from .models import StudyTask
+
+    member = Member.objects.select_related("organization").filter(pk=member_id).first()
+    if member is None:
+        return []
+    paths = [*member.organization.ancestor_paths(), member.organization.path]
+    ends = (StudyTask.objects.filter(organization__in=Organization.objects.filter(path__in=paths),
+                                     ends_on__gte=local_day(when)).values_list("ends_on", flat=True).distinct())
+    return sorted({month_key(day) for day in ends})
 
 
 def describe_pages(page_ids: list[int]) -> dict[int, tuple[str, str | None]]:

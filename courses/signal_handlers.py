@@ -12,7 +12,7 @@ from wagtail.signals import page_published, page_unpublished
 from school.credits.tasks import post_credit_after_commit, refresh_metrics_after_commit
 
 from .access import forget_page
-from .credits import lesson_is, verify_course
+from .credits import deadline_months, lesson_is, verify_course
 from .signals import lesson_completed
 
 
@@ -39,7 +39,8 @@ def award_lesson_completed(sender: Any, member_id: int, lesson_id: int, complete
     lesson completed it."""
     from .models import LessonPage
 
-    refresh_metrics_after_commit(member_id, completed_at)  # study-task completion follows at once
+    # study-task completion follows at once, in the month of each open task's deadline too
+    refresh_metrics_after_commit(member_id, completed_at, deadline_months(member_id, completed_at))
     if lesson_is(lesson_id, "document"):
         post_credit_after_commit(member_id, "document", lesson_id, completed_at)
         return

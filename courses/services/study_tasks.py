@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from school import outbox
+from school.credits.periods import month_key, periods_of_month
+from school.credits.tasks import recompute_scores_task
 from school.models import Member, Organization
 from school.models.notifications import NotificationKind
 from school.permissions import admin_paths
@@ -217,6 +220,9 @@ def create_task(*, title: str, organization: Organization, starts_on: dt.date, e
         for order, page in enumerate(pages):
             task.items.create(page=page, sort_order=order)
         notify_task_assigned(task)
+        # every assigned member's task total of the deadline's month, quarter, year and overall changes:
+        # the set-based recompute of those periods, queued (its own queue) once the task is committed
+        outbox.send_on_commit(recompute_scores_task, periods_of_month(month_key(ends_on)))
     return task
 
 

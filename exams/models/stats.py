@@ -47,6 +47,8 @@ class ExamOrgStat(models.Model):
     submitted = models.PositiveIntegerField(default=0)
     passed = models.PositiveIntegerField(default=0)
     score_sum = models.FloatField(default=0)
+    # when the newest attempt counted here was applied (its submission's transaction): the report's 数据更新于
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["exam", "organization"], name="exams_orgstat_unique")]

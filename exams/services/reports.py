@@ -8,6 +8,7 @@ Question statistics describe questions, not people, and are shown to both."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from school.credits.periods import updated_label
 from school.excel.workbook import Column, Sheet, build_sheets
 from school.models import Organization
 from school.permissions import admin_paths, is_org_admin, is_trainer
@@ -35,6 +37,11 @@ class Table:
 class ExamReport:
     exam: Exam
     tables: list[Table]
+    updated_at: dt.datetime | None = None  # the newest attempt counted in the rows shown
+
+    @property
+    def updated_label(self) -> str:
+        return updated_label(self.updated_at)
 
 
 def can_view_stats(user: Any) -> bool:
@@ -91,7 +98,8 @@ def build_exam_report(exam: Exam, user: Any, question_limit: int = 200) -> ExamR
     missed = Table("missed", _("Most missed questions"), [_("Question"), _("Answered"), _("Wrong")])
     for s in stats[:10]:
         missed.rows.append([s.question.stem[:80], s.seen, s.seen - s.correct])
-    return ExamReport(exam, [summary, distribution, organizations, missed, questions])
+    updated = max((o.updated_at for o in org_rows if o.updated_at is not None), default=None)
+    return ExamReport(exam, [summary, distribution, organizations, missed, questions], updated)
 
 
 def report_workbook(report: ExamReport) -> bytes:
@@ -100,4 +108,5 @@ def report_workbook(report: ExamReport) -> bytes:
                             for i, header in enumerate(table.headers)],
               table.rows)
         for table in report.tables
-    ])
+    ] + [Sheet(_("About this table"), [Column("note", _("About this table"), width=80)],
+               [[report.exam.title], [report.updated_label]])])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ..models import Attempt, Exam, ExamOrgStat, ExamQuestionStat, ExamScoreBucket, ExamStat, QuestionVersion
 
@@ -36,7 +37,8 @@ def record_attempt(attempt: Attempt, correctness: dict[int, bool]) -> None:
     ExamScoreBucket.objects.filter(exam=exam, organization=org, bucket=bucket).update(count=F("count") + 1)
     ExamOrgStat.objects.get_or_create(exam=exam, organization=org, defaults={"path": org.path})
     ExamOrgStat.objects.filter(exam=exam, organization=org).update(
-        submitted=F("submitted") + 1, passed=F("passed") + passed, score_sum=F("score_sum") + score
+        submitted=F("submitted") + 1, passed=F("passed") + passed, score_sum=F("score_sum") + score,
+        updated_at=timezone.now(),
     )
     existing = set(ExamQuestionStat.objects.filter(exam=exam, question_id__in=list(correctness)).values_list(
         "question_id", flat=True))

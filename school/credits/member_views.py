@@ -21,8 +21,9 @@ from school.permissions import member_of
 
 from . import rankings, rules
 from .models import CreditEntry, SourceType
-from .periods import OVERALL, current_month, parse
+from .periods import OVERALL, current_month, parse, updated_label
 from .services import capped_points
+from .views import scope_updated_at
 
 RANKING_TOP = 10
 PAGE_SIZE = 50
@@ -120,7 +121,8 @@ def _ranking(member: Member, scope: Organization, period: str) -> dict[str, Any]
         if mine is not None:
             mine.rank = rankings.members_with_points(scope, period).filter(points__gt=mine.points).count() + 1
     return {"scope": scope, "top": top, "mine": mine, "count": ranked.count(),
-            "mine_in_top": any(m.pk == member.pk for m in top)}
+            "mine_in_top": any(m.pk == member.pk for m in top),
+            "updated": updated_label(scope_updated_at(scope, parse(period)))}
 
 
 @require_GET
@@ -137,4 +139,5 @@ def ranking(request: HttpRequest) -> HttpResponse:
         if scope is not None:
             boards.append({"label": label, **_ranking(member, scope, period)})
     return render(request, "school/credits/ranking.html", {
-        "boards": boards, "period": parse(period), "key": key, "top_n": RANKING_TOP})
+        "boards": boards, "period": parse(period), "key": key, "top_n": RANKING_TOP,
+        "tie_break": rankings.MEMBER_TIE_BREAK})

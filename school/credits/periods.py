@@ -72,6 +72,14 @@ def local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
+def updated_label(when: dt.datetime | None) -> str:
+    """数据更新于 <time>: what every statistics page and export says about its numbers (``when``: the
+    time the newest event they include was applied), or that they were never computed."""
+    if when is None:
+        return _("Data not computed yet")
+    return _("Data updated at %(time)s") % {"time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S")}
+
+
 def current_month() -> str:
     return month_key(timezone.localdate())
 

@@ -108,6 +108,8 @@ def organizations_ranked(scope: Organization, period: str, *, among_siblings: bo
 
 TIE_BREAK = _("Equal scores share a rank (1, 2, 2, 4); within a rank organizations are listed in "
               "the order of the organization tree. Organizations without members are listed as 无党员 and not ranked.")
+MEMBER_TIE_BREAK = _("Equal points share a rank (1, 2, 2, 4); within a rank members are listed in the order they "
+                     "were registered.")
 
 
 # --- Snapshots ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from school import audit, dbclock
@@ -120,8 +121,10 @@ def capped_points(raw: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
 # The request is a row (state, progress) and a task on the ``recompute`` queue. What runs is the
 # set-based recompute of the periods (every organization's rows, the subtree's among them): a subtree
 # alone would leave its ancestors' sums disagreeing with it, and a district's period takes seconds.
-# At most one request per organization is queued or running (a partial unique constraint); a request
-# whose worker died while running is marked failed once it is older than the task's time limit.
+# At most one request is queued or running per subtree: none for an organization while one of an
+# organization above or below it is (its recompute covers the same rows); for the organization itself a
+# partial unique constraint also holds against concurrent requests. A request whose worker died while
+# running is marked failed once it is older than the task's time limit.
 
 
 class RecomputeBusy(Exception):
@@ -130,23 +133,31 @@ class RecomputeBusy(Exception):
         self.active = active
 
 
+def overlapping(organization: Organization) -> Q:
+    """Requests of ``organization``, of an organization above it or of one below it."""
+    return (Q(organization__path__in=[*organization.ancestor_paths(), organization.path])
+            | Q(organization__path__startswith=organization.path))
+
+
 def _expire_stale(organization: Organization) -> None:
     limit = dbclock.now() - dt.timedelta(seconds=settings.CREDITS_RECOMPUTE_SOFT_TIME_LIMIT + 120)
-    RecomputeRequest.objects.filter(organization=organization, state=RecomputeState.RUNNING,
+    RecomputeRequest.objects.filter(overlapping(organization), state=RecomputeState.RUNNING,
                                      started_at__lt=limit).update(
         state=RecomputeState.FAILED, finished_at=dbclock.now(), error=_("The worker stopped before it finished."))
 
 
 def do_request_recompute(organization: Organization, periods: list[str], user: Any) -> RecomputeRequest:
     """Queue a recompute of ``periods`` for ``organization``'s statistics; raises ``RecomputeBusy`` if one
-    is already queued or running for it (nothing new is written then)."""
+    is already queued or running for it or an organization above or below it (nothing new is written
+    then)."""
     from school import outbox
 
     from .tasks import recompute_request_task
 
     _expire_stale(organization)
     with transaction.atomic():
-        active = RecomputeRequest.objects.filter(organization=organization, state__in=ACTIVE_RECOMPUTE).first()
+        active = (RecomputeRequest.objects.filter(overlapping(organization), state__in=ACTIVE_RECOMPUTE)
+                  .select_related("organization").first())
         if active is not None:
             raise RecomputeBusy(active)
         try:

@@ -47,19 +47,27 @@ def post_credit_after_commit(member_id: int, source_type: str, source_id: int, e
 
 
 @shared_task(acks_late=True, queue="default")
-def refresh_member_metrics_task(member_id: int, month: str | None = None) -> int:
+def refresh_member_metrics_task(member_id: int, month: str | None = None, also: list[str] | None = None) -> int:
     """An exam graded or a lesson completed: the member's task and exam metrics, and the score rows of
-    their organization chain, follow now (running it twice changes nothing the second time)."""
-    return recompute.refresh_member_metrics(member_id, recompute.member_metric_periods(member_id, month))
+    their organization chain, follow now (running it twice changes nothing the second time). ``also``:
+    other months the event may count in (a study task's deadline month)."""
+    keys = set(recompute.member_metric_periods(member_id, month))
+    for other in also or []:
+        keys.update(recompute.periods_of_month(other))
+    return recompute.refresh_member_metrics(member_id, sorted(keys))
 
 
-def refresh_metrics_after_commit(member_id: int, when: dt.datetime) -> None:
-    """For the apps' signal handlers: refresh the member's metrics once the current transaction commits."""
+def refresh_metrics_after_commit(member_id: int, when: dt.datetime, also: list[str] | None = None) -> None:
+    """For the apps' signal handlers: refresh the member's metrics once the current transaction commits
+    (in the event's month and the months ``also``)."""
     from school import outbox
 
     from .periods import local_day, month_key
 
-    outbox.send_on_commit(refresh_member_metrics_task, member_id, month_key(local_day(when)))
+    if also:
+        outbox.send_on_commit(refresh_member_metrics_task, member_id, month_key(local_day(when)), sorted(set(also)))
+    else:
+        outbox.send_on_commit(refresh_member_metrics_task, member_id, month_key(local_day(when)))
 
 
 @shared_task(acks_late=True, queue="default")

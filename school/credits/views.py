@@ -39,7 +39,16 @@ from .models import (
     RankingSnapshot,
     RecomputeRequest,
 )
-from .periods import OVERALL, Period, PeriodError, current_month, parse, periods_of_month, recent_months
+from .periods import (
+    OVERALL,
+    Period,
+    PeriodError,
+    current_month,
+    parse,
+    periods_of_month,
+    recent_months,
+    updated_label,
+)
 
 
 def bad_request(detail: str, code: str) -> JsonResponse:
@@ -120,8 +129,11 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "top_members": member_ranking_table(org, period, limit=20),
         "score": OrganizationScore.objects.filter(organization=org, period=period.key).first(),
         "updated_label": updated_label(scope_updated_at(org, period)),
-        "recompute": RecomputeRequest.objects.filter(organization=org).first(),
+        # the latest request whose recompute covers this organization (its own, or one above it)
+        "recompute": RecomputeRequest.objects.filter(organization__path__in=[*org.ancestor_paths(), org.path])
+                                             .select_related("organization").first(),
         "breadcrumb": _breadcrumb(request, org), "charts": chart_list,
+        "chart_blocks": [(chart, chart_table_rows(chart)) for chart in chart_list],
         "charts_json": json.dumps(chart_list, ensure_ascii=False),
     })
 
@@ -245,7 +257,7 @@ def recompute_request(request: HttpRequest, pk: int) -> HttpResponse:
         services.do_request_recompute(org, keys, request.user)
     except services.RecomputeBusy as busy:
         messages.warning(request, _("A recompute of %(org)s is already %(state)s (%(done)s of %(total)s periods done).") % {
-            "org": org.name, "state": busy.active.get_state_display(), "done": busy.active.steps_done,
+            "org": busy.active.organization.name if busy.active.organization_id else org.name, "state": busy.active.get_state_display(), "done": busy.active.steps_done,
             "total": busy.active.steps_total})
     else:
         messages.success(request, _("Recompute of %(org)s queued; its progress is shown on this page.") % {
@@ -302,12 +314,6 @@ class Table:
     @property
     def linked_rows(self) -> list[tuple[str | None, list[Any]]]:
         return list(zip(self.links or [None] * len(self.rows), self.rows, strict=True))
-
-
-def updated_label(when: dt.datetime | None) -> str:
-    if when is None:
-        return _("Data not computed yet")
-    return _("Data updated at %(time)s") % {"time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def scope_updated_at(org: Organization, period: Period) -> dt.datetime | None:
@@ -369,7 +375,7 @@ def organization_ranking_table(org: Organization, period: Period, kind: str | No
 def member_ranking_table(org: Organization, period: Period, *, by_branch: bool = False,
                          limit: int | None = None) -> Table:
     title = _("Member ranking by organization") if by_branch else _("Member ranking in %(org)s") % {"org": org.name}
-    table = Table("members", title, [
+    table = Table("members", title, note=str(rankings.MEMBER_TIE_BREAK), columns=[
         Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name"), width=12),
         Column("organization", _("Organization"), width=28), Column("points", _("Points"), width=10),
         Column("entries", _("Credit entries"), width=10)])
@@ -439,7 +445,10 @@ def snapshot_table(snapshot: RankingSnapshot) -> Table:
     members = snapshot.kind == RankingKind.MEMBERS
     state = _("published") if snapshot.published else _("draft")
     table = Table("snapshot", _("%(kind)s ranking %(period)s (%(state)s)") % {
-        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state}, [
+        "kind": snapshot.get_kind_display(), "period": snapshot.period, "state": state},
+        note=str(rankings.MEMBER_TIE_BREAK if members else rankings.TIE_BREAK),
+        updated_at=snapshot.created_at,  # its rows are the numbers as they were when it was taken
+        columns=[
         Column("rank", _("Rank"), width=8), Column("name", pgettext("person", "Name") if members else _("Organization"), width=24),
         Column("organization", _("Organization") if members else _("kind"), width=24),
         Column("value", _("Points") if members else _("Score"), width=10)])
@@ -460,26 +469,29 @@ def participation_trend(org: Organization, period: Period) -> dict[str, Any]:
     months = recent_months(12, until)
     rows = dict(OrganizationScore.objects.filter(organization=org, period__in=months)
                 .values_list("period", "participation_rate"))
-    return {"title": _("Participation trend"), "type": "line", "labels": months,
+    return {"title": _("Participation trend"), "type": "line", "labels": months, "axis": _("Month"),
             "series": [{"name": _("Participation rate"), "data": [round(rows.get(m, 0) * 100, 1) for m in months]}],
-            "unit": "%"}
+            "unit": "%", "empty": not rows}
 
 
 def by_child_organization(org: Organization, period: Period) -> list[dict[str, Any]]:
     children = list(rankings.organizations_ranked(org, period.key, children_only=True).order_by("path"))
     labels = [c.name for c in children]
+    axis = pgettext("chart axis", "Organization")
 
     def rate(values: list[float | None]) -> list[float | None]:
         return [None if v is None else round(v * 100, 1) for v in values]
 
     charts: list[dict[str, Any]] = [
         {"key": "completion", "title": _("Completion by organization"), "type": "bar", "labels": labels, "unit": "%",
+         "axis": axis,
          "series": [{"name": _("Participation rate"), "data": rate([c.participation_rate for c in children])}],
          "empty": not children},
         {"key": "pass_rate", "title": _("Exam pass rate by organization"), "type": "bar", "labels": labels,
-         "unit": "%", "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
+         "unit": "%", "axis": axis, "series": [{"name": _("Exam pass rate"), "data": rate([c.pass_rate for c in children])}],
          "empty": all(c.pass_rate is None for c in children)},
         {"key": "tasks", "title": _("Study task completion"), "type": "bar", "labels": labels, "unit": "%",
+         "axis": axis,
          "series": [{"name": _("Task completion rate"), "data": rate([c.task_rate for c in children])}],
          "empty": all(c.task_rate is None for c in children)},
     ]
@@ -493,8 +505,17 @@ def credit_distribution(org: Organization, period: Period) -> dict[str, Any]:
         f"b{i}": Count("pk", filter=Q(points__gte=low) & (Q() if high is None else Q(points__lt=high)))
         for i, (low, high) in enumerate(bands)})
     labels = [f"≥{low}" if high is None else f"{low}–{high}" for low, high in bands]
-    return {"title": _("Credit distribution"), "type": "bar", "labels": labels,
-            "series": [{"name": _("Members"), "data": [counts[f"b{i}"] for i in range(len(bands))]}], "unit": ""}
+    data = [counts[f"b{i}"] for i in range(len(bands))]
+    return {"title": _("Credit distribution"), "type": "bar", "labels": labels, "axis": _("Points band"),
+            "series": [{"name": _("Members"), "data": data}], "unit": "", "empty": not any(data)}
+
+
+def chart_table_rows(chart: dict[str, Any]) -> list[list[Any]]:
+    """The table a chart is drawn from (one row per label, one column per series; nothing when the chart
+    says 暂无数据), shown under the chart one click away."""
+    if chart.get("empty"):
+        return []
+    return [[label, *(s["data"][i] for s in chart["series"])] for i, label in enumerate(chart["labels"])]
 
 
 # --- Exports --------------------------------------------------------------------------------------

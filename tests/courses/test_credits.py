@@ -71,3 +71,61 @@ def test_it_provides_study_task_completion_to_organization_scores(personas: Any,
     assert MemberMetric.objects.filter(period=period, metric="tasks").count() == 2
     group = OrganizationScore.objects.get(organization=personas.branch_group_a, period=period)
     assert (group.task_done, group.task_total, group.task_rate) == (1, 2, 0.5)
+
+
+@pytest.mark.django_db
+def test_it_counts_a_study_task_due_next_month_at_once(
+        personas: Any, course: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any) -> None:
+    """机关党总支's administrator sets a task due next month: the month's statistics count it for 小明 and
+    小红 as soon as it is saved (a queued recompute of that month's periods); 小明 completes its lesson
+    today and the next month's task completion follows at once — the numbers the recompute makes."""
+    from school.credits.models import OrganizationScore
+    from school.credits.periods import month_key
+    from school.credits.tasks import recompute_scores_task, refresh_member_metrics_task
+
+    monkeypatch.setattr(recompute_scores_task, "delay", lambda *args: recompute_scores_task.run(*args))
+    monkeypatch.setattr(refresh_member_metrics_task, "delay", lambda *args: refresh_member_metrics_task.run(*args))
+    lesson = make_reading(course, "第一课")
+    today = timezone.localdate()
+    due = (today.replace(day=1) + dt.timedelta(days=40)).replace(day=5)
+    month = month_key(due)
+
+    def row() -> tuple[int, int, float | None]:
+        score = OrganizationScore.objects.get(organization=personas.branch_group_a, period=month)
+        return score.task_done, score.task_total, score.task_rate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        create_task(title="学习党章", organization=personas.branch_group_a, starts_on=today, ends_on=due,
+                    pages=[lesson], created_by=personas.admin_a)
+    assert row() == (0, 2, 0.0)
+    complete(personas.member, lesson)
+    with django_capture_on_commit_callbacks(execute=True):
+        lesson_completed.send(sender=None, member_id=personas.member.pk, lesson_id=lesson.pk,
+                              completed_at=timezone.now())
+    assert row() == (1, 2, 0.5)
+    recompute([month])
+    assert row() == (1, 2, 0.5)
+
+
+@pytest.mark.django_db
+def test_it_counts_a_completion_in_the_deadline_month_before_any_recompute(
+        personas: Any, course: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any) -> None:
+    """The task's queued recompute has not run yet (a busy recompute queue): 小明's completion still counts
+    in the deadline's month at once (the refresh asks for the months of his open tasks' deadlines)."""
+    from school.credits.models import OrganizationScore
+    from school.credits.periods import month_key
+    from school.credits.tasks import refresh_member_metrics_task
+
+    monkeypatch.setattr(refresh_member_metrics_task, "delay", lambda *args: refresh_member_metrics_task.run(*args))
+    lesson = make_reading(course, "第一课")
+    today = timezone.localdate()
+    due = (today.replace(day=1) + dt.timedelta(days=70)).replace(day=5)
+    create_task(title="学习党章", organization=personas.branch_group_a, starts_on=today, ends_on=due,
+                pages=[lesson], created_by=personas.admin_a)  # its recompute stays in the outbox
+    complete(personas.member, lesson)
+    with django_capture_on_commit_callbacks(execute=True):
+        lesson_completed.send(sender=None, member_id=personas.member.pk, lesson_id=lesson.pk,
+                              completed_at=timezone.now())
+    score = OrganizationScore.objects.get(organization=personas.branch_group_a, period=month_key(due))
+    assert (score.task_done, score.task_total) == (1, 1)
+    assert MemberMetric.objects.get(member=personas.member, period=month_key(due), metric="tasks").done == 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 from exams.models import Attempt
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task, refresh_member_metrics_task
-from tests.e2e.conftest import answer_correctly, login, shot
+from tests.e2e.conftest import ARTIFACTS, answer_correctly, login, shot
 from tests.exams.builders import fill_bank, make_bank, make_exam
 from tests.factories import PASSWORD, make_org
 
@@ -60,9 +60,14 @@ def test_it_shows_a_fresh_pass_rate_and_ranks_like_with_like(
     member_page.click("#confirm-ok")  # the confirmation dialog (all answered)
     member_page.wait_for_url("**/result/")
     passed_at = time.monotonic()
+    member_page.goto(live_server.url + reverse("my_ranking"))  # the member's 排行榜: when, and how ties are ordered
+    assert "数据更新于 " in member_page.locator("[data-updated]").first.inner_text()
+    assert "同一名次内按党员登记的先后顺序列出" in member_page.locator("[data-tie-break]").inner_text()
+    shot(member_page, "stats-04-member-ranking-updated-and-tie-break")
     member_context.close()
 
     page = desktop_page
+    page.emulate_media(reduced_motion="reduce")  # charts drawn at once (credits-charts.js), not mid-animation
     login(page, live_server.url, "root", PASSWORD)
     month = f"{timezone.localdate():%Y-%m}"
     page.goto(live_server.url + reverse("credits_admin:organization", args=[personas.district.pk]) + f"?period={month}")
@@ -72,6 +77,15 @@ def test_it_shows_a_fresh_pass_rate_and_ranks_like_with_like(
     assert updated.startswith("数据更新于 ")
     assert "100.0%" in page.locator("[data-table=children]").inner_text()  # 机关党总支's exam pass rate
     shot(page, "stats-01-dashboard-fresh-pass-rate")
+
+    # every chart is drawn (or says 暂无数据) and its table is one click away
+    assert page.locator(".credits-chart[data-drawn='1']").count() >= 3
+    assert "学习任务完成情况：暂无数据" in page.locator(".credits-charts").inner_text()  # no study task yet
+    pass_rate_chart = page.locator("details[data-chart-table='3']")
+    pass_rate_chart.locator("summary").click()
+    assert "100.0" in pass_rate_chart.locator("table").inner_text()
+    pass_rate_chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "stats-01b-chart-and-its-table.png"))
 
     page.click("text=组织排名")
     page.wait_for_selector("[data-table=org_ranking]")

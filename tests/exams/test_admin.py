@@ -5,9 +5,11 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.db.models import Max
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from exams.models import Attempt, Certificate, Exam, Question, QuestionBank
+from exams.models import Attempt, Certificate, Exam, ExamOrgStat, Question, QuestionBank
 from exams.services import do_save_answer, do_start_attempt, do_submit_attempt
 from exams.services.excel import template_bytes
 from exams.services.grading import to_displayed
@@ -117,10 +119,18 @@ def test_it_builds_scoped_statistics_and_the_same_excel(personas, client_for, gr
     assert page.status_code == 200 and "某某党支部" not in page.content.decode()
     xlsx = client_for(personas.admin_a).get(f"/admin/exams-tools/statistics/{graded.pk}/?format=xlsx")
     wb = load_workbook(io.BytesIO(xlsx.content))
-    for table, ws in zip(scoped.tables, wb.worksheets, strict=True):
+    for table, ws in zip(scoped.tables, wb.worksheets[:-1], strict=True):
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         assert rows[0] == table.headers
         assert_rows_show(rows[1:], table.rows)  # "66.7%" is the number 0.667 shown as 0.0%
+    # 数据更新于: when the newest attempt counted in the administrator's organizations was applied
+    in_scope = [personas.a1, personas.a2]
+    submitted = Attempt.objects.filter(exam=graded, member__organization__in=in_scope).aggregate(t=Max("submitted_at"))["t"]
+    applied = ExamOrgStat.objects.filter(exam=graded, organization__in=in_scope).aggregate(t=Max("updated_at"))["t"]
+    assert submitted is not None and applied is not None and submitted <= applied
+    stamp = f"数据更新于 {timezone.localtime(applied):%Y-%m-%d %H:%M:%S}"
+    assert stamp in page.content.decode()
+    assert wb.worksheets[-1].title == "说明" and stamp in [r[0] for r in wb.worksheets[-1].iter_rows(values_only=True)]
     questions = full.tables[4].rows
     assert len(questions) == 5 and all(r[1] == 3 for r in questions)
     assert client_for(personas.member.user).get(f"/admin/exams-tools/statistics/{graded.pk}/").status_code in (302, 403)

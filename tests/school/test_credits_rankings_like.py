@@ -101,3 +101,49 @@ def test_it_counts_a_transfer_everywhere_at_once(studied: Personas, client_for: 
     assert counts(studied.a1) == {0}
     a2 = OrganizationScore.objects.get(organization=studied.a2, period=PERIOD)
     assert (a2.participants, a2.points) == (1, 5)
+
+
+@pytest.mark.django_db
+def test_it_gives_every_chart_its_table_and_says_when_a_chart_has_no_data(studied: Personas, client_for: Any) -> None:
+    """The committee administrator opens 机关党总支's statistics: under each chart one click (a 查看数据表
+    disclosure) shows the numbers it is drawn from; the charts without data (no exam, no study task)
+    say 暂无数据 instead of an empty frame, and so do their tables."""
+    response = client_for(studied.admin_a).get(
+        reverse("credits_admin:organization", args=[studied.branch_group_a.pk]) + f"?period={PERIOD}")
+    html = response.content.decode()
+    charts = response.context["charts"]
+    assert [c["empty"] for c in charts] == [False, False, False, True, True]
+    for index, chart in enumerate(charts):
+        block = html.split(f'data-chart-table="{index}"')[1].split("</details>")[0]
+        assert f"查看数据表（{chart['title']}）" in block
+        if chart["empty"]:
+            assert f"{chart['title']}：暂无数据" in html and "暂无数据" in block
+        else:
+            assert all(f"<td>{label}</td>" in block for label in chart["labels"]), chart["title"]
+    trend = html.split('data-chart-table="0"')[1].split("</details>")[0]
+    assert "<th scope=\"col\">月份</th>" in trend and "<td>2026-11</td><td>50.0</td>" in trend  # 小明 of 小明 and 小红
+    nothing = client_for(studied.superuser).get(
+        reverse("credits_admin:organization", args=[studied.x1.pk]) + f"?period={PERIOD}")
+    assert nothing.context["charts"][0]["empty"] and "参学趋势：暂无数据" in nothing.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_states_the_tie_break_of_member_rankings_and_when_they_were_updated(
+        studied: Personas, client_for: Any) -> None:
+    """小明 and 小红 of 机关党总支: the administrator's member ranking and the member's own 排行榜 say how
+    equal points are ordered, and the member's 排行榜 says when its numbers were updated."""
+    tie_break = "积分相同者名次并列（1、2、2、4）；同一名次内按党员登记的先后顺序列出。"
+    page = client_for(studied.admin_a).get(
+        reverse("credits_admin:members", args=[studied.branch_group_a.pk]) + f"?period={PERIOD}")
+    assert tie_break in page.content.decode()
+    sheets = load_workbook(io.BytesIO(client_for(studied.admin_a).get(
+        reverse("credits_admin:members", args=[studied.branch_group_a.pk]) + f"?period={PERIOD}&format=xlsx").content))
+    assert tie_break in [r[0] for r in sheets.worksheets[1].iter_rows(values_only=True)]
+    with fake_sources() as fake:  # a point this month, so that the month's score rows exist
+        fake.complete("course", studied.member.pk, 2)
+        post_credit(studied.member.pk, "course", 2, dt.datetime.now(dt.UTC))
+    board = client_for(studied.member.user).get(reverse("my_ranking")).content.decode()
+    assert tie_break in board
+    row = OrganizationScore.objects.get(organization=studied.a1, period=dt.datetime.now(
+        dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m"))
+    assert f"数据更新于 {row.updated_at.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M:%S}" in board

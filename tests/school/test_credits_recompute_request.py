@@ -1,6 +1,7 @@
 """立即重新计算: an administrator asks for a recompute of their subtree's statistics from the statistics
 page. It is queued as a Celery task (through the outbox), its progress is shown on the page, at most one
-runs at a time per organization (a second request says so), it is scoped and audited."""
+runs at a time per subtree (a second request for it, or for an organization above or below it, says so),
+it is scoped and audited."""
 
 from __future__ import annotations
 
@@ -87,8 +88,14 @@ def test_it_runs_one_recompute_at_a_time_per_subtree(studied: Personas, client_f
     assert OutboxTask.objects.filter(task="school.credits.tasks.recompute_request_task").count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.SCORES_RECOMPUTE_REQUESTED).count() == 1
     assert "重新计算：计算中" in _page(client, studied.branch_group_a)
+    # a branch inside it waits for it too (its numbers are in that recompute), and its page shows it
+    assert "机关党总支的重新计算已在进行（计算中，已完成 2 / " in _ask(client, studied.a1).content.decode()
+    assert "重新计算：机关党总支 · 计算中" in _page(client, studied.a1)
+    assert RecomputeRequest.objects.count() == 1
     # another subtree is not held up
-    assert "已提交第一党支部的重新计算" in _ask(client, studied.a1).content.decode()
+    assert "已提交某某党支部的重新计算" in _ask(client_for(studied.admin_x), studied.x1).content.decode()
+    # and the committee above that branch waits for the branch's (queued) recompute
+    assert "某某党支部的重新计算已在进行（排队中" in _ask(client_for(studied.admin_x), studied.other_committee).content.decode()
     # a request whose worker died long ago no longer blocks: it is marked failed with the reason
     RecomputeRequest.objects.filter(pk=first.pk).update(started_at=first.created_at - dt.timedelta(days=1))
     assert "已提交机关党总支的重新计算" in _ask(client, studied.branch_group_a).content.decode()

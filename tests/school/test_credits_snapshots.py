@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from school.credits import rankings
 from school.credits.models import RankingSnapshot, RankingSnapshotRow, SnapshotImmutable
@@ -64,6 +65,10 @@ def test_it_takes_and_publishes_snapshots_from_the_statistics_pages(ranked: Pers
     assert snapshot.created_by == ranked.admin_a
     page = client.get(reverse("credits_admin:snapshot", args=[snapshot.pk]))
     assert page.status_code == 200 and "第一党支部" in page.content.decode()
+    # the frozen numbers say when they were taken and how ties are ordered (not 数据尚未计算)
+    taken = timezone.localtime(snapshot.created_at)
+    assert f"数据更新于 {taken:%Y-%m-%d %H:%M:%S}" in page.content.decode()
+    assert "同一名次内按组织树顺序列出" in page.content.decode()
     client.post(reverse("credits_admin:snapshot_publish", args=[snapshot.pk]))
     snapshot.refresh_from_db()
     assert snapshot.published

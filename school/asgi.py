@@ -5,6 +5,7 @@ Origin check against ``ALLOWED_HOSTS``."""
 import gc
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings.dev")
@@ -34,4 +35,5 @@ def settle_heap() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-settle_heap()
+if settings.ASGI_SETTLE_HEAP:
+    settle_heap()

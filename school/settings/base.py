@@ -585,6 +585,8 @@ BATTLE_REVEAL_SECONDS = env_float("BATTLE_REVEAL_SECONDS", 3.0, minimum=0.0)
 # Threads per ASGI process for the players' database calls (the battles' clock has one more of its own).
 # Two keep the GIL from thrashing on a two-core server; scale with processes (one per core), not threads.
 BATTLE_DB_THREADS = env_int("BATTLE_DB_THREADS", 2, minimum=1)
+# The ASGI server's garbage collector tuned for a thousand open sockets (school.asgi.settle_heap).
+ASGI_SETTLE_HEAP = env_bool("ASGI_SETTLE_HEAP", True)
 CELERY_BEAT_SCHEDULE["exams-sweep-stale-battles"] = {
     "task": "exams.tasks.sweep_stale_battles",
     "schedule": 60.0,

@@ -33,3 +33,5 @@ TASKS_OUTBOX_RETRY_SECONDS = env_float("TASKS_OUTBOX_RETRY_SECONDS", 0.0, minimu
 EXAMS_DEMO_QUESTIONS_FILE = ""
 COURSES_DEMO_CORPUS_DIR = VAR_DIR / "no-corpus-in-tests"
 MEDIA_DEMO_VIDEOS_DIR = VAR_DIR / "no-corpus-in-tests" / "videos"
+# A test that imports school.asgi for its application must not retune the collector of the whole test process.
+ASGI_SETTLE_HEAP = False

@@ -191,7 +191,8 @@ async def _drive(battle_id: int) -> None:
     layer = get_channel_layer()
     assert layer is not None
     group = battle_group(battle_id)
-    open_question, reveal_question = batchers().open, batchers().reveal
+    mine = batchers()
+    open_question, reveal_question = mine.open, mine.reveal
     started = time.monotonic()
     snap = await db(_snapshot)(battle_id)
     while True:

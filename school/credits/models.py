@@ -238,6 +238,10 @@ class OrganizationScore(models.Model):
     # When the row's numbers last changed (an event applied by the incremental path, or a recompute that
     # found them different): the 数据更新于 of the statistics pages, charts and exports.
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Quarter, year and ``all`` rows only: events write the month rows; these are brought up to date when
+    # read (``recompute.bring_up_to_date``). Set on the organization whose subtree was brought up to date:
+    # the newest month-row change of its subtree they were computed from.
+    as_of = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "period"], name="org_score_once")]

@@ -83,6 +83,7 @@ def organizations_ranked(scope: Organization, period: str, *, among_siblings: bo
     counts as zero), ranked within the whole subtree or among siblings (same parent). Organizations
     without members (``members_count`` 0, 无党员) are never ranked: they rank among themselves only and
     are listed last (``ranked`` False)."""
+    recompute.bring_up_to_date(scope, parse(period))
     qs = Organization.objects.filter(Organization.subtree_q(scope.path)).exclude(pk=scope.pk)
     if children_only:
         qs = qs.filter(depth=scope.depth + 1)

@@ -92,11 +92,22 @@ def recompute(keys: list[str] | None = None, on_period: Callable[[int], None] | 
             rebuild(period)
             metrics(period)
             organization_scores(period)
+            if period.kind != "month":
+                _mark_current(period)
         done.append(period.key)
         if on_period is not None:
             on_period(len(done))
     audit.record(AuditAction.SCORES_RECOMPUTED, f"重新计算积分与评分：{'、'.join(done)}", data={"periods": done})
     return done
+
+
+def _mark_current(period: Period) -> None:
+    """After a whole recompute of a longer period: every root's subtree is current as of its newest
+    month-row change (``bring_up_to_date`` has nothing to do until the next event)."""
+    for root in Organization.objects.filter(depth=1):
+        newest = _newest_month_change(root, period)
+        if newest is not None:
+            OrganizationScore.objects.filter(organization=root, period=period.key).update(as_of=newest)
 
 
 def metrics(period: Period) -> None:
@@ -111,14 +122,22 @@ def metrics(period: Period) -> None:
     MemberMetric.objects.bulk_create(batch)
 
 
-def organization_scores(period: Period) -> None:
+def organization_scores(period: Period, subtree: str | None = None, touched_at: dt.datetime | None = None) -> None:
+    """Every organization's score row of ``period`` from its members' period totals and metrics; only the
+    rows of the subtree rooted at ``subtree`` (a tree path) when given — a long period brought up to date
+    for the organization an administrator looks at (``bring_up_to_date``). ``touched_at``: the time
+    written into ``updated_at`` of the rows that change (default now)."""
     score_t, org_t = OrganizationScore._meta.db_table, Organization._meta.db_table
     max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
     steplen = Organization.steplen
     levels = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, max_depth + 1)) or "SELECT 1 AS k"
     sums = ["members", "participants", "points", "task_done", "task_total", "exam_passed", "exam_total"]
+    members_in, members_params = _subtree_clause(subtree, "m.organization_id")
+    above, above_params = _subtree_clause(subtree, "a.id")
+    rows_in, rows_params = _subtree_clause(subtree, "o.id")
     sync(
         score_t, ["organization_id"], sums, scope={"period": period.key},
+        where=_subtree_clause(subtree, f"{score_t}.organization_id"),
         select_sql=f"""SELECT o.id AS organization_id, COALESCE(s.members, 0) AS members,
                    COALESCE(s.participants, 0) AS participants, COALESCE(s.points, 0) AS points,
                    COALESCE(s.task_done, 0) AS task_done, COALESCE(s.task_total, 0) AS task_total,
@@ -128,25 +147,40 @@ def organization_scores(period: Period) -> None:
                      ROUND(SUM(d.points), 2) AS points, SUM(d.task_done) AS task_done,
                      SUM(d.task_total) AS task_total, SUM(d.exam_passed) AS exam_passed,
                      SUM(d.exam_total) AS exam_total
-              FROM ({_direct_sums_sql()}
+              FROM ({_direct_sums_sql(members_in)}
               ) d
               JOIN {org_t} od ON od.id = d.organization_id
               JOIN ({levels}) lv ON lv.k <= od.depth
               JOIN {org_t} a ON a.path = SUBSTR(od.path, 1, {steplen} * lv.k)
+              WHERE 1 = 1{above}
               GROUP BY a.id
-            ) s ON s.org_id = o.id""",  # noqa: S608
-        params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
-        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at")
+            ) s ON s.org_id = o.id
+            WHERE 1 = 1{rows_in}""",  # noqa: S608
+        params=[period.key, MemberStatus.ACTIVE, *members_params, period.key, MemberStatus.ACTIVE, *members_params,
+                *above_params, *rows_params],
+        insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at",
+        touched_at=touched_at)
     scheme = active_scheme()
-    update_derived(period, scheme)
+    update_derived(period, scheme, subtree=subtree, touched_at=touched_at)
     for depth in range(max_depth - 1, 0, -1):
-        update_children_mode(period, scheme, depth)
+        update_children_mode(period, scheme, depth, subtree=subtree)
 
 
-def _direct_sums_sql() -> str:
+def _subtree_clause(path: str | None, column: str) -> tuple[str, list[Param]]:
+    """`` AND column IN (the ids of the subtree at path)`` and its parameters; nothing for ``None``."""
+    if path is None:
+        return "", []
+    upper = Organization.subtree_last(path)
+    org_t = Organization._meta.db_table
+    return f" AND {column} IN (SELECT id FROM {org_t} WHERE path >= %s AND path <= %s)", [path, upper]  # noqa: S608
+
+
+def _direct_sums_sql(members_in: str = "") -> str:
     """Each organization's own active members: count, participants and points from their period totals
     (one probe per member), task and exam sums from the period's metric rows only (by their period
-    index; most members have none). Parameters: period, status, period, status."""
+    index; most members have none). ``members_in``: a condition on ``m`` (a subtree's members only) and
+    its parameters follow each status. Parameters: period, status, (members_in), period, status,
+    (members_in)."""
     member_t, total_t, metric_t = Member._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
     return f"""SELECT c.organization_id, c.members, c.participants, c.points,
                    COALESCE(k.task_done, 0) AS task_done, COALESCE(k.task_total, 0) AS task_total,
@@ -156,7 +190,7 @@ def _direct_sums_sql() -> str:
                      SUM(CASE WHEN mc.entries > 0 THEN 1 ELSE 0 END) AS participants,
                      ROUND(COALESCE(SUM(mc.points), 0), 2) AS points
               FROM {member_t} m LEFT JOIN {total_t} mc ON mc.member_id = m.id AND mc.period = %s
-              WHERE m.status = %s
+              WHERE m.status = %s{members_in}
               GROUP BY m.organization_id
             ) c LEFT JOIN (
               SELECT m.organization_id,
@@ -165,7 +199,7 @@ def _direct_sums_sql() -> str:
                      SUM(CASE WHEN x.metric = 'exams' THEN x.done ELSE 0 END) AS exam_passed,
                      SUM(CASE WHEN x.metric = 'exams' THEN x.total ELSE 0 END) AS exam_total
               FROM {metric_t} x JOIN {member_t} m ON m.id = x.member_id
-              WHERE x.period = %s AND m.status = %s
+              WHERE x.period = %s AND m.status = %s{members_in}
               GROUP BY m.organization_id
             ) k ON k.organization_id = c.organization_id"""  # noqa: S608
 
@@ -206,19 +240,22 @@ NEW, CHANGED = "credits_scratch", "credits_changed"
 
 def sync(table: str, keys: Sequence[str], values: Sequence[str], *, scope: dict[str, Param | list[Param]],
          select_sql: str = "", params: Sequence[Param] = (), source: str | None = None,
-         insert_defaults: dict[str, Param] | None = None, touch: str | None = None) -> None:
+         insert_defaults: dict[str, Param] | None = None, touch: str | None = None,
+         where: tuple[str, Sequence[Param]] = ("", ()), touched_at: dt.datetime | None = None) -> None:
     """Make the rows of ``table`` within ``scope`` (column = value, or column IN list) equal to the rows
     of ``select_sql`` — or of the temporary table ``source``, kept — which have the columns ``keys`` and
     ``values`` (none of them NULL). Scope columns that are not keys are written into inserted rows, with
-    ``insert_defaults``. ``touch``: a timestamp column set to now in every row written."""
+    ``insert_defaults``. ``touch``: a timestamp column set to ``touched_at`` (default now) in every row
+    written. ``where``: a further condition on the scope's rows (`` AND …``) and its parameters."""
     new = source or NEW
     fixed = {c: v for c, v in scope.items() if c not in keys and not isinstance(v, list)}
     fixed.update(insert_defaults or {})
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(touched_at or timezone.now())
     if touch:
         fixed[touch] = now  # type: ignore[assignment]
     touched, touch_params = (f", {touch} = %s", [now]) if touch else ("", [])
     in_scope, scope_params = _scope(table, scope)
+    in_scope, scope_params = in_scope + where[0], [*scope_params, *where[1]]
     match = " AND ".join(f"s.{k} = {table}.{k}" for k in keys)
     differs = " OR ".join(f"s.{v} <> {table}.{v}" for v in values)
     columns = [*keys, *values]
@@ -437,7 +474,7 @@ def _tables() -> tuple[str, str]:
     return OrganizationScore._meta.db_table, Organization._meta.db_table
 
 
-def _in(ids: Sequence[int] | None, column: str) -> tuple[str, list[int]]:
+def _in(ids: Sequence[int] | None, column: str) -> tuple[str, list[Param]]:
     if ids is None:
         return "", []
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
@@ -496,14 +533,17 @@ def _scoring_sql(scheme: ScoreScheme, period: Period, deltas: SumDeltas | None =
     return exprs, params
 
 
-def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequence[int] | None = None) -> None:
+def update_derived(period: Period, scheme: ScoreScheme, organization_ids: Sequence[int] | None = None, *,
+                   subtree: str | None = None, touched_at: dt.datetime | None = None) -> None:
     """Rates and scores from the stored sums: one UPDATE, writing only the rows whose numbers would change
     (on PostgreSQL every UPDATE of a row leaves a dead row version behind, and a scheduled recompute would
     otherwise rewrite every score row)."""
     score_t, _org = _tables()
     extra, extra_params = _in(organization_ids, "organization_id")
+    below, below_params = _subtree_clause(subtree, "organization_id")
+    extra, extra_params = extra + below, [*extra_params, *below_params]
     exprs, params = _scoring_sql(scheme, period)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(touched_at or timezone.now())
     sets = ", ".join(f"{column} = {expr}" for column, expr in exprs.items())
     differs = " OR ".join(f"COALESCE({column}, -1) <> COALESCE({expr}, -1)" for column, expr in exprs.items())
     sql = f"UPDATE {score_t} SET {sets}, updated_at = %s WHERE period = %s{extra} AND ({differs})"  # noqa: S608
@@ -534,13 +574,15 @@ def add_to_scores(period: Period, organization_ids: Sequence[int], deltas: SumDe
 
 
 def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
-                         organization_ids: Sequence[int] | None = None) -> None:
+                         organization_ids: Sequence[int] | None = None, *, subtree: str | None = None) -> None:
     """Children mode, one tree level: every organization at ``depth`` that has children scores the
     average of its children's scores. Run from the deepest level up."""
     if scheme.mode != ScoreMode.CHILDREN:
         return
     score_t, org_t = _tables()
     extra, extra_params = _in(organization_ids, "organization_id")
+    below, below_params = _subtree_clause(subtree, "organization_id")
+    extra, extra_params = extra + below, [*extra_params, *below_params]
     sql = f"""
         UPDATE {score_t} SET score = COALESCE((
             SELECT ROUND(CAST(AVG(COALESCE(cs.score, 0)) AS NUMERIC), 2)
@@ -567,8 +609,9 @@ def subtree_member_count(organization: Organization) -> int:
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:
     """Add ``delta`` points and ``new_entries`` ledger rows of ``month`` to every period they count in:
     the member's totals of those periods in one statement (a missing total is inserted with its numbers),
-    then each period's score rows of the member's organization chain in one UPDATE each (sums, rates and
-    score together: a row is written once). The caller holds the member's row lock."""
+    then the month's score rows of the member's organization chain in one UPDATE (sums, rates and score
+    together: a row is written once; the quarter's, year's and overall rows follow when read,
+    ``bring_up_to_date``). The caller holds the member's row lock."""
     keys = periods_of_month(month)
     stored = dict(MemberCredit.objects.filter(member=member, period__in=keys).values_list("period", "entries"))
     if missing := [key for key in keys if key not in stored]:
@@ -580,10 +623,75 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
     if member.status != MemberStatus.ACTIVE:
         return
     chain = _chain(member.organization)
-    for key in keys:
-        first_study = int(stored.get(key, 0) == 0 and new_entries > 0)
-        _add_to_chain(chain, key, {"points": delta, "participants": first_study})
-        _rescore(parse(key), chain)
+    first_study = int(stored.get(month, 0) == 0 and new_entries > 0)
+    _add_to_chain(chain, month, {"points": delta, "participants": first_study})
+    _rescore(parse(month), chain)
+
+
+# --- Quarters, years and overall: brought up to date when read -------------------------------------
+# An event writes its month's score rows only (the organization chain: one row per tree level). The
+# rows of the longer periods are not sums of months (a member participates once a quarter, an exam
+# counts once a period), so they are computed from the members' own period totals and metric rows —
+# which every event keeps for every period — with the recompute's own SQL, restricted to the subtree
+# an administrator opens, when its month rows changed since it was last computed. Every event that
+# changes a longer period's numbers changes a month row of its subtree in that period (its points,
+# entries, metrics or members), and the organization's own month row follows every event below it, so
+# "its month rows' newest change is after the rows were computed" is exactly "they are out of date".
+
+def _month_rows(period: Period) -> Q:
+    if period.months:
+        return Q(period__in=period.months)
+    return Q(period__regex=r"^[0-9]{4}-[0-9]{2}$")
+
+
+def _newest_month_change(scope: Organization, period: Period) -> dt.datetime | None:
+    return (OrganizationScore.objects.filter(_month_rows(period), organization=scope)
+            .aggregate(newest=Max("updated_at"))["newest"])
+
+
+def newest_change(scope: Organization, period: Period) -> dt.datetime | None:
+    """When the newest event included in ``scope``'s numbers for ``period`` was applied (数据更新于)."""
+    if period.kind == "month":
+        return (OrganizationScore.objects.filter(organization=scope, period=period.key)
+                .values_list("updated_at", flat=True).first())
+    newest = _newest_month_change(scope, period)
+    own = (OrganizationScore.objects.filter(organization=scope, period=period.key)
+           .values_list("updated_at", flat=True).first())  # a recompute or a rescore wrote it later
+    return max([t for t in (newest, own) if t is not None], default=None)
+
+
+def _covered_as_of(scope: Organization, period: Period) -> dt.datetime | None:
+    """When ``scope``'s rows of ``period`` were last brought up to date (as a subtree of its own or of an
+    organization above it)."""
+    return (OrganizationScore.objects.filter(period=period.key, organization__path__in=[*scope.ancestor_paths(),
+                                                                                       scope.path])
+            .aggregate(as_of=Max("as_of"))["as_of"])
+
+
+def bring_up_to_date(scope: Organization, period: Period) -> bool:
+    """Make the score rows of ``scope``'s subtree for a quarter, year or ``all`` current (a month's always
+    are): recomputed from the members' period rows if a month row of the subtree changed since they were
+    last. Holds the recompute's lock meanwhile, so no event is half applied. True if it recomputed."""
+    if period.kind == "month":
+        return False
+    newest = _newest_month_change(scope, period)
+    covered = _covered_as_of(scope, period)
+    if covered is not None and (newest is None or newest <= covered):
+        return False
+    with transaction.atomic():
+        recompute_exclusive()
+        # what committed before the lock (no month row at all: as of now)
+        newest = _newest_month_change(scope, period) or timezone.now()
+        organization_scores(period, subtree=scope.path, touched_at=newest)
+        OrganizationScore.objects.filter(organization=scope, period=period.key).update(as_of=newest)
+    return True
+
+
+def _out_of_date(chain: Sequence[Organization]) -> None:
+    """A membership changed below these organizations (a chain: every ancestor of the lowest one): their
+    quarters', years' and overall rows are recomputed the next time they are read."""
+    OrganizationScore.objects.filter(~_month_rows(parse(OVERALL)), organization__in=list(chain),
+                                     as_of__isnull=False).update(as_of=None)
 
 
 # --- Metrics and membership (the incremental path, continued) -------------------------------------
@@ -679,9 +787,10 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
                     deltas[done_f] = int(deltas.get(done_f, 0)) + new[0] - old[0]
                     deltas[total_f] = int(deltas.get(total_f, 0)) + new[1] - old[1]
             if deltas and member.status == MemberStatus.ACTIVE:
-                chain = _chain(member.organization)
-                _add_to_chain(chain, key, deltas)
-                _rescore(period, chain)
+                if period.kind == "month":  # the longer periods' rows follow when read (bring_up_to_date)
+                    chain = _chain(member.organization)
+                    _add_to_chain(chain, key, deltas)
+                    _rescore(period, chain)
                 changed += 1
     return changed
 
@@ -720,7 +829,10 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
                .values_list("period", flat=True).distinct())
     keys.update(MemberCredit.objects.filter(member_id=member.pk).values_list("period", flat=True))
     keys.update(MemberMetric.objects.filter(member_id=member.pk).values_list("period", flat=True))
+    _out_of_date([*old_chain, *new_chain])
     for key in sorted(keys):
+        if parse(key).kind != "month":  # those follow when read (bring_up_to_date)
+            continue
         gain = _contribution(member.pk, key)
         _add_to_chain(leaving, key, {k: -v for k, v in gain.items()})
         # joining rows that do not exist yet are created counting their members (this one included)
@@ -739,7 +851,9 @@ def member_removed(member: Member) -> None:
         return
     awards_shared()
     chain = _chain(member.organization)
-    keys = set(OrganizationScore.objects.filter(organization__in=chain).values_list("period", flat=True).distinct())
+    _out_of_date(chain)
+    keys = set(OrganizationScore.objects.filter(_month_rows(parse(OVERALL)), organization__in=chain)
+               .values_list("period", flat=True).distinct())
     for key in sorted(keys):
         _add_to_chain(chain, key, {k: -v for k, v in _contribution(member.pk, key).items()}, uncounted=1)
         _rescore(parse(key), chain)

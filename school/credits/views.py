@@ -30,7 +30,7 @@ from school.models.organizations import OrganizationKind
 from school.permissions import admin_paths, member_of, members_visible_to, organizations_visible_to
 from school.services.notifications import reminder_status, request_reminders
 
-from . import rankings, rules, services
+from . import rankings, recompute, rules, services
 from .models import (
     CreditEntry,
     MemberCredit,
@@ -119,6 +119,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     """A committee's (or any organization's) score, charts and its child organizations."""
     org = _org(request, pk)
     period = _period(request)
+    recompute.bring_up_to_date(org, period)
     table = children_table(org, period)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(workbook(table), f"{table.title}.xlsx")
@@ -317,10 +318,10 @@ class Table:
 
 
 def scope_updated_at(org: Organization, period: Period) -> dt.datetime | None:
-    """The newest change of the numbers of ``org``'s subtree in ``period`` (its score row follows every
-    event below it)."""
-    return OrganizationScore.objects.filter(organization=org, period=period.key).values_list(
-        "updated_at", flat=True).first()
+    """The newest change of the numbers of ``org``'s subtree in ``period``: when the newest event they
+    include was applied (its month score row follows every event below it; a longer period's numbers
+    are brought up to date from those events when read, so its newest month row's is theirs)."""
+    return recompute.newest_change(org, period)
 
 
 def pct(value: float | None) -> str:

@@ -45,8 +45,12 @@ class Organization(MP_Node):
     @staticmethod
     def subtree_q(path: str, field: str = "path") -> Q:
         """Q for every row whose ``field`` (a tree path) lies in the subtree rooted at ``path``."""
-        upper = path + _ALPHABET_LAST * (_PATH_MAX - len(path))
-        return Q(**{f"{field}__gte": path, f"{field}__lte": upper})
+        return Q(**{f"{field}__gte": path, f"{field}__lte": Organization.subtree_last(path)})
+
+    @staticmethod
+    def subtree_last(path: str) -> str:
+        """The greatest path the subtree rooted at ``path`` can hold (its paths lie in [path, this])."""
+        return path + _ALPHABET_LAST * (_PATH_MAX - len(path))
 
     def subtree(self) -> models.QuerySet[Organization]:
         return Organization.objects.filter(self.subtree_q(self.path))

@@ -21,7 +21,9 @@ from school.credits.models import (
     ScoreMode,
     ScoreScheme,
 )
+from school.credits.periods import parse
 from school.credits.services import post_credit
+from school.models import Organization
 from tests.factories import Personas, make_member, make_org
 
 from .builders import at, fake_sources, make_rule
@@ -68,6 +70,11 @@ def test_it_recomputes_exactly_the_incremental_numbers(personas: Personas, mode:
     ScoreScheme.objects.create(name="考核", mode=mode, monthly_target=Decimal("6"))
     _random_history(personas, seed=7)
     keys = ["2026-09", "2026-10", "2026-11", "2026-12", "2026-Q3", "2026-Q4", "2026", "all"]
+    assert not OrganizationScore.objects.filter(period__in=keys[4:]).exists()  # events write months only
+    for key in keys:  # the longer periods as an administrator opening the roots' statistics sees them
+        for root in Organization.objects.filter(depth=1):
+            assert credit_recompute.bring_up_to_date(root, parse(key)) == (key in keys[4:])
+            assert not credit_recompute.bring_up_to_date(root, parse(key))  # now current: nothing to do
     incremental = _snapshot()
     assert len(incremental[0]) > 100
     assert len(incremental[2]) > 10

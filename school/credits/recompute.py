@@ -16,11 +16,13 @@ organizations. Steps for a period key:
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Max, Q
 from django.db.models.functions import Round
@@ -42,6 +44,8 @@ from .models import (
     ScoreScheme,
 )
 from .periods import OVERALL, Period, current_month, parse, periods_of_month
+
+log = logging.getLogger(__name__)
 
 
 def default_periods() -> list[str]:
@@ -678,13 +682,28 @@ def bring_up_to_date(scope: Organization, period: Period) -> bool:
     covered = _covered_as_of(scope, period)
     if covered is not None and (newest is None or newest <= covered):
         return False
-    with transaction.atomic():
-        recompute_exclusive()
-        # what committed before the lock (no month row at all: as of now)
-        newest = _newest_month_change(scope, period) or timezone.now()
-        organization_scores(period, subtree=scope.path, touched_at=newest)
-        OrganizationScore.objects.filter(organization=scope, period=period.key).update(as_of=newest)
+    if time.monotonic() < _busy_until[0]:  # a recompute held the lock a moment ago: do not wait again
+        return False
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":  # a running recompute holds the lock: show what is stored
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = {int(settings.CREDITS_CATCH_UP_LOCK_TIMEOUT_SECONDS * 1000)}")
+            recompute_exclusive()
+            # what committed before the lock (no month row at all: as of now)
+            newest = _newest_month_change(scope, period) or timezone.now()
+            organization_scores(period, subtree=scope.path, touched_at=newest)
+            OrganizationScore.objects.filter(organization=scope, period=period.key).update(as_of=newest)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        log.warning("statistics of %s for %s not brought up to date: the recompute lock is held", scope.pk, period.key)
+        _busy_until[0] = time.monotonic() + 10
+        return False
     return True
+
+
+_busy_until = [0.0]  # this process's: when to try the lock again after waiting for it in vain
 
 
 def _out_of_date(chain: Sequence[Organization]) -> None:

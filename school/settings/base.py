@@ -527,6 +527,9 @@ CELERY_BEAT_SCHEDULE["credits-recompute-scores"] = {
 # awards' lock and how long one statement may run.
 CREDITS_RECOMPUTE_SOFT_TIME_LIMIT = env_int("CREDITS_RECOMPUTE_SOFT_TIME_LIMIT", 1500, minimum=10)
 CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_LOCK_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+# A statistics page bringing a quarter's, year's or overall rows up to date waits at most this long for a
+# running recompute (PostgreSQL); then it shows the rows as stored, with their 数据更新于.
+CREDITS_CATCH_UP_LOCK_TIMEOUT_SECONDS = env_float("CREDITS_CATCH_UP_LOCK_TIMEOUT_SECONDS", 5.0, minimum=0.1)
 CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS = env_float("CREDITS_RECOMPUTE_STATEMENT_TIMEOUT_SECONDS", 600.0,
                                                         minimum=1.0)
 # On the 1st of each month: recompute the periods that just closed and publish their rankings.

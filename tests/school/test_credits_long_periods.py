@@ -95,3 +95,35 @@ def test_a_transfer_puts_the_points_where_the_member_is_now(personas: Personas, 
     rows = {r.organization_id: r for r in OrganizationScore.objects.filter(period="2026-Q4")}
     assert rows[personas.a2.pk].points == 5 and rows[personas.a1.pk].points == 0
     assert rows[personas.a1.pk].members == personas.a1.members.filter(status="active").count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_recompute_does_not_hold_up_the_page(personas: Personas, course: Any, client_for: Any,
+                                                       settings: Any) -> None:
+    """PostgreSQL: while a recompute holds its lock, the page waits at most
+    CREDITS_CATCH_UP_LOCK_TIMEOUT_SECONDS once (not again for ten seconds) and shows the rows as stored
+    (200); afterwards it catches up."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock exists on PostgreSQL only (SQLite serializes writers)")
+    import psycopg
+
+    settings.CREDITS_CATCH_UP_LOCK_TIMEOUT_SECONDS = 0.2
+    _award(course, personas.member.pk, 1)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [recompute._KEY])  # a recompute running
+        assert not recompute.bring_up_to_date(personas.branch_group_a, parse("2026-Q4"))
+        page = client_for(personas.admin_a).get(
+            reverse("credits_admin:organization", args=[personas.branch_group_a.pk]) + "?period=2026-Q4")
+        assert page.status_code == 200
+        assert _row(page, personas.a1.name)[3] == 0  # not yet
+        other.execute("ROLLBACK")
+    assert not recompute.bring_up_to_date(personas.branch_group_a, parse("2026-Q4"))  # not tried again at once
+    recompute._busy_until[0] = 0.0  # ten seconds later
+    assert recompute.bring_up_to_date(personas.branch_group_a, parse("2026-Q4"))
+    assert OrganizationScore.objects.get(organization=personas.a1, period="2026-Q4").points == 5

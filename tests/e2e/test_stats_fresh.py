@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exams.models import Attempt
+from school.credits.periods import periods_of_month
 from school.credits.rules import ensure_default_rules
 from school.credits.tasks import post_credit_task, refresh_member_metrics_task
 from tests.e2e.conftest import ARTIFACTS, answer_correctly, login, shot
@@ -77,6 +78,16 @@ def test_it_shows_a_fresh_pass_rate_and_ranks_like_with_like(
     assert updated.startswith("数据更新于 ")
     assert "100.0%" in page.locator("[data-table=children]").inner_text()  # 机关党总支's exam pass rate
     shot(page, "stats-01-dashboard-fresh-pass-rate")
+    # the quarter too: its rows are brought up to date from the event as the page is opened
+    quarter = periods_of_month(month)[1]
+    page.goto(live_server.url + reverse("credits_admin:organization", args=[personas.district.pk])
+              + f"?period={quarter}")
+    page.wait_for_selector("[data-updated]")
+    assert "100.0%" in page.locator("[data-table=children]").inner_text()
+    assert page.locator("[data-updated]").first.inner_text() == updated  # the same newest event
+    shot(page, "stats-01c-quarter-at-once")
+    page.goto(live_server.url + reverse("credits_admin:organization", args=[personas.district.pk]) + f"?period={month}")
+    page.wait_for_selector("[data-updated]")
 
     # every chart is drawn (or says 暂无数据) and its table is one click away
     assert page.locator(".credits-chart[data-drawn='1']").count() >= 3

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from school import audit
 from school.hooks import ORG_METRICS, collect
-from school.models import Member, Organization
+from school.models import Member, Membership, Organization
 from school.models.audit import AuditAction
 from school.models.members import MemberStatus
 
@@ -41,7 +41,7 @@ from .models import (
     ScoreMode,
     ScoreScheme,
 )
-from .periods import OVERALL, Period, current_month, parse, periods_of_month
+from .periods import OVERALL, Period, current_month, parse, periods_of_month, register_date
 
 
 def default_periods() -> list[str]:
@@ -135,7 +135,7 @@ def organization_scores(period: Period) -> None:
               JOIN {org_t} a ON a.path = SUBSTR(od.path, 1, {steplen} * lv.k)
               GROUP BY a.id
             ) s ON s.org_id = o.id""",  # noqa: S608
-        params=[period.key, MemberStatus.ACTIVE, period.key, MemberStatus.ACTIVE],
+        params=_direct_sums_params(period),
         insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at")
     scheme = active_scheme()
     update_derived(period, scheme)
@@ -143,30 +143,39 @@ def organization_scores(period: Period) -> None:
         update_children_mode(period, scheme, depth)
 
 
+def _direct_sums_params(period: Period) -> list[Param]:
+    """The parameters of ``_direct_sums_sql`` for ``period``: its key and its register date."""
+    day: Param = connection.ops.adapt_datefield_value(register_date(period)) or ""
+    return [period.key, day, day, day, day, period.key]
+
+
 def _direct_sums_sql() -> str:
-    """Each organization's own active members: count, participants and points from their period totals
-    (one probe per member), task and exam sums from the period's metric rows only (by their period
-    index; most members have none). Parameters: period, status, period, status."""
-    member_t, total_t, metric_t = Member._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
+    """Each organization's own members on the period's register date (``periods.register_date``: those
+    with a ``Membership`` spell covering it, attributed to that spell's organization, as
+    ``Member.objects.in_register(org, on=...)`` counts them): count, participants and points from their
+    period totals (one probe per spell), task and exam sums from the period's metric rows only (by their
+    period index; most members have none). Parameters: ``_direct_sums_params(period)``."""
+    spell_t, total_t, metric_t = Membership._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
     return f"""SELECT c.organization_id, c.members, c.participants, c.points,
                    COALESCE(k.task_done, 0) AS task_done, COALESCE(k.task_total, 0) AS task_total,
                    COALESCE(k.exam_passed, 0) AS exam_passed, COALESCE(k.exam_total, 0) AS exam_total
             FROM (
-              SELECT m.organization_id, COUNT(*) AS members,
+              SELECT s.organization_id, COUNT(*) AS members,
                      SUM(CASE WHEN mc.entries > 0 THEN 1 ELSE 0 END) AS participants,
                      ROUND(COALESCE(SUM(mc.points), 0), 2) AS points
-              FROM {member_t} m LEFT JOIN {total_t} mc ON mc.member_id = m.id AND mc.period = %s
-              WHERE m.status = %s
-              GROUP BY m.organization_id
+              FROM {spell_t} s LEFT JOIN {total_t} mc ON mc.member_id = s.member_id AND mc.period = %s
+              WHERE s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+              GROUP BY s.organization_id
             ) c LEFT JOIN (
-              SELECT m.organization_id,
+              SELECT s.organization_id,
                      SUM(CASE WHEN x.metric = 'tasks' THEN x.done ELSE 0 END) AS task_done,
                      SUM(CASE WHEN x.metric = 'tasks' THEN x.total ELSE 0 END) AS task_total,
                      SUM(CASE WHEN x.metric = 'exams' THEN x.done ELSE 0 END) AS exam_passed,
                      SUM(CASE WHEN x.metric = 'exams' THEN x.total ELSE 0 END) AS exam_total
-              FROM {metric_t} x JOIN {member_t} m ON m.id = x.member_id
-              WHERE x.period = %s AND m.status = %s
-              GROUP BY m.organization_id
+              FROM {metric_t} x JOIN {spell_t} s ON s.member_id = x.member_id
+                AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+              WHERE x.period = %s
+              GROUP BY s.organization_id
             ) k ON k.organization_id = c.organization_id"""  # noqa: S608
 
 
@@ -560,8 +569,27 @@ def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
 # ledger's unique key, changes nothing). Member counts of a subtree are taken when its row is first
 # created; membership changes (transfers, new members) are picked up by the scheduled recompute.
 
-def subtree_member_count(organization: Organization) -> int:
-    return Member.objects.in_register(organization).count()
+def subtree_member_count(organization: Organization, period: str | None = None) -> int:
+    """The members of ``organization`` counted by ``period``'s statistics (on its register date; None:
+    today)."""
+    return Member.objects.in_register(organization, on=register_date(period) if period else None).count()
+
+
+def register_organization(member_id: int, period: str) -> Organization | None:
+    """The organization ``period``'s statistics count the member in (their spell on its register date),
+    None if they are not counted in it."""
+    spell = (Membership.objects.covering(register_date(period)).filter(member_id=member_id)
+             .select_related("organization").first())
+    return spell.organization if spell is not None else None
+
+
+def register_chain(member: Member, period: str) -> list[Organization]:
+    """The organization chain (ancestors first) that ``period``'s score rows count the member in, empty
+    if they are not counted in it. Today's periods read the member's own organization and status."""
+    if register_date(period) >= timezone.localdate():
+        return _chain(member.organization) if member.status == MemberStatus.ACTIVE else []
+    organization = register_organization(member.pk, period)
+    return _chain(organization) if organization is not None else []
 
 
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:
@@ -595,7 +623,8 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
 #   member's organization and its ancestors;
 # * ``member_moved``: a transfer, a new member or a status change moves the member's whole
 #   contribution (one member, participation, points, task and exam sums) from the old chain to the new
-#   one, in every period that has score rows.
+#   one, in every period that has score rows and is counted on or after the day it took effect
+#   (``periods.register_date``); earlier periods keep counting the member where their spell then was.
 # Each writes O(tree depth) rows per period, the same rows the recompute would produce.
 
 METRIC_FIELDS = {"tasks": ("task_done", "task_total"), "exams": ("exam_passed", "exam_total")}
@@ -703,11 +732,15 @@ def _contribution(member_id: int, key: str) -> dict[str, int | Decimal]:
     return out
 
 
-def member_moved(member: Member, old_organization_id: int | None, was_active: bool) -> None:
-    """A member joined, left, changed status or was transferred: move their contribution from the old
-    organization chain (if they counted there) to the new one (if they count now), in every period that
-    has score rows in either chain. Runs inside the caller's transaction."""
+def member_moved(member: Member, old_organization_id: int | None, was_active: bool,
+                 effective_on: dt.date | None = None) -> None:
+    """A member joined, left, changed status or was transferred on ``effective_on`` (today): move their
+    contribution from the old organization chain (if they counted there) to the new one (if they count
+    now), in every period counted from that day on (``register_date`` on or after it) that has score rows
+    in either chain; the periods counted before it keep them where they were. Runs inside the caller's
+    transaction, after the member's spells (``Membership``) were written."""
     awards_shared()
+    effective_on = effective_on or timezone.localdate()
     old_chain = (_chain(Organization.objects.get(pk=old_organization_id))
                  if was_active and old_organization_id else [])
     new_chain = _chain(member.organization) if member.status == MemberStatus.ACTIVE else []
@@ -721,6 +754,8 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
     keys.update(MemberCredit.objects.filter(member_id=member.pk).values_list("period", flat=True))
     keys.update(MemberMetric.objects.filter(member_id=member.pk).values_list("period", flat=True))
     for key in sorted(keys):
+        if register_date(key) < effective_on:
+            continue  # counted before the move took effect: stays with the old organization
         gain = _contribution(member.pk, key)
         _add_to_chain(leaving, key, {k: -v for k, v in gain.items()})
         # joining rows that do not exist yet are created counting their members (this one included)
@@ -733,14 +768,22 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
 
 
 def member_removed(member: Member) -> None:
-    """A member is being deleted: take their contribution out of their chain's score rows (their own
-    totals and metric rows go with them)."""
-    if member.status != MemberStatus.ACTIVE:
+    """A member is being deleted: take their contribution out of the score rows of every period that
+    counts them, from the chain of the organization it counts them in (their spell on its register
+    date; their own totals, metric rows and spells go with them)."""
+    organization_ids = set(Membership.objects.filter(member_id=member.pk).values_list("organization_id", flat=True))
+    if member.status == MemberStatus.ACTIVE:
+        organization_ids.add(member.organization_id)
+    if not organization_ids:
         return
     awards_shared()
-    chain = _chain(member.organization)
-    keys = set(OrganizationScore.objects.filter(organization__in=chain).values_list("period", flat=True).distinct())
+    chains = [_chain(org) for org in Organization.objects.filter(pk__in=organization_ids)]
+    keys = set(OrganizationScore.objects.filter(organization__in=[o for chain in chains for o in chain])
+               .values_list("period", flat=True).distinct())
     for key in sorted(keys):
+        chain = register_chain(member, key)
+        if not chain:
+            continue
         _add_to_chain(chain, key, {k: -v for k, v in _contribution(member.pk, key).items()}, uncounted=1)
         _rescore(parse(key), chain)
 

@@ -22,6 +22,7 @@ from django.db.models import (
     FilteredRelation,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -61,7 +62,7 @@ def subtree_members(path: Any, on: dt.date | None = None) -> QuerySet[Any]:
         return members.order_by().values("status").annotate(n=Count("pk")).values("n")
     spells = Membership.objects.covering(on).filter(organization__path__startswith=path)
     # at most one spell per member covers a day; COUNT as a plain function: one row, no GROUP BY
-    return spells.order_by().annotate(n=Func(F("member_id"), function="COUNT")).values("n")
+    return spells.order_by().annotate(n=Func(F("member_id"), function="COUNT", output_field=IntegerField())).values("n")
 
 
 def members_ranked(scope: Organization, period: str, *, by_branch: bool = False) -> QuerySet[Any]:

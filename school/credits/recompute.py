@@ -586,10 +586,25 @@ def register_organization(member_id: int, period: str) -> Organization | None:
 def register_chain(member: Member, period: str) -> list[Organization]:
     """The organization chain (ancestors first) that ``period``'s score rows count the member in, empty
     if they are not counted in it. Today's periods read the member's own organization and status."""
-    if register_date(period) >= timezone.localdate():
-        return _chain(member.organization) if member.status == MemberStatus.ACTIVE else []
-    organization = register_organization(member.pk, period)
-    return _chain(organization) if organization is not None else []
+    return register_chains(member, [period])[period]
+
+
+def register_chains(member: Member, periods: Sequence[str]) -> dict[str, list[Organization]]:
+    """``register_chain`` of each of ``periods``, each distinct chain read once (the periods of this
+    month are all counted today: one chain, the member's own)."""
+    today = timezone.localdate()
+    organizations: dict[str, int | None] = {}
+    for key in periods:
+        if register_date(key) >= today:
+            organizations[key] = member.organization_id if member.status == MemberStatus.ACTIVE else None
+        else:
+            organization = register_organization(member.pk, key)
+            organizations[key] = organization.pk if organization is not None else None
+    chains: dict[int, list[Organization]] = {}
+    for pk in {pk for pk in organizations.values() if pk is not None}:
+        chains[pk] = _chain(member.organization if pk == member.organization_id
+                            else Organization.objects.get(pk=pk))
+    return {key: chains[pk] if pk is not None else [] for key, pk in organizations.items()}
 
 
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:

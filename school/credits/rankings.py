@@ -105,7 +105,8 @@ def organizations_ranked(scope: Organization, period: str, *, among_siblings: bo
     qs = qs.annotate(s=FilteredRelation("scores", condition=Q(scores__period=period))).annotate(
         score=Coalesce(F("s__score"), Value(0.0), output_field=FloatField()),
         # the score row keeps the count (every transfer follows at once); counted when there is none yet
-        members_count=Coalesce(F("s__members"), Subquery(subtree_members(OuterRef("path"))), Value(0)),
+        members_count=Coalesce(F("s__members"), Subquery(subtree_members(OuterRef("path"), register_date(period))),
+                               Value(0)),
         participants=Coalesce(F("s__participants"), Value(0)),
         points=Coalesce(F("s__points"), Value(0), output_field=DecimalField()),
         avg_points=Coalesce(F("s__avg_points"), Value(0.0), output_field=FloatField()),

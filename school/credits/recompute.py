@@ -620,10 +620,10 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
     if stored:
         MemberCredit.objects.filter(member=member, period__in=list(stored)).update(
             points=Round(F("points") + delta, 2), entries=F("entries") + new_entries)
-    if member.status != MemberStatus.ACTIVE:
-        return
-    chain = _chain(member.organization)
+    chains = register_chains(member, keys)  # each period counts the member where their spell then was
     for key in keys:
+        if not (chain := chains[key]):
+            continue
         first_study = int(stored.get(key, 0) == 0 and new_entries > 0)
         _add_to_chain(chain, key, {"points": delta, "participants": first_study})
         _rescore(parse(key), chain)
@@ -672,7 +672,7 @@ def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, 
     for org in chain:
         if org.pk not in existing:
             OrganizationScore.objects.get_or_create(
-                organization=org, period=key, defaults={"members": subtree_member_count(org) - uncounted})
+                organization=org, period=key, defaults={"members": subtree_member_count(org, key) - uncounted})
             created.append(org.pk)
     numbers: dict[str, int | Decimal] = {k: v if isinstance(v, Decimal) else int(v) for k, v in sums.items()}
     add_to_scores(parse(key), [org.pk for org in chain], numbers, member_delta_except=created)
@@ -722,8 +722,7 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
                     done_f, total_f = METRIC_FIELDS[metric]
                     deltas[done_f] = int(deltas.get(done_f, 0)) + new[0] - old[0]
                     deltas[total_f] = int(deltas.get(total_f, 0)) + new[1] - old[1]
-            if deltas and member.status == MemberStatus.ACTIVE:
-                chain = _chain(member.organization)
+            if deltas and (chain := register_chain(member, key)):
                 _add_to_chain(chain, key, deltas)
                 _rescore(period, chain)
                 changed += 1

@@ -7,6 +7,7 @@ and nothing changed. 转出 ends the spell, back to 在册 opens a new one; the 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 import pytest
@@ -126,3 +127,17 @@ def test_the_member_import_opens_moves_and_ends_spells_from_today(personas: Pers
                    user=personas.admin_a)
     assert _spells(first) == [("TA2", today, None)]  # the spell of TA1 began today: it covered no day
     assert _spells(second) == []
+
+
+def test_the_migration_puts_every_member_on_the_roll_where_they_are_now(personas: Personas) -> None:
+    """Existing members get one open spell from 1900-01-01 (past periods count them where they are now, as
+    before the history existed); a member 转出 gets none."""
+    from django.apps import apps
+
+    migration = importlib.import_module("school.migrations.0020_membership_history")
+    Member.objects.filter(pk=personas.member_a2.pk).update(status=MemberStatus.TRANSFERRED)
+    Membership.objects.all().delete()
+    migration.open_spells(apps, None)
+    assert _spells(personas.member) == [("TA1", dt.date(1900, 1, 1), None)]
+    assert _spells(personas.member_x) == [("X1", dt.date(1900, 1, 1), None)]
+    assert _spells(personas.member_a2) == []

@@ -29,10 +29,9 @@ from school.credits.models import (
     OrganizationScore,
     ScoreScheme,
 )
-from school.credits.periods import Period
+from school.credits.periods import Period, register_date
 from school.credits.services import capped_points
 from school.models import Member, Organization
-from school.models.members import MemberStatus
 
 ZERO = Decimal("0")
 
@@ -80,7 +79,7 @@ def _member_totals(member_ids: list[int], period: Period, caps: dict[int, Decima
 
 
 def _organization_score(org: Organization, period: Period, scheme: ScoreScheme) -> None:
-    members = Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status=MemberStatus.ACTIVE)
+    members = Member.objects.in_register(org, on=register_date(period))  # the recompute's members of the period
     count = members.count()
     agg = MemberCredit.objects.filter(period=period.key, member__in=members).aggregate(
         points=Sum("points"), participants=Count("pk", filter=Q(entries__gt=0)))
@@ -110,7 +109,7 @@ def org_only_loop(sample: list[Organization], period: Period) -> float:
     target = float(scheme.monthly_target) * period.month_count
     started = time.perf_counter()
     for org in sample:
-        members = Member.objects.filter(Organization.subtree_q(org.path, "organization__path"), status="active")
+        members = Member.objects.in_register(org, on=register_date(period))
         agg = CreditEntry.objects.filter(month__in=period.months, member__in=members).aggregate(
             points=Sum("points"), participants=Count("member_id", distinct=True))
         n = members.count()

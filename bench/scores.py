@@ -66,7 +66,9 @@ from school.credits.models import (  # noqa: E402
     OrganizationScore,
 )
 from school.credits.periods import Period, parse  # noqa: E402
-from school.models import Member, Organization  # noqa: E402
+from school.models import Member, Membership, Organization  # noqa: E402
+
+ON_THE_ROLL_SINCE = dt.date(2000, 1, 1)
 
 PERIOD = "2026-Q4"
 RULES = [("video", "lesson", "3", "6"), ("course", "course", "5", None), ("exam", "exam", "4", None),
@@ -97,7 +99,11 @@ def build_members(prefix: str, leaves: list[int], count: int) -> list[int]:
             " created_at, updated_at)"
             " VALUES (%s, %s, %s, 'full', '', '汉族', '', '', '', '', 'active', 'active', %s, %s, %s)",
             [(u, f"党员{i}", leaves[i % len(leaves)], False, now, now) for i, u in enumerate(users)])
-    return list(Member.objects.filter(user__username__startswith=prefix).values_list("pk", flat=True))
+    members = Member.objects.filter(user__username__startswith=prefix).values_list("pk", "organization_id")
+    # on the roll (one open spell) since long before the ledger's months, as the migration leaves members
+    Membership.objects.bulk_create([Membership(member_id=pk, organization_id=org, valid_from=ON_THE_ROLL_SINCE)
+                                    for pk, org in members], batch_size=5000)
+    return [pk for pk, _org in members]
 
 
 def make_rules() -> list[tuple[int, int, str]]:

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from . import sensitive
 from .hooks import DEMO_SEEDERS, collect
-from .models import Member, Organization
+from .models import Member, Membership, Organization
 from .models.members import AccountState, Education, Gender, PoliticalStatus
 from .services import create_organization, grant_org_admin, grant_trainer
 
@@ -111,6 +111,9 @@ def build_demo(members_per_branch: int = 20, seed: int = 2026) -> tuple[DemoData
     for user, member in zip(users, pending, strict=True):
         member.user = user
     Member.objects.bulk_create(pending, batch_size=500)
+    # on the roll (one open spell each) since long before the demo's months of study
+    Membership.objects.bulk_create([Membership(member=m, organization=m.organization, valid_from=dt.date(2000, 1, 1))
+                                    for m in pending], batch_size=500)
 
     admin = User.objects.create(username="admin", password=password_hash, is_superuser=True, is_staff=True)
     quwei = User.objects.create(username="quwei", password=password_hash, first_name="组织部")

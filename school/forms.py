@@ -72,6 +72,11 @@ class MemberForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=MemberStatus.choices, initial=MemberStatus.ACTIVE)
     password = forms.CharField(label=_("initial password"), required=False, widget=forms.PasswordInput,
                                help_text=_("Leave empty to let the member set one later."))
+    effective_on = forms.DateField(label=_("Transfer effective date"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text=_("When the organization changes: the member counts in the new "
+                                               "organization from this day on (statistics of periods that ended "
+                                               "before it stay with the old one). Empty: today."))
 
     def __init__(self, *args: Any, user: Any, instance: Member | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,8 +91,10 @@ class MemberForm(forms.Form):
             # The full phone number is not sent to the browser either: masked placeholder, empty keeps it.
             self.fields["phone"].widget.attrs["placeholder"] = instance.phone_masked
             self.fields["phone"].help_text = _("Shown masked. Leave empty to keep.")
+            self.fields["effective_on"].initial = timezone.localdate()
         else:
             self.fields["id_number"].required = True
+            del self.fields["effective_on"]  # a new member is on the roll from today
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
@@ -123,6 +130,12 @@ class MemberForm(forms.Form):
         value = self.cleaned_data.get("join_date")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The date is in the future."))
+        return value
+
+    def clean_effective_on(self) -> Any:
+        value = self.cleaned_data.get("effective_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The effective date cannot be in the future."))
         return value
 
     def clean_password(self) -> str:

@@ -10,8 +10,9 @@ Audit records written from model signals, so that every path that changes these 
   theirs in ``exams.signal_handlers``): created, changed (which fields, old → new) and deleted.
 
 Credits: a member saved with another organization or status (a transfer, a new member, a member who
-leaves) moves their contribution between the score rows of the two organization chains at once
-(``credits.recompute.member_moved``; a deleted member's is taken out); a saved score scheme rescores every stored period.
+leaves) moves their contribution between the score rows of the two organization chains at once, for the
+periods counted from the day it takes effect on (``credits.recompute.member_moved``; the actions of
+``services.members`` set that day on the instance, default today; a deleted member's is taken out); a saved score scheme rescores every stored period.
 
 Login throttling: a failed login counts against the account and the address; a successful one clears
 the account's count. Celery: what a task records names the task as its channel; a starting worker
@@ -152,10 +153,12 @@ def _member_after(sender: Any, instance: Any, created: bool, raw: bool = False, 
     from .models.members import MemberStatus
 
     old = instance.__dict__.pop("_credits_before")
+    # the day a transfer or status change takes effect (set by the actions of school.services.members)
+    effective_on = instance.__dict__.pop("_membership_effective_on", None)
     if old is not None and old["organization_id"] == instance.organization_id and old["status"] == instance.status:
         return
     member_moved(instance, old["organization_id"] if old else None,
-                 bool(old and old["status"] == MemberStatus.ACTIVE))
+                 bool(old and old["status"] == MemberStatus.ACTIVE), effective_on=effective_on)
 
 
 def _member_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:

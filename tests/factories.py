@@ -27,9 +27,15 @@ def make_org(parent: Organization | None, name: str, code: str, kind: str = "bra
     return services.create_organization(parent=parent, name=name, code=code, kind=kind)
 
 
+# Members made here have been on the roll (在册, a ``Membership`` spell) since this day, so that the ledger
+# rows a test dates in past months count for them; pass ``registered_on`` for a member who joins later.
+ON_THE_ROLL_SINCE = dt.date(2020, 1, 1)
+
+
 def make_member(organization: Organization, username: str | None = None, name: str = "党员", **fields: Any) -> Member:
     n = next(_seq)
     fields.setdefault("id_number", id_number(n, dt.date(1980 + n % 20, 1 + n % 12, 1 + n % 28)))
+    fields.setdefault("registered_on", ON_THE_ROLL_SINCE)
     return services.create_member(
         username=username or f"member{n}", name=name, organization=organization, password=PASSWORD, **fields
     )

@@ -87,11 +87,19 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("username", None)
+        effective_on = data.pop("effective_on", None)
         if not data.get("phone"):
             data.pop("phone", None)  # empty keeps the stored number (the form never shows it)
-        services.update_member(member, **data)
-        messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
-        return redirect("school_admin:members")
+        if data["organization"].pk == member.organization_id:
+            effective_on = None  # the date is that of a transfer; a status change alone takes effect today
+        try:
+            services.update_member(member, effective_on=effective_on, **data)
+        except services.MembershipError as exc:  # nothing was saved
+            member.refresh_from_db()
+            form.add_error("effective_on", str(exc))
+        else:
+            messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
+            return redirect("school_admin:members")
     return render(request, "school/admin/form.html", {"form": form, "title": member.name, "object": member})
 
 

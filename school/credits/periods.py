@@ -106,3 +106,12 @@ def period_bounds(period: Period) -> tuple[dt.date, dt.date] | None:
     if not period.months:
         return None
     return month_bounds(period.months[0])[0], month_bounds(period.months[-1])[1]
+
+
+def register_date(period: Period | str, today: dt.date | None = None) -> dt.date:
+    """The day whose members (``Member.objects.in_register(org, on=...)``) a period's statistics count:
+    its last day, or today while it is not over (``all``: today). A member transferred on day D counts in
+    the old organization for the periods that ended before D and in the new one from D on."""
+    today = today or timezone.localdate()
+    bounds = period_bounds(parse(period) if isinstance(period, str) else period)
+    return today if bounds is None else min(bounds[1], today)

@@ -21,6 +21,8 @@ from django.db.models import (
     F,
     FilteredRelation,
     FloatField,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -34,27 +36,33 @@ from django.db.models.functions.window import Rank
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from school.models import Member, Organization
+from school.models import Member, Membership, Organization
 from school.models.members import MemberStatus
 
 from . import recompute
 from .models import RankingKind, RankingSnapshot, RankingSnapshotRow
-from .periods import month_key, parse
+from .periods import month_key, parse, register_date
 
 
 def members_with_points(scope: Organization, period: str) -> QuerySet[Any]:
-    """Active members of ``scope``'s subtree with ``points``/``entries`` for ``period`` (0 if none)."""
-    return (Member.objects.in_register(scope)
+    """The members of ``scope``'s subtree counted by ``period`` (``in_register`` on its register date)
+    with ``points``/``entries`` for ``period`` (0 if none)."""
+    return (Member.objects.in_register(scope, on=register_date(period))
           .annotate(total=FilteredRelation("credit_totals", condition=Q(credit_totals__period=period)))
           .annotate(points=Coalesce(F("total__points"), Value(0), output_field=DecimalField()),
                     entries=Coalesce(F("total__entries"), Value(0))))
 
 
-def subtree_members(path: Any) -> QuerySet[Any]:
-    """The count of ``Member.objects.in_register`` as a subquery (the score rows keep the same number,
-    following every transfer). ``path``: the organization's path (or an ``OuterRef`` to it); one row, ``n``."""
-    return (Member.objects.filter(status=MemberStatus.ACTIVE, organization__path__startswith=path)
-            .order_by().values("status").annotate(n=Count("pk")).values("n"))
+def subtree_members(path: Any, on: dt.date | None = None) -> QuerySet[Any]:
+    """The count of ``Member.objects.in_register`` on the day ``on`` (None: today) as a subquery (the
+    score rows keep the same number, following every transfer). ``path``: the organization's path (or an
+    ``OuterRef`` to it); one row, ``n``."""
+    if on is None or on >= timezone.localdate():
+        members = Member.objects.filter(status=MemberStatus.ACTIVE, organization__path__startswith=path)
+        return members.order_by().values("status").annotate(n=Count("pk")).values("n")
+    spells = Membership.objects.covering(on).filter(organization__path__startswith=path)
+    # at most one spell per member covers a day; COUNT as a plain function: one row, no GROUP BY
+    return spells.order_by().annotate(n=Func(F("member_id"), function="COUNT", output_field=IntegerField())).values("n")
 
 
 def members_ranked(scope: Organization, period: str, *, by_branch: bool = False) -> QuerySet[Any]:
@@ -68,8 +76,14 @@ def members_ranked(scope: Organization, period: str, *, by_branch: bool = False)
 
 def member_rank(member: Member, period: str) -> tuple[int, int] | None:
     """(rank, members) of ``member`` among the members of their own organization (``in_register``: its
-    whole subtree, so the home page's 共 N 人 is the number the rankings and dashboards show for it)."""
-    ranked = list(members_ranked(member.organization, period).values_list("pk", "rank"))
+    whole subtree, so the home page's 共 N 人 is the number the rankings and dashboards show for it) —
+    the organization ``period`` counts them in (their spell on its register date); None if it counts
+    them nowhere."""
+    organization = (member.organization if register_date(period) >= timezone.localdate()
+                    else recompute.register_organization(member.pk, period))
+    if organization is None:
+        return None
+    ranked = list(members_ranked(organization, period).values_list("pk", "rank"))
     for pk, rank in ranked:
         if pk == member.pk:
             return rank, len(ranked)
@@ -92,7 +106,8 @@ def organizations_ranked(scope: Organization, period: str, *, among_siblings: bo
     qs = qs.annotate(s=FilteredRelation("scores", condition=Q(scores__period=period))).annotate(
         score=Coalesce(F("s__score"), Value(0.0), output_field=FloatField()),
         # the score row keeps the count (every transfer follows at once); counted when there is none yet
-        members_count=Coalesce(F("s__members"), Subquery(subtree_members(OuterRef("path"))), Value(0)),
+        members_count=Coalesce(F("s__members"), Subquery(subtree_members(OuterRef("path"), register_date(period))),
+                               Value(0)),
         participants=Coalesce(F("s__participants"), Value(0)),
         points=Coalesce(F("s__points"), Value(0), output_field=DecimalField()),
         avg_points=Coalesce(F("s__avg_points"), Value(0.0), output_field=FloatField()),

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from school import audit
 from school.hooks import ORG_METRICS, collect
-from school.models import Member, Organization
+from school.models import Member, Membership, Organization
 from school.models.audit import AuditAction
 from school.models.members import MemberStatus
 
@@ -43,7 +43,7 @@ from .models import (
     ScoreMode,
     ScoreScheme,
 )
-from .periods import OVERALL, Period, current_month, parse, periods_of_month
+from .periods import OVERALL, Period, current_month, parse, periods_of_month, register_date
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def organization_scores(period: Period, subtree: str | None = None, touched_at: 
     steplen = Organization.steplen
     levels = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, max_depth + 1)) or "SELECT 1 AS k"
     sums = ["members", "participants", "points", "task_done", "task_total", "exam_passed", "exam_total"]
-    members_in, members_params = _subtree_clause(subtree, "m.organization_id")
+    members_in, members_params = _subtree_clause(subtree, "s.organization_id")
     above, above_params = _subtree_clause(subtree, "a.id")
     rows_in, rows_params = _subtree_clause(subtree, "o.id")
     sync(
@@ -160,8 +160,7 @@ def organization_scores(period: Period, subtree: str | None = None, touched_at: 
               GROUP BY a.id
             ) s ON s.org_id = o.id
             WHERE 1 = 1{rows_in}""",  # noqa: S608
-        params=[period.key, MemberStatus.ACTIVE, *members_params, period.key, MemberStatus.ACTIVE, *members_params,
-                *above_params, *rows_params],
+        params=[*_direct_sums_params(period, members_params), *above_params, *rows_params],
         insert_defaults={"avg_points": 0, "participation_rate": 0, "score": 0}, touch="updated_at",
         touched_at=touched_at)
     scheme = active_scheme()
@@ -179,32 +178,41 @@ def _subtree_clause(path: str | None, column: str) -> tuple[str, list[Param]]:
     return f" AND {column} IN (SELECT id FROM {org_t} WHERE path >= %s AND path <= %s)", [path, upper]  # noqa: S608
 
 
+def _direct_sums_params(period: Period, members_in: Sequence[Param] = ()) -> list[Param]:
+    """The parameters of ``_direct_sums_sql`` for ``period``: its key and its register date (and those
+    of the condition ``members_in``, after each of its two uses)."""
+    day: Param = connection.ops.adapt_datefield_value(register_date(period)) or ""
+    return [period.key, day, day, *members_in, day, day, period.key, *members_in]
+
+
 def _direct_sums_sql(members_in: str = "") -> str:
-    """Each organization's own active members: count, participants and points from their period totals
-    (one probe per member), task and exam sums from the period's metric rows only (by their period
-    index; most members have none). ``members_in``: a condition on ``m`` (a subtree's members only) and
-    its parameters follow each status. Parameters: period, status, (members_in), period, status,
-    (members_in)."""
-    member_t, total_t, metric_t = Member._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
+    """Each organization's own members on the period's register date (``periods.register_date``: those
+    with a ``Membership`` spell covering it, attributed to that spell's organization, as
+    ``Member.objects.in_register(org, on=...)`` counts them): count, participants and points from their
+    period totals (one probe per spell), task and exam sums from the period's metric rows only (by their
+    period index; most members have none). ``members_in``: a further condition on the spell ``s`` (a
+    subtree's members only). Parameters: ``_direct_sums_params(period, ...)``."""
+    spell_t, total_t, metric_t = Membership._meta.db_table, MemberCredit._meta.db_table, MemberMetric._meta.db_table
     return f"""SELECT c.organization_id, c.members, c.participants, c.points,
                    COALESCE(k.task_done, 0) AS task_done, COALESCE(k.task_total, 0) AS task_total,
                    COALESCE(k.exam_passed, 0) AS exam_passed, COALESCE(k.exam_total, 0) AS exam_total
             FROM (
-              SELECT m.organization_id, COUNT(*) AS members,
+              SELECT s.organization_id, COUNT(*) AS members,
                      SUM(CASE WHEN mc.entries > 0 THEN 1 ELSE 0 END) AS participants,
                      ROUND(COALESCE(SUM(mc.points), 0), 2) AS points
-              FROM {member_t} m LEFT JOIN {total_t} mc ON mc.member_id = m.id AND mc.period = %s
-              WHERE m.status = %s{members_in}
-              GROUP BY m.organization_id
+              FROM {spell_t} s LEFT JOIN {total_t} mc ON mc.member_id = s.member_id AND mc.period = %s
+              WHERE s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s){members_in}
+              GROUP BY s.organization_id
             ) c LEFT JOIN (
-              SELECT m.organization_id,
+              SELECT s.organization_id,
                      SUM(CASE WHEN x.metric = 'tasks' THEN x.done ELSE 0 END) AS task_done,
                      SUM(CASE WHEN x.metric = 'tasks' THEN x.total ELSE 0 END) AS task_total,
                      SUM(CASE WHEN x.metric = 'exams' THEN x.done ELSE 0 END) AS exam_passed,
                      SUM(CASE WHEN x.metric = 'exams' THEN x.total ELSE 0 END) AS exam_total
-              FROM {metric_t} x JOIN {member_t} m ON m.id = x.member_id
-              WHERE x.period = %s AND m.status = %s{members_in}
-              GROUP BY m.organization_id
+              FROM {metric_t} x JOIN {spell_t} s ON s.member_id = x.member_id
+                AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+              WHERE x.period = %s{members_in}
+              GROUP BY s.organization_id
             ) k ON k.organization_id = c.organization_id"""  # noqa: S608
 
 
@@ -606,8 +614,42 @@ def update_children_mode(period: Period, scheme: ScoreScheme, depth: int,
 # ledger's unique key, changes nothing). Member counts of a subtree are taken when its row is first
 # created; membership changes (transfers, new members) are picked up by the scheduled recompute.
 
-def subtree_member_count(organization: Organization) -> int:
-    return Member.objects.in_register(organization).count()
+def subtree_member_count(organization: Organization, period: str | None = None) -> int:
+    """The members of ``organization`` counted by ``period``'s statistics (on its register date; None:
+    today)."""
+    return Member.objects.in_register(organization, on=register_date(period) if period else None).count()
+
+
+def register_organization(member_id: int, period: str) -> Organization | None:
+    """The organization ``period``'s statistics count the member in (their spell on its register date),
+    None if they are not counted in it."""
+    spell = (Membership.objects.covering(register_date(period)).filter(member_id=member_id)
+             .select_related("organization").first())
+    return spell.organization if spell is not None else None
+
+
+def register_chain(member: Member, period: str) -> list[Organization]:
+    """The organization chain (ancestors first) that ``period``'s score rows count the member in, empty
+    if they are not counted in it. Today's periods read the member's own organization and status."""
+    return register_chains(member, [period])[period]
+
+
+def register_chains(member: Member, periods: Sequence[str]) -> dict[str, list[Organization]]:
+    """``register_chain`` of each of ``periods``, each distinct chain read once (the periods of this
+    month are all counted today: one chain, the member's own)."""
+    today = timezone.localdate()
+    organizations: dict[str, int | None] = {}
+    for key in periods:
+        if register_date(key) >= today:
+            organizations[key] = member.organization_id if member.status == MemberStatus.ACTIVE else None
+        else:
+            organization = register_organization(member.pk, key)
+            organizations[key] = organization.pk if organization is not None else None
+    chains: dict[int, list[Organization]] = {}
+    for pk in {pk for pk in organizations.values() if pk is not None}:
+        chains[pk] = _chain(member.organization if pk == member.organization_id
+                            else Organization.objects.get(pk=pk))
+    return {key: chains[pk] if pk is not None else [] for key, pk in organizations.items()}
 
 
 def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) -> None:
@@ -624,12 +666,12 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
     if stored:
         MemberCredit.objects.filter(member=member, period__in=list(stored)).update(
             points=Round(F("points") + delta, 2), entries=F("entries") + new_entries)
-    if member.status != MemberStatus.ACTIVE:
-        return
-    chain = _chain(member.organization)
-    first_study = int(stored.get(month, 0) == 0 and new_entries > 0)
-    _add_to_chain(chain, month, {"points": delta, "participants": first_study})
-    _rescore(parse(month), chain)
+    chains = register_chains(member, keys)  # each period counts the member where their spell then was
+    if chain := chains[month]:
+        first_study = int(stored.get(month, 0) == 0 and new_entries > 0)
+        _add_to_chain(chain, month, {"points": delta, "participants": first_study})
+        _rescore(parse(month), chain)
+    _counted_elsewhere(chain, [chains[key] for key in keys if key != month])
 
 
 # --- Quarters, years and overall: brought up to date when read -------------------------------------
@@ -640,7 +682,9 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
 # an administrator opens, when its month rows changed since it was last computed. Every event that
 # changes a longer period's numbers changes a month row of its subtree in that period (its points,
 # entries, metrics or members), and the organization's own month row follows every event below it, so
-# "its month rows' newest change is after the rows were computed" is exactly "they are out of date".
+# "its month rows' newest change is after the rows were computed" is exactly "they are out of date" —
+# unless the longer period counts the member in another organization than the month does (a transfer
+# dated after the month's end): then the event marks that chain out of date itself (``_counted_elsewhere``).
 
 def _month_rows(period: Period) -> Q:
     if period.months:
@@ -706,6 +750,14 @@ def bring_up_to_date(scope: Organization, period: Period) -> bool:
 _busy_until = [0.0]  # this process's: when to try the lock again after waiting for it in vain
 
 
+def _counted_elsewhere(month_chain: Sequence[Organization], longer: Sequence[Sequence[Organization]]) -> None:
+    """An event of a month changed the member's longer-period rows too: those of the periods that count
+    the member in another chain than the month's (``register_chains``) are out of date there."""
+    ids = {o.pk for o in month_chain}
+    for chain in {tuple(c) for c in longer if c and {o.pk for o in c} != ids}:
+        _out_of_date(chain)
+
+
 def _out_of_date(chain: Sequence[Organization]) -> None:
     """A membership changed below these organizations (a chain: every ancestor of the lowest one): their
     quarters', years' and overall rows are recomputed the next time they are read."""
@@ -722,7 +774,8 @@ def _out_of_date(chain: Sequence[Organization]) -> None:
 #   member's organization and its ancestors;
 # * ``member_moved``: a transfer, a new member or a status change moves the member's whole
 #   contribution (one member, participation, points, task and exam sums) from the old chain to the new
-#   one, in every period that has score rows.
+#   one, in every period that has score rows and is counted on or after the day it took effect
+#   (``periods.register_date``); earlier periods keep counting the member where their spell then was.
 # Each writes O(tree depth) rows per period, the same rows the recompute would produce.
 
 METRIC_FIELDS = {"tasks": ("task_done", "task_total"), "exams": ("exam_passed", "exam_total")}
@@ -755,7 +808,7 @@ def _add_to_chain(chain: Sequence[Organization], key: str, deltas: Mapping[str, 
     for org in chain:
         if org.pk not in existing:
             OrganizationScore.objects.get_or_create(
-                organization=org, period=key, defaults={"members": subtree_member_count(org) - uncounted})
+                organization=org, period=key, defaults={"members": subtree_member_count(org, key) - uncounted})
             created.append(org.pk)
     numbers: dict[str, int | Decimal] = {k: v if isinstance(v, Decimal) else int(v) for k, v in sums.items()}
     add_to_scores(parse(key), [org.pk for org in chain], numbers, member_delta_except=created)
@@ -778,6 +831,8 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
     if member is None:
         return 0
     changed = 0
+    written: dict[str, set[int]] = {}  # month -> the chain its rows were written in
+    longer: list[tuple[Period, list[Organization]]] = []
     for key in keys:
         period = parse(key)
         with transaction.atomic():
@@ -805,12 +860,21 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
                     done_f, total_f = METRIC_FIELDS[metric]
                     deltas[done_f] = int(deltas.get(done_f, 0)) + new[0] - old[0]
                     deltas[total_f] = int(deltas.get(total_f, 0)) + new[1] - old[1]
-            if deltas and member.status == MemberStatus.ACTIVE:
-                if period.kind == "month":  # the longer periods' rows follow when read (bring_up_to_date)
-                    chain = _chain(member.organization)
+            if deltas and (chain := register_chain(member, key)):
+                if period.kind == "month":
                     _add_to_chain(chain, key, deltas)
                     _rescore(period, chain)
+                    written.setdefault(key, {o.pk for o in chain})
+                else:  # the longer periods' rows follow when read (bring_up_to_date)
+                    longer.append((period, chain))
                 changed += 1
+    # A longer period whose change shows in no month row of its chain (it counts the member elsewhere than
+    # the months that changed: a transfer since) is marked out of date there.
+    for period, chain in longer:
+        ids = {o.pk for o in chain}
+        if not any(ids == written[m] for m in written if not period.months or m in period.months):
+            with transaction.atomic():
+                _out_of_date(chain)
     return changed
 
 
@@ -831,11 +895,15 @@ def _contribution(member_id: int, key: str) -> dict[str, int | Decimal]:
     return out
 
 
-def member_moved(member: Member, old_organization_id: int | None, was_active: bool) -> None:
-    """A member joined, left, changed status or was transferred: move their contribution from the old
-    organization chain (if they counted there) to the new one (if they count now), in every period that
-    has score rows in either chain. Runs inside the caller's transaction."""
+def member_moved(member: Member, old_organization_id: int | None, was_active: bool,
+                 effective_on: dt.date | None = None) -> None:
+    """A member joined, left, changed status or was transferred on ``effective_on`` (today): move their
+    contribution from the old organization chain (if they counted there) to the new one (if they count
+    now), in every period counted from that day on (``register_date`` on or after it) that has score rows
+    in either chain; the periods counted before it keep them where they were. Runs inside the caller's
+    transaction, after the member's spells (``Membership``) were written."""
     awards_shared()
+    effective_on = effective_on or timezone.localdate()
     old_chain = (_chain(Organization.objects.get(pk=old_organization_id))
                  if was_active and old_organization_id else [])
     new_chain = _chain(member.organization) if member.status == MemberStatus.ACTIVE else []
@@ -852,6 +920,8 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
     for key in sorted(keys):
         if parse(key).kind != "month":  # those follow when read (bring_up_to_date)
             continue
+        if register_date(key) < effective_on:
+            continue  # counted before the move took effect: stays with the old organization
         gain = _contribution(member.pk, key)
         _add_to_chain(leaving, key, {k: -v for k, v in gain.items()})
         # joining rows that do not exist yet are created counting their members (this one included)
@@ -864,16 +934,25 @@ def member_moved(member: Member, old_organization_id: int | None, was_active: bo
 
 
 def member_removed(member: Member) -> None:
-    """A member is being deleted: take their contribution out of their chain's score rows (their own
-    totals and metric rows go with them)."""
-    if member.status != MemberStatus.ACTIVE:
+    """A member is being deleted: take their contribution out of the score rows of every period that
+    counts them, from the chain of the organization it counts them in (their spell on its register
+    date; their own totals, metric rows and spells go with them)."""
+    organization_ids = set(Membership.objects.filter(member_id=member.pk).values_list("organization_id", flat=True))
+    if member.status == MemberStatus.ACTIVE:
+        organization_ids.add(member.organization_id)
+    if not organization_ids:
         return
     awards_shared()
-    chain = _chain(member.organization)
-    _out_of_date(chain)
-    keys = set(OrganizationScore.objects.filter(_month_rows(parse(OVERALL)), organization__in=chain)
+    chains = [_chain(org) for org in Organization.objects.filter(pk__in=organization_ids)]
+    for chain in chains:
+        _out_of_date(chain)
+    keys = set(OrganizationScore.objects.filter(_month_rows(parse(OVERALL)),
+                                                organization__in=[o for chain in chains for o in chain])
                .values_list("period", flat=True).distinct())
     for key in sorted(keys):
+        chain = register_chain(member, key)
+        if not chain:
+            continue
         _add_to_chain(chain, key, {k: -v for k, v in _contribution(member.pk, key).items()}, uncounted=1)
         _rescore(parse(key), chain)
 

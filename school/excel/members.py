@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from school import sensitive
-from school.models import Member, Organization
+from school.models import Member, Membership, Organization
 from school.models.members import Education, Gender, MemberStatus, PoliticalStatus
 from school.permissions import members_visible_to, organizations_visible_to
 
@@ -299,6 +299,8 @@ def _apply(rows: list[_Row], existing: dict[str, Member], result: ImportResult) 
             result.unchanged += 1
     if to_update:
         Member.objects.bulk_update(to_update, [*rows[0].fields, "updated_at"], batch_size=500)
+        # a new organization or status (转出, back to 在册) takes effect today: their spells follow
+        Membership.objects.follow(to_update, timezone.localdate())
         result.updated = len(to_update)
         from school.accounts.services import sync_transferred
 
@@ -319,4 +321,5 @@ def _apply(rows: list[_Row], existing: dict[str, Member], result: ImportResult) 
             created.set_id_number(row.id_number)
             members.append(created)
         Member.objects.bulk_create(members, batch_size=500)
+        Membership.objects.follow(members, timezone.localdate())  # on the roll from today
         result.created = len(members)

@@ -1,7 +1,7 @@
 from .accounts import ActivationCode, ActivationSheet, SmsCode
 from .audit import AuditAction, AuditEvent
 from .imports import MemberImport
-from .members import AccountState, Education, Gender, Member, MemberStatus, PoliticalStatus
+from .members import AccountState, Education, Gender, Member, Membership, MemberStatus, PoliticalStatus
 from .notifications import Notification, NotificationKind, NotificationPreference
 from .organizations import Organization, OrganizationKind
 from .outbox import OutboxTask, PeriodicRun
@@ -21,6 +21,7 @@ __all__ = [
     "Member",
     "MemberImport",
     "MemberStatus",
+    "Membership",
     "Notification",
     "NotificationKind",
     "NotificationPreference",

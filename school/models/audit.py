@@ -11,6 +11,8 @@ class AuditAction(models.TextChoices):
     MEMBER_IMPORT = "member_import", _("Member import")
     MEMBER_EXPORT = "member_export", _("Member export")
     MEMBER_EXPORT_FULL = "member_export_full", _("Member export with full identifiers")
+    MEMBER_TRANSFERRED = "member_transferred", _("Member transferred")
+    MEMBER_STATUS_CHANGED = "member_status_changed", _("Member status changed")
     ORGANIZATION_IMPORT = "organization_import", _("Organization import")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")

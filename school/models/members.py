@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -45,12 +49,18 @@ class AccountState(models.TextChoices):
 
 
 class MemberQuerySet(models.QuerySet["Member"]):
-    def in_register(self, organization: Organization | str) -> MemberQuerySet:
-        """THE members of an organization: its 在册 (active) members anywhere in its subtree, as they are
-        now. The home page's 共 N 人, the rankings, dashboards, their exports, the score rows (and the
-        recompute's SQL, which counts the same rows), study tasks and their notices all count these."""
+    def in_register(self, organization: Organization | str, on: dt.date | None = None) -> MemberQuerySet:
+        """THE members of an organization: its 在册 members anywhere in its subtree on the day ``on`` (None:
+        today), those whose ``Membership`` spell in the subtree covers that day. The home page's 共 N 人,
+        the rankings, dashboards, their exports, the score rows (and the recompute's SQL, which counts the
+        same spells), study tasks and their notices all count these; a statistics period counts them on
+        ``credits.periods.register_date(period)``. Today (or later: no spell starts in the future) the
+        member's own organization and status say the same as the spells and are read directly."""
         path = organization if isinstance(organization, str) else organization.path
-        return self.filter(Organization.subtree_q(path, "organization__path"), status=MemberStatus.ACTIVE)
+        if on is None or on >= timezone.localdate():
+            return self.filter(Organization.subtree_q(path, "organization__path"), status=MemberStatus.ACTIVE)
+        spells = Membership.objects.covering(on).filter(Organization.subtree_q(path, "organization__path"))
+        return self.filter(Exists(spells.filter(member_id=OuterRef("pk"))))
 
 
 class Member(models.Model):
@@ -113,3 +123,72 @@ class Member(models.Model):
     @property
     def phone_masked(self) -> str:
         return sensitive.mask_phone(self.phone) if self.phone else ""
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def covering(self, day: dt.date) -> MembershipQuerySet:
+        """The spells that cover ``day`` (at most one per member)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+
+    def follow(self, members: list[Member], day: dt.date) -> None:
+        """Make the spells of ``members`` (saved, or about to be saved, with their new organization and
+        status) agree with them from ``day``, in a few statements whatever their number: an open spell
+        in another organization, or of a member no longer on the roll, ends on ``day`` (one that began
+        that day is dropped: it covers no day); a member on the roll without one gets one from ``day``.
+        The caller checked ``day`` (not in the future, not before a spell it ends began)."""
+        by_pk = {m.pk: m for m in members}
+        ends: list[Membership] = []
+        dropped: list[int] = []
+        kept: set[int] = set()
+        for spell in self.filter(member_id__in=list(by_pk), valid_to__isnull=True):
+            member = by_pk[spell.member_id]
+            if member.status == MemberStatus.ACTIVE and spell.organization_id == member.organization_id:
+                kept.add(member.pk)
+            elif spell.valid_from >= day:
+                dropped.append(spell.pk)
+            else:
+                spell.valid_to = day
+                ends.append(spell)
+        if dropped:
+            self.filter(pk__in=dropped).delete()
+        if ends:
+            self.bulk_update(ends, ["valid_to"], batch_size=500)
+        self.bulk_create([Membership(member_id=m.pk, organization_id=m.organization_id, valid_from=day)
+                          for m in members if m.status == MemberStatus.ACTIVE and m.pk not in kept], batch_size=500)
+
+
+class Membership(models.Model):
+    """A spell of a member in an organization: 在册 from ``valid_from`` (inclusive) to ``valid_to``
+    (exclusive; None: still there). A member has at most one open spell and spells never overlap; while
+    the member is 在册 the open spell's organization is ``member.organization``, a member who is not has
+    none. Written by the actions of ``school.services.members`` (transfers, status changes, new members)
+    and the member import; read by ``Member.objects.in_register(org, on=day)`` and the recompute."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships",
+                               verbose_name=_("member"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships",
+                                     verbose_name=_("organization"))
+    valid_from = models.DateField(_("on the roll from"))
+    valid_to = models.DateField(_("on the roll until"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["member", "valid_from"]
+        indexes = [
+            # a member's spells (the recompute joins each member total to its spell on the register date)
+            models.Index(fields=["member", "valid_from"], name="membership_member_from"),
+            # the spells of a subtree's organizations covering a day
+            models.Index(fields=["organization", "valid_from", "valid_to"], name="membership_org_from_to"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(valid_to__isnull=True),
+                                    name="membership_one_open_spell"),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                                   name="membership_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.organization_id} [{self.valid_from}, {self.valid_to or ''})"

@@ -1,10 +1,11 @@
 """Statistics follow every event: after any sequence of awards, exam results, task completions,
-transfers, new and deleted members, status changes, score scheme and rule changes and deletions of
-content, the numbers the incremental path keeps equal those of the set-based recompute, for every
+transfers (effective today or back-dated), new and deleted members, status changes (today or
+back-dated), score scheme and rule changes and deletions of content, the numbers the incremental path keeps equal those of the set-based recompute, for every
 component (points, participation, study tasks, exam pass rate, practice) — a stateful property test."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
@@ -37,8 +38,8 @@ from school.credits.services import post_credit
 from school.hooks import ORG_METRICS
 from school.models import Member, Organization
 from school.models.members import MemberStatus
-from school.services.members import update_member
-from tests.factories import Personas, make_member, make_org
+from school.services.members import MembershipError, do_change_member_status, do_transfer_member
+from tests.factories import ON_THE_ROLL_SINCE, Personas, make_member, make_org
 
 from .builders import at, fake_sources, make_rule
 
@@ -66,6 +67,12 @@ class FakeMetrics:
             row[1] += 1
         for (member_id, metric), (passed, total) in counts.items():
             yield member_id, metric, passed, total
+
+
+def _day(back: bool, month: int, day: int) -> dt.date:
+    """Today, or a day of MONTHS (not after today)."""
+    today = timezone.localdate()
+    return min(MONTHS[month].replace(day=day), today) if back else today
 
 
 def _state(keys: list[str]) -> tuple[list[Any], list[Any], dict[Any, Any]]:
@@ -162,22 +169,32 @@ class Statistics(RuleBasedStateMachine):
             credit_recompute.refresh_member_metrics(key[0], credit_recompute.member_metric_periods(
                 key[0], month_key(day)))
 
-    @rule(who=st.integers(0, 50), to=st.integers(0, 50))
-    def transfer(self, who: int, to: int) -> None:
+    @rule(who=st.integers(0, 50), to=st.integers(0, 50), back=st.booleans(), month=st.integers(0, 2),
+          day=st.integers(1, 28))
+    def transfer(self, who: int, to: int, back: bool, month: int, day: int) -> None:
+        """A transfer effective today, or back-dated to a day of MONTHS: the periods counted before that day
+        keep the member in the old organization. A refused one (the day before the member's present spell
+        began, the same organization, a member transferred out) changes nothing."""
         member = self._member(who)
         if member is not None:
-            update_member(member, organization=self.orgs[to % len(self.orgs)])
+            with contextlib.suppress(MembershipError):
+                do_transfer_member(member, self.orgs[to % len(self.orgs)], effective_on=_day(back, month, day))
 
-    @rule(who=st.integers(0, 50))
-    def toggle_status(self, who: int) -> None:
+    @rule(who=st.integers(0, 50), back=st.booleans(), month=st.integers(0, 2), day=st.integers(1, 28))
+    def toggle_status(self, who: int, back: bool, month: int, day: int) -> None:
+        """转出, or back to 在册, today or on a back-dated day (refused: before the spell it ends or follows)."""
         member = self._member(who)
         if member is not None:
             active = member.status == MemberStatus.ACTIVE
-            update_member(member, status=MemberStatus.TRANSFERRED if active else MemberStatus.ACTIVE)
+            with contextlib.suppress(MembershipError):
+                do_change_member_status(member, MemberStatus.TRANSFERRED if active else MemberStatus.ACTIVE,
+                                        effective_on=_day(back, month, day))
 
-    @rule(to=st.integers(0, 50))
-    def join(self, to: int) -> None:
-        self.members.append(make_member(self.orgs[to % len(self.orgs)]))
+    @rule(to=st.integers(0, 50), since=st.sampled_from(["2020", "today", "2026-11-10"]))
+    def join(self, to: int, since: str) -> None:
+        """A new member, on the roll since long ago, since today or since a day of MONTHS."""
+        registered_on = {"2020": ON_THE_ROLL_SINCE, "today": timezone.localdate()}.get(since) or dt.date(2026, 11, 10)
+        self.members.append(make_member(self.orgs[to % len(self.orgs)], registered_on=registered_on))
 
     @rule(who=st.integers(0, 50))
     def leave(self, who: int) -> None:

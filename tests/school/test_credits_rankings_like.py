@@ -81,9 +81,10 @@ def test_it_names_the_member_at_the_end_of_the_drill_down(studied: Personas, cli
 
 @pytest.mark.django_db
 def test_it_counts_a_transfer_everywhere_at_once(studied: Personas, client_for: Any) -> None:
-    """No recompute: a member moved from A1 to A2 and a new member of A2 count in A2 on every page."""
+    """No recompute: a member moved from A1 to A2 from the first day of the period and a new member of A2
+    count in A2 on every page."""
     client = client_for(studied.admin_a)
-    update_member(studied.member, organization=studied.a2)
+    update_member(studied.member, organization=studied.a2, effective_on=dt.date(2026, 11, 1))
     make_member(studied.a2, "xinren", "新人")
 
     def counts(org: Any) -> set[int]:

@@ -20,15 +20,15 @@ from openpyxl import load_workbook
 from courses.services.study_tasks import create_task
 from school.credits import recompute
 from school.credits.models import OrganizationScore
-from school.credits.periods import current_month
+from school.credits.periods import current_month, month_key, register_date
 from school.credits.services import post_credit
-from school.models import Member, Notification
+from school.models import AuditEvent, Member, Membership, Notification
 from school.models.members import MemberStatus
-from school.services.members import update_member
+from school.services.members import do_transfer_member, update_member
 from tests.courses.builders import make_course
 from tests.factories import Personas, make_member, make_org
 
-from .builders import fake_sources, make_rule
+from .builders import at, fake_sources, make_rule
 
 A1_MEMBERS = 4  # 小明, 王五 (A1), 李四 and 钱七 (its 党小组; 钱七 transferred in from A2); 赵六 transferred out
 A_MEMBERS = 5  # and 小红 (A2)
@@ -112,3 +112,57 @@ def test_it_counts_the_same_members_on_every_page_and_export(tree: Personas, cli
     assert counts == dict.fromkeys(counts, A1_MEMBERS), counts
     assert OrganizationScore.objects.get(organization=a, period=month).members == A_MEMBERS
     assert next(r.members for r in detail.context["rows"] if r.organization == a) == A_MEMBERS
+
+
+@pytest.mark.django_db
+def test_a_transfer_counts_from_its_date_on_every_page(personas: Personas, client_for: Any) -> None:
+    """钱七 of 第二党支部 studied last month and this month; the administrator transfers him to 第一党支部 from the
+    first day of this month. Last month (which ended before that day) still counts him in 第二党支部 — its
+    dashboard, export, organization ranking, member ranking and score row (incremental and recomputed) —
+    and this month counts him in 第一党支部, as the home page's 共 N 人 does."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    last_month, this_month = month_key(first - dt.timedelta(days=1)), current_month()
+    moving = make_member(personas.a2, "qianqi", "钱七")
+    make_rule("course", "course", points="5")
+    with fake_sources() as fake:
+        for source_id, day in ((1, first - dt.timedelta(days=3)), (2, first)):
+            fake.complete("course", moving.pk, source_id)
+            post_credit(moving.pk, "course", source_id, at(day, 9))
+    do_transfer_member(moving, personas.a1, effective_on=first, actor=personas.admin_a)
+    assert Membership.objects.filter(member=moving).count() == 2
+    assert AuditEvent.objects.filter(action="member_transferred", target_id=str(moving.pk)).exists()
+
+    admin = client_for(personas.admin_a)
+    expected = {last_month: {"第一党支部": 1, "第二党支部": 2}, this_month: {"第一党支部": 2, "第二党支部": 1}}
+    for period, by_name in expected.items():
+        query = f"?period={period}"
+        group = reverse("credits_admin:organization", args=[personas.branch_group_a.pk]) + query
+        rows = admin.get(group).context["table"].rows
+        export = _sheet_rows(admin.get(group + "&format=xlsx"))
+        ranking_url = reverse("credits_admin:organization_ranking", args=[personas.branch_group_a.pk]) + query
+        ranking = admin.get(ranking_url).context["table"].rows
+        for org in (personas.a1, personas.a2):
+            members = admin.get(reverse("credits_admin:members", args=[org.pk]) + query).context["table"].rows
+            counts = {"dashboard": _row(rows, org.name, 2), "dashboard export": _row(export, org.name, 2),
+                      "organization ranking": _row(ranking, org.name, 3), "member ranking": len(members),
+                      "in_register": Member.objects.in_register(org, on=register_date(period)).count()}
+            if row := OrganizationScore.objects.filter(organization=org, period=period).first():
+                counts["score row (incremental)"] = row.members  # (none yet: the pages count the members)
+            assert counts == dict.fromkeys(counts, by_name[org.name]), (period, org.name, counts)
+        names = [r[1] for r in admin.get(reverse("credits_admin:members", args=[personas.a2.pk]) + query)
+                 .context["table"].rows]
+        assert ("钱七" in names) == (period == last_month), names
+    def rows() -> dict[tuple[int, str], tuple[int, Any]]:
+        return {(o, p): (m, pts) for o, p, m, pts in OrganizationScore.objects.filter(
+            period__in=[last_month, this_month]).values_list("organization_id", "period", "members", "points")}
+
+    before = rows()
+    recompute.recompute([last_month, this_month])
+    after = rows()
+    assert {key: after[key] for key in before} == before  # the recompute finds the same numbers
+    last = OrganizationScore.objects.get(organization=personas.a2, period=last_month)
+    assert (last.members, last.points) == (2, 5)  # 钱七's points of last month stay with 第二党支部
+
+    home = client_for(moving.user).get(reverse("home")).content.decode()
+    assert re.search(r"本组织第 \d+ 名（共 2 人）", home), "the home page counts 第一党支部 of this month"

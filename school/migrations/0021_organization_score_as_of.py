@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('school', '0019_credit_bands_in_percent'),
+        ('school', '0020_membership_history'),
     ]
 
     operations = [

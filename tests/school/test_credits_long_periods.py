@@ -127,3 +127,24 @@ def test_a_running_recompute_does_not_hold_up_the_page(personas: Personas, cours
     recompute._busy_until[0] = 0.0  # ten seconds later
     assert recompute.bring_up_to_date(personas.branch_group_a, parse("2026-Q4"))
     assert OrganizationScore.objects.get(organization=personas.a1, period="2026-Q4").points == 5
+
+
+@pytest.mark.django_db
+def test_an_earlier_month_counted_elsewhere_marks_the_longer_period_out_of_date(personas: Personas,
+                                                                               course: Any) -> None:
+    """小明 moved from A1 to A2 on 1 December; a course he finished on 20 November is awarded now. November
+    counts him in A1 (its rows get the points), the quarter counts him in A2 — whose month rows did not
+    change — so the award marks A2's chain out of date and A2's quarter shows the points at the next read."""
+    from school.services.members import do_transfer_member
+
+    do_transfer_member(personas.member, personas.a2, effective_on=dt.date(2026, 12, 1))
+    quarter = parse("2026-Q4")
+    recompute.bring_up_to_date(personas.a2, quarter)
+    assert not recompute.bring_up_to_date(personas.a2, quarter)
+    course.complete("course", personas.member.pk, 7)
+    assert post_credit(personas.member.pk, "course", 7, at(dt.date(2026, 11, 20)))
+    assert OrganizationScore.objects.get(organization=personas.a1, period="2026-11").points == 5
+    assert not OrganizationScore.objects.filter(organization=personas.a2, period__in=["2026-11", "2026-12"]).exists()
+    assert recompute.bring_up_to_date(personas.a2, quarter)
+    row = OrganizationScore.objects.get(organization=personas.a2, period="2026-Q4")
+    assert (row.points, row.participants) == (5, 1)

@@ -43,6 +43,7 @@ import random
 import re
 import statistics
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 import _django
@@ -325,8 +326,9 @@ def events_to_dashboard(committee: Organization, count: int) -> tuple[float, flo
 def profile_steps() -> None:
     recompute._tune_connection()
     period = parse(PERIOD)
-    steps = [("caps and member totals", recompute.rebuild), ("metrics", recompute.metrics),
-             ("organization scores", recompute.organization_scores)]
+    steps: list[tuple[str, Callable[[Period], None]]] = [
+        ("caps and member totals", recompute.rebuild), ("metrics", recompute.metrics),
+        ("organization scores", lambda p: recompute.organization_scores(p))]
     parts = []
     for name, fn in steps:
         started = time.perf_counter()

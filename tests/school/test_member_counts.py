@@ -153,13 +153,13 @@ def test_a_transfer_counts_from_its_date_on_every_page(personas: Personas, clien
         names = [r[1] for r in admin.get(reverse("credits_admin:members", args=[personas.a2.pk]) + query)
                  .context["table"].rows]
         assert ("钱七" in names) == (period == last_month), names
-    def rows() -> dict[tuple[int, str], tuple[int, Any]]:
+    def score_rows() -> dict[tuple[int, str], tuple[int, Any]]:
         return {(o, p): (m, pts) for o, p, m, pts in OrganizationScore.objects.filter(
             period__in=[last_month, this_month]).values_list("organization_id", "period", "members", "points")}
 
-    before = rows()
+    before = score_rows()
     recompute.recompute([last_month, this_month])
-    after = rows()
+    after = score_rows()
     assert {key: after[key] for key in before} == before  # the recompute finds the same numbers
     last = OrganizationScore.objects.get(organization=personas.a2, period=last_month)
     assert (last.members, last.points) == (2, 5)  # 钱七's points of last month stay with 第二党支部

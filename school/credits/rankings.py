@@ -46,11 +46,18 @@ from .periods import month_key, parse, register_date
 
 def members_with_points(scope: Organization, period: str) -> QuerySet[Any]:
     """The members of ``scope``'s subtree counted by ``period`` (``in_register`` on its register date)
-    with ``points``/``entries`` for ``period`` (0 if none)."""
-    return (Member.objects.in_register(scope, on=register_date(period))
+    with ``points``/``entries`` for ``period`` (0 if none) and the organization the period counts them in
+    (``counted_in``, ``counted_in_name``: their spell's on that date — before a transfer, the old one)."""
+    day = register_date(period)
+    qs = (Member.objects.in_register(scope, on=day)
           .annotate(total=FilteredRelation("credit_totals", condition=Q(credit_totals__period=period)))
           .annotate(points=Coalesce(F("total__points"), Value(0), output_field=DecimalField()),
                     entries=Coalesce(F("total__entries"), Value(0))))
+    if day >= timezone.localdate():
+        return qs.annotate(counted_in=F("organization_id"), counted_in_name=F("organization__name"))
+    spell = Membership.objects.covering(day).filter(member_id=OuterRef("pk"))
+    return qs.annotate(counted_in=Subquery(spell.values("organization_id")[:1]),
+                       counted_in_name=Subquery(spell.values("organization__name")[:1]))
 
 
 def subtree_members(path: Any, on: dt.date | None = None) -> QuerySet[Any]:
@@ -66,10 +73,10 @@ def subtree_members(path: Any, on: dt.date | None = None) -> QuerySet[Any]:
 
 
 def members_ranked(scope: Organization, period: str, *, by_branch: bool = False) -> QuerySet[Any]:
-    """``members_with_points`` with ``rank`` within ``scope`` (or within each member's own
-    organization when ``by_branch``)."""
+    """``members_with_points`` with ``rank`` within ``scope`` (or within the organization the period counts
+    each member in when ``by_branch``)."""
     qs = members_with_points(scope, period)
-    partition: list[Any] = [F("organization_id")] if by_branch else []
+    partition: list[Any] = [F("counted_in")] if by_branch else []
     qs = qs.annotate(rank=Window(Rank(), partition_by=partition or None, order_by=F("points").desc()))
     return qs.select_related("organization").order_by("rank", "pk")
 
@@ -141,7 +148,7 @@ def take_snapshot(kind: str, scope: Organization, period: str, user: Any = None)
     if kind == RankingKind.MEMBERS:
         for m in members_ranked(scope, period):
             rows.append(RankingSnapshotRow(snapshot=snapshot, rank=m.rank, object_id=m.pk, name=m.name,
-                                           organization_name=m.organization.name, value=float(m.points)))
+                                           organization_name=m.counted_in_name, value=float(m.points)))
     else:
         for o in organizations_ranked(scope, period):
             if not o.ranked:  # 无党员: never ranked

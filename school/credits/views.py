@@ -383,7 +383,7 @@ def member_ranking_table(org: Organization, period: Period, *, by_branch: bool =
     table.updated_at = scope_updated_at(org, period)
     ranked = rankings.members_ranked(org, period.key, by_branch=by_branch)
     for m in ranked[:limit] if limit else ranked:
-        table.rows.append([m.rank, m.name, m.organization.name, num(m.points), m.entries])
+        table.rows.append([m.rank, m.name, m.counted_in_name, num(m.points), m.entries])
         table.links.append(reverse("credits_admin:member", args=[m.pk]) + f"?period={period.key}")
     return table
 

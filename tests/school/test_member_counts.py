@@ -153,6 +153,12 @@ def test_a_transfer_counts_from_its_date_on_every_page(personas: Personas, clien
         names = [r[1] for r in admin.get(reverse("credits_admin:members", args=[personas.a2.pk]) + query)
                  .context["table"].rows]
         assert ("钱七" in names) == (period == last_month), names
+        # 组织内排名: ranked, and shown, in the branch the period counts him in
+        by_branch = admin.get(reverse("credits_admin:members", args=[personas.branch_group_a.pk]) + query
+                              + "&by=branch").context["table"].rows
+        qianqi = next(r for r in by_branch if r[1] == "钱七")
+        assert qianqi[2] == ("第二党支部" if period == last_month else "第一党支部"), qianqi
+        assert qianqi[0] == 1  # the only one with points in either branch
     def score_rows() -> dict[tuple[int, str], tuple[int, Any]]:
         return {(o, p): (m, pts) for o, p, m, pts in OrganizationScore.objects.filter(
             period__in=[last_month, this_month]).values_list("organization_id", "period", "members", "points")}

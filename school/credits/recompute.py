@@ -667,11 +667,13 @@ def apply_award(member: Member, month: str, delta: Decimal, new_entries: int) ->
         MemberCredit.objects.filter(member=member, period__in=list(stored)).update(
             points=Round(F("points") + delta, 2), entries=F("entries") + new_entries)
     chains = register_chains(member, keys)  # each period counts the member where their spell then was
+    written: dict[str, set[int]] = {}
     if chain := chains[month]:
         first_study = int(stored.get(month, 0) == 0 and new_entries > 0)
         _add_to_chain(chain, month, {"points": delta, "participants": first_study})
         _rescore(parse(month), chain)
-    _counted_elsewhere(chain, [chains[key] for key in keys if key != month])
+        written[month] = {o.pk for o in chain}
+    _counted_elsewhere(written, [(parse(key), chains[key]) for key in keys if key != month])
 
 
 # --- Quarters, years and overall: brought up to date when read -------------------------------------
@@ -750,17 +752,27 @@ def bring_up_to_date(scope: Organization, period: Period) -> bool:
 _busy_until = [0.0]  # this process's: when to try the lock again after waiting for it in vain
 
 
-def _counted_elsewhere(month_chain: Sequence[Organization], longer: Sequence[Sequence[Organization]]) -> None:
-    """An event of a month changed the member's longer-period rows too: those of the periods that count
-    the member in another chain than the month's (``register_chains``) are out of date there."""
-    ids = {o.pk for o in month_chain}
-    for chain in {tuple(c) for c in longer if c and {o.pk for o in c} != ids}:
-        _out_of_date(chain)
+def _counted_elsewhere(written: Mapping[str, set[int]],
+                       longer: Sequence[tuple[Period, Sequence[Organization]]]) -> None:
+    """An event changed the member's rows of these longer periods too, each counting the member in the chain
+    given; ``written``: the months whose score rows it wrote, with their chains. A longer period whose
+    change shows in none of those (no month of it written in the same chain: the member counted elsewhere
+    than in the month, a transfer since) is marked out of date in its chain."""
+    marked: set[frozenset[int]] = set()
+    for period, chain in longer:
+        ids = frozenset(o.pk for o in chain)
+        if not chain or ids in marked:
+            continue
+        if not any(ids == month_ids for month, month_ids in written.items()
+                   if not period.months or month in period.months):
+            _out_of_date(chain)
+            marked.add(ids)
 
 
 def _out_of_date(chain: Sequence[Organization]) -> None:
-    """A membership changed below these organizations (a chain: every ancestor of the lowest one): their
-    quarters', years' and overall rows are recomputed the next time they are read."""
+    """Something their month rows do not show changed below these organizations (a chain: every ancestor
+    of the lowest one): their quarters', years' and overall rows are recomputed the next time they are
+    read."""
     OrganizationScore.objects.filter(~_month_rows(parse(OVERALL)), organization__in=list(chain),
                                      as_of__isnull=False).update(as_of=None)
 
@@ -832,7 +844,7 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
         return 0
     changed = 0
     written: dict[str, set[int]] = {}  # month -> the chain its rows were written in
-    longer: list[tuple[Period, list[Organization]]] = []
+    longer: list[tuple[Period, Sequence[Organization]]] = []
     for key in keys:
         period = parse(key)
         with transaction.atomic():
@@ -868,13 +880,9 @@ def refresh_member_metrics(member_id: int, keys: Sequence[str]) -> int:
                 else:  # the longer periods' rows follow when read (bring_up_to_date)
                     longer.append((period, chain))
                 changed += 1
-    # A longer period whose change shows in no month row of its chain (it counts the member elsewhere than
-    # the months that changed: a transfer since) is marked out of date there.
-    for period, chain in longer:
-        ids = {o.pk for o in chain}
-        if not any(ids == written[m] for m in written if not period.months or m in period.months):
-            with transaction.atomic():
-                _out_of_date(chain)
+    if longer:
+        with transaction.atomic():
+            _counted_elsewhere(written, longer)
     return changed
 
 

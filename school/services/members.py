@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -136,9 +136,9 @@ def do_change_member_status(member: Member, status: str, *, effective_on: dt.dat
     return member
 
 
-class _Stored:
-    def __init__(self, organization_id: int, status: str) -> None:
-        self.organization_id, self.status = organization_id, status
+class _Stored(NamedTuple):
+    organization_id: int
+    status: str
 
 
 def _stored(member: Member) -> _Stored:
